@@ -1,0 +1,1 @@
+"""The audit log. Platform entries (operator actions on districts) live in public."""

@@ -1,0 +1,1 @@
+"""The common kernel: placement markers, errors, actors, administrative divisions."""

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CommonConfig(AppConfig):
+    name = "core.common"
+    label = "common"
+    verbose_name = "Common kernel"
+
+    def ready(self) -> None:
+        from core.common import checks  # noqa: F401  (registers system checks)

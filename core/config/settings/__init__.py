@@ -1,0 +1,167 @@
+"""Settings for every process (web, worker, commands, tests), read from the environment.
+
+Integrations live in their own modules and are imported here (HackSoft's settings split).
+No secret has a default outside DEBUG: production must set DJANGO_SECRET_KEY.
+"""
+
+import secrets
+from pathlib import Path
+
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+
+from core.config.env import env_bool, env_int, env_list, env_str
+from core.config.settings.database import (  # noqa: F401
+    BASE_DIR,
+    DATA_DIR,
+    DATABASE_ROUTERS,
+    DATABASES,
+    DEFAULT_AUTO_FIELD,
+    EMBEDDED_DATABASE,
+)
+from core.config.settings.services import (  # noqa: F401
+    CELERY_ACCEPT_CONTENT,
+    CELERY_BEAT_SCHEDULE,
+    CELERY_BROKER_URL,
+    CELERY_RESULT_BACKEND,
+    CELERY_TASK_ACKS_LATE,
+    CELERY_TASK_ALWAYS_EAGER,
+    CELERY_TASK_EAGER_PROPAGATES,
+    CELERY_TASK_REJECT_ON_WORKER_LOST,
+    CELERY_TASK_SERIALIZER,
+    CELERY_TASK_TENANT_CACHE_SECONDS,
+    CELERY_TIMEZONE,
+    CELERY_WORKER_PREFETCH_MULTIPLIER,
+    DEFAULT_FROM_EMAIL,
+    EMAIL_HOST,
+    MEDIA_ROOT,
+    MEDIA_URL,
+    REDIS_URL,
+    S3_ACCESS_KEY_ID,
+    S3_BUCKET,
+    S3_ENDPOINT_URL,
+    S3_REGION,
+    S3_SECRET_ACCESS_KEY,
+    SIGNED_URL_MAX_AGE,
+    STORAGES,
+)
+from core.config.settings.tenants import (  # noqa: F401
+    BOTH_APPS,
+    INSTALLED_APPS,
+    PUBLIC_SCHEMA_NAME,
+    PUBLIC_SCHEMA_URLCONF,
+    ROOT_URLCONF,
+    SHARED_APPS,
+    TENANT_APPS,
+    TENANT_BASE_SCHEMA,
+    TENANT_CREATION_FAKES_MIGRATIONS,
+    TENANT_DOMAIN_MODEL,
+    TENANT_LIMIT_SET_CALLS,
+    TENANT_MODEL,
+)
+
+# Lets `admin.ModelAdmin[Model]` and other generic Django classes be subscripted at runtime.
+django_stubs_ext.monkeypatch()
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+
+def _secret_key() -> str:
+    key = env_str("DJANGO_SECRET_KEY")
+    if key:
+        return key
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+    # Development: a random key kept under .data so sessions survive restarts.
+    path = Path(DATA_DIR) / "dev-secret-key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+# Host names are checked against the Domain table by the district router (an unknown host gets a
+# 404 page before any view runs), so Django's own list defaults to everything.
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
+# The operator's own domains; `python3 dev.py demo` uses localhost.
+OPERATOR_DOMAINS = env_list("OPERATOR_DOMAINS", ["localhost", "127.0.0.1"])
+
+MIDDLEWARE = [
+    "tenants.middleware.DistrictRoutingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tenants.middleware.DistrictStatusMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal_theme.context_processors.district",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "core.config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/console/login/"
+LOGIN_REDIRECT_URL = "/console/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = str(BASE_DIR / "static_collected")
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Onboarding and lifecycle.
+DISTRICT_DELETION_GRACE_DAYS = env_int("DISTRICT_DELETION_GRACE_DAYS", 30)
+ONE_TIME_LOGIN_TTL_HOURS = env_int("ONE_TIME_LOGIN_TTL_HOURS", 72)
+
+# GraphQL limits (graphql_api/schema_base.py).
+GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)
+GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 2000)
+GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 15)
+GRAPHQL_MAX_PAGE_SIZE = 100
+GRAPHQL_GET_MAX_AGE = env_int("GRAPHQL_GET_MAX_AGE", 30)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {"pgserver": {"level": "WARNING"}},
+}

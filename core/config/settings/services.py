@@ -1,0 +1,86 @@
+"""Integrations switched by environment: cache, Celery broker, object storage, e-mail.
+
+Each one is off (embedded default) unless its variable is set, and fails loudly when it is switched
+on with incomplete configuration.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from core.config.env import env_bool, env_int, env_str
+from core.config.settings.database import DATA_DIR
+
+# --- Cache: Redis when REDIS_URL is set, process memory otherwise. Keys carry the schema name.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_FUNCTION": "django_tenants.cache.make_key",
+            "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_FUNCTION": "django_tenants.cache.make_key",
+            "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        }
+    }
+
+# --- Celery: a broker when CELERY_BROKER_URL is set, tasks in-process otherwise.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_TENANT_CACHE_SECONDS = 30
+CELERY_TIMEZONE = "Asia/Shanghai"
+
+# --- Object storage: S3-compatible when S3_BUCKET is set, local files under .data/media otherwise.
+S3_BUCKET = env_str("S3_BUCKET")
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")
+S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID")
+S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY")
+S3_REGION = env_str("S3_REGION", "us-east-1")
+if S3_BUCKET and not (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY):
+    raise ImproperlyConfigured(
+        "S3_BUCKET is set: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required"
+    )
+
+MEDIA_ROOT = str(DATA_DIR / "media")
+MEDIA_URL = "/media/"
+SIGNED_URL_MAX_AGE = env_int("SIGNED_URL_MAX_AGE", 300)
+STORAGES = {
+    "default": {
+        "BACKEND": "core.storage.backends.TenantS3Storage"
+        if S3_BUCKET
+        else "core.storage.backends.TenantFileSystemStorage"
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# --- E-mail: SMTP when EMAIL_HOST is set, otherwise messages are written under .data/mail.
+EMAIL_HOST = env_str("EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@credit-platform.local")
+
+CELERY_BEAT_SCHEDULE = {
+    "purge-due-districts": {
+        "task": "tenants.district_purge_due_task",
+        "schedule": 24 * 3600,
+    },
+}

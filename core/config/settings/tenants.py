@@ -1,0 +1,46 @@
+"""django-tenants wiring: which apps live in public, which in every district schema.
+
+Rule (docs/adr/0002-public-vs-district-placement.md): what the district edits lives in its schema;
+what the operator keeps about a district lives in public. Accounts, sessions and auth live in both,
+so a login is only ever valid in the schema it was made in (docs/adr/0001-where-user-identity-lives.md).
+"""
+
+# Apps whose tables exist in both the public schema and every district schema.
+BOTH_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "core.accounts",
+]
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    *BOTH_APPS,
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "core.common",
+    "core.audit",
+    "graphql_api",
+]
+
+TENANT_APPS = [
+    *BOTH_APPS,
+    "core.catalog",
+    "portal_theme",
+]
+
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.District"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+PUBLIC_SCHEMA_URLCONF = "core.config.urls_public"
+ROOT_URLCONF = "core.config.urls_tenant"
+
+# New districts are cloned from this pre-migrated schema (STACK.md: it must be a tenant row itself,
+# so that migrate_schemas keeps it current). The onboarding service clones it directly.
+TENANT_BASE_SCHEMA = "district_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+TENANT_LIMIT_SET_CALLS = True

@@ -1,0 +1,1 @@
+"""GraphQL: one Strawberry schema per audience (district, operator), a package per domain."""

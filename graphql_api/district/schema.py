@@ -1,0 +1,25 @@
+"""The schema served on every district's domain."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graphql_api.accounts.queries import AccountsQuery
+from graphql_api.catalog.queries import CatalogQuery
+from graphql_api.extensions import ArchivedDistrictGuard
+from graphql_api.portal.mutations import PortalMutation
+from graphql_api.portal.queries import PortalQuery
+from graphql_api.schema_base import build_schema
+
+
+@strawberry.type
+class Query(PortalQuery, CatalogQuery, AccountsQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(PortalMutation):
+    pass
+
+
+schema = build_schema(query=Query, mutation=Mutation, extra_extensions=[ArchivedDistrictGuard])

@@ -1,0 +1,44 @@
+"""What every schema gets: caches, limits, error masking, the Relay page-size cap, the optimiser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from django.conf import settings
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from graphql_api.errors import should_mask_error
+
+
+def build_schema(
+    *, query: type, mutation: type | None = None, extra_extensions: list[Any] | None = None
+) -> strawberry.Schema:
+    extensions: list[type[SchemaExtension] | SchemaExtension] = [
+        # Parsing and validating a document is a quarter of a small request's cost (STACK.md):
+        # both are cached by document text, so repeated (and persisted) queries skip them.
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        MaskErrors(should_mask_error=should_mask_error, error_message="Unexpected error."),
+        DjangoOptimizerExtension(),
+        *(extra_extensions or []),
+    ]
+    return strawberry.Schema(
+        query=query,
+        mutation=mutation,
+        extensions=extensions,
+        config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
+    )

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from portal_theme.selectors import theme_get_current
+from tenants.enums import DistrictKind
+
+
+def district(request: HttpRequest) -> dict[str, Any]:
+    """The current district and its theme for every template (None on the operator's domain)."""
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or tenant.kind != DistrictKind.DISTRICT:
+        return {"district": None, "theme": None}
+    return {"district": tenant, "theme": theme_get_current()}

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from core.common.placement import district_model
+
+colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "颜色应为 #RRGGBB 形式")
+
+
+@district_model
+class Theme(models.Model):
+    """The district's look on its portal and console. One row per district schema."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    platform_name = models.CharField("平台名称", max_length=60)
+    district_name = models.CharField("区县名称", max_length=60)
+    region_code = models.CharField("行政区划代码", max_length=6)
+    primary_colour = models.CharField("主色", max_length=7, default="#b3171d", validators=[colour])
+    accent_colour = models.CharField("辅色", max_length=7, default="#d4a017", validators=[colour])
+    logo = models.CharField("标志文件", max_length=300, blank=True)
+    banner_text = models.CharField("横幅标语", max_length=120, blank=True)
+    footer_text = models.CharField("页脚文字", max_length=300, blank=True)
+    icp_number = models.CharField("ICP备案号", max_length=60, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=40, blank=True)
+    contact_email = models.EmailField("联系邮箱", blank=True)
+    contact_address = models.CharField("联系地址", max_length=200, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "门户主题"
+        verbose_name_plural = "门户主题"
+
+    def __str__(self) -> str:
+        return self.platform_name

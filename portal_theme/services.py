@@ -1,0 +1,66 @@
+"""Writes for the portal theme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.accounts.enums import StaffRole
+from core.accounts.models import User
+from core.common.errors import NotFound, PermissionDenied, ValidationFailed
+from portal_theme.models import Theme
+
+EDITABLE_FIELDS = (
+    "platform_name",
+    "primary_colour",
+    "accent_colour",
+    "banner_text",
+    "footer_text",
+    "icp_number",
+    "contact_phone",
+    "contact_email",
+    "contact_address",
+)
+
+
+@dataclass(frozen=True)
+class ThemeChanges:
+    platform_name: str | None = None
+    primary_colour: str | None = None
+    accent_colour: str | None = None
+    banner_text: str | None = None
+    footer_text: str | None = None
+    icp_number: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    contact_address: str | None = None
+
+
+@transaction.atomic
+def theme_update(*, actor: User, changes: ThemeChanges) -> Theme:
+    """Change the district's theme. District admins only; every field is validated before saving."""
+    if actor.role != StaffRole.DISTRICT_ADMIN:
+        raise PermissionDenied("只有区县管理员可以修改门户主题", code="FORBIDDEN")
+    theme = Theme.objects.select_for_update().first()
+    if theme is None:
+        raise NotFound("本平台尚无主题设置", code="NOT_FOUND")
+    changed = []
+    for name in EDITABLE_FIELDS:
+        value = getattr(changes, name)
+        if value is not None:
+            setattr(theme, name, value.strip())
+            changed.append(name)
+    if not changed:
+        return theme
+    try:
+        theme.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        label = Theme._meta.get_field(field).verbose_name
+        raise ValidationFailed(f"{label}：{'；'.join(messages)}", field=field) from exc
+    theme.updated_at = timezone.now()
+    theme.save(update_fields=[*changed, "updated_at"])
+    return theme

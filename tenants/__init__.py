@@ -1,0 +1,1 @@
+"""Districts and their domains, onboarding by schema cloning, and the district lifecycle."""

@@ -1,0 +1,193 @@
+"""The operator console (Django admin on the operator's domain): districts, status, domains, counts,
+and the lifecycle actions, all through the same services as the command line and GraphQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+
+from core.common.actors import Actor
+from core.common.errors import ApplicationError
+from tenants.enums import DistrictKind
+from tenants.links import district_url, first_login_path
+from tenants.models import District, Domain
+from tenants.selectors import DistrictOverview, district_overview_list
+from tenants.services import lifecycle
+from tenants.services.onboarding import OnboardingRequest, district_onboard
+
+
+class OnboardForm(forms.Form):
+    slug = forms.CharField(
+        label="标识（模式名）", max_length=30, help_text="小写字母开头，如 wanzhou"
+    )
+    name = forms.CharField(label="区县名称", max_length=60, help_text="如 万州区")
+    platform_name = forms.CharField(label="平台名称", max_length=60, help_text="如 信用万州")
+    region_code = forms.CharField(
+        label="行政区划代码", max_length=6, help_text="区县级6位代码，如 500101"
+    )
+    domain = forms.CharField(label="域名", max_length=253, help_text="如 credit.wanzhou.gov.cn")
+    admin_email = forms.EmailField(label="首位管理员邮箱")
+    admin_name = forms.CharField(label="首位管理员姓名", max_length=100, required=False)
+
+
+class DomainInline(admin.TabularInline[Domain, District]):
+    model = Domain
+    extra = 0
+    fields = ("domain", "is_primary")
+
+
+# The cross-schema counts, read once per change-list request (the admin instance is shared by
+# threads, so the value lives in a context variable rather than on `self`).
+_overview_var: ContextVar[dict[str, DistrictOverview] | None] = ContextVar("overview", default=None)
+
+
+def _overview() -> dict[str, DistrictOverview]:
+    cached = _overview_var.get()
+    if cached is None:
+        cached = {o.slug: o for o in district_overview_list()}
+        _overview_var.set(cached)
+    return cached
+
+
+def _lifecycle_action(
+    name: str, label: str, step: Callable[..., District]
+) -> Callable[[Any, HttpRequest, QuerySet[District]], None]:
+    def action(modeladmin: Any, request: HttpRequest, queryset: QuerySet[District]) -> None:
+        actor = Actor.for_user(request.user, schema="public")  # type: ignore[arg-type]
+        for district in queryset:
+            try:
+                step(district=district, actor=actor, reason=f"运营后台：{label}")
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"{district.name}：已{label}")
+
+    action.__name__ = name
+    return admin.action(description=f"{label}所选区县")(action)
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin[District]):
+    list_display = (
+        "name",
+        "schema_name",
+        "platform_name",
+        "region_code",
+        "status",
+        "domain_list",
+        "staff_count",
+        "catalogue_items",
+        "created_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("name", "schema_name", "region_code", "domains__domain")
+    readonly_fields = (
+        "schema_name",
+        "kind",
+        "status",
+        "status_reason",
+        "status_changed_at",
+        "purge_after",
+        "created_at",
+    )
+    fields = ("name", "region_code", *readonly_fields)
+    inlines = (DomainInline,)
+    actions = (
+        _lifecycle_action("suspend", "暂停", lifecycle.district_suspend),
+        _lifecycle_action("resume", "恢复运行", lifecycle.district_resume),
+        _lifecycle_action("archive", "归档", lifecycle.district_archive),
+        _lifecycle_action("request_deletion", "申请删除", lifecycle.district_request_deletion),
+        _lifecycle_action("restore", "撤销删除", lifecycle.district_restore),
+    )
+    change_list_template = "admin/tenants/district/change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[District]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(kind=DistrictKind.DISTRICT)
+            .prefetch_related("domains")
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # districts are created by the onboarding view below, never as a bare row
+
+    def has_delete_permission(self, request: HttpRequest, obj: District | None = None) -> bool:
+        return False  # deletion is the lifecycle: request deletion, grace period, purge
+
+    @admin.display(description="平台名称")
+    def platform_name(self, obj: District) -> str:
+        overview = _overview().get(obj.schema_name)
+        return overview.platform_name if overview else ""
+
+    @admin.display(description="域名")
+    def domain_list(self, obj: District) -> str:
+        return ", ".join(d.domain for d in obj.domains.all())
+
+    @admin.display(description="职员")
+    def staff_count(self, obj: District) -> int:
+        overview = _overview().get(obj.schema_name)
+        return overview.staff_count if overview else 0
+
+    @admin.display(description="目录项")
+    def catalogue_items(self, obj: District) -> int:
+        overview = _overview().get(obj.schema_name)
+        return overview.catalogue_item_count if overview else 0
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        token = _overview_var.set(None)
+        try:
+            return super().changelist_view(request, extra_context)
+        finally:
+            _overview_var.reset(token)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "onboard/",
+                self.admin_site.admin_view(self.onboard_view),
+                name="tenants_district_onboard",
+            ),
+            *super().get_urls(),
+        ]
+
+    def onboard_view(self, request: HttpRequest) -> HttpResponse:
+        form = OnboardForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = district_onboard(
+                    request=OnboardingRequest(**form.cleaned_data),
+                    actor=Actor.for_user(request.user, schema="public"),  # type: ignore[arg-type]
+                )
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                message = f"{result.district.name}已开通（{result.seconds:.2f} 秒）。"
+                if result.login_token:
+                    link = district_url(
+                        domain=result.domain,
+                        path=first_login_path(result.login_token),
+                        scheme="https" if request.is_secure() else "http",
+                        port=request.get_port(),
+                    )
+                    message += f"管理员一次性登录链接（仅显示一次）：{link}"
+                messages.success(request, message)
+                return redirect("admin:tenants_district_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": "开通区县",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/tenants/district/onboard.html", context)

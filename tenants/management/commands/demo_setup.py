@@ -1,0 +1,82 @@
+"""`manage.py demo_setup`: the operator account and three demo districts (idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from core.accounts.models import User
+from core.common.actors import Actor
+from tenants.links import district_url, first_login_path
+from tenants.services.onboarding import OnboardingRequest, district_onboard
+from tenants.services.operator import operator_ensure
+from tenants.services.template import template_ensure
+
+DEMO_DISTRICTS = (
+    OnboardingRequest(
+        "wanzhou",
+        "万州区",
+        "信用万州",
+        "500101",
+        "wanzhou.localhost",
+        "admin@wanzhou.localhost",
+        "万州管理员",
+    ),
+    OnboardingRequest(
+        "kaizhou",
+        "开州区",
+        "信用开州",
+        "500154",
+        "kaizhou.localhost",
+        "admin@kaizhou.localhost",
+        "开州管理员",
+    ),
+    OnboardingRequest(
+        "yunyang",
+        "云阳县",
+        "信用云阳",
+        "500235",
+        "yunyang.localhost",
+        "admin@yunyang.localhost",
+        "云阳管理员",
+    ),
+)
+OPERATOR_EMAIL = "operator@localhost"
+
+
+class Command(BaseCommand):
+    help = "Create the operator account and the three demo districts, and print how to open them."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", default="8000")
+        parser.add_argument("--operator-password", default="demo-operator-2026")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        port = options["port"]
+        operator_ensure(domains=settings.OPERATOR_DOMAINS)
+        template_ensure(verbosity=0)
+        if not User.objects.filter(email=OPERATOR_EMAIL).exists():
+            User.objects.create_superuser(
+                OPERATOR_EMAIL, options["operator_password"], full_name="运营方管理员"
+            )
+        self.stdout.write(
+            "运营管理后台：" + district_url(domain="localhost", path="/admin/", port=port)
+        )
+        self.stdout.write(f"  账号 {OPERATOR_EMAIL}  密码 {options['operator_password']}")
+        for request in DEMO_DISTRICTS:
+            result = district_onboard(request=request, actor=Actor.system("demo"))
+            self.stdout.write(
+                f"{request.platform_name}："
+                + district_url(domain=request.domain, path="/", port=port)
+            )
+            if result.login_token:
+                link = district_url(
+                    domain=request.domain, path=first_login_path(result.login_token), port=port
+                )
+                self.stdout.write(f"  管理员 {request.admin_email} 首次登录（设置密码）：{link}")
+            else:
+                self.stdout.write(
+                    f"  管理员 {request.admin_email} 已设置密码，请在 /console/login/ 登录"
+                )

@@ -1,0 +1,135 @@
+"""`manage.py district <action>`: onboarding and the lifecycle from the command line.
+
+    manage.py district onboard --slug wanzhou --name 万州区 --platform-name 信用万州 \\
+        --region-code 500101 --domain credit.wanzhou.example --admin-email admin@example.cn
+    manage.py district list
+    manage.py district suspend|resume|archive|restore|purge SLUG [--reason ...]
+    manage.py district request-deletion SLUG [--grace-days N] [--reason ...]
+    manage.py district purge-due
+    manage.py district template
+"""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from core.common.actors import Actor
+from core.common.errors import ApplicationError
+from tenants.links import district_url, first_login_path
+from tenants.selectors import district_get, district_overview_list
+from tenants.services import lifecycle
+from tenants.services.onboarding import OnboardingRequest, district_onboard
+from tenants.services.template import template_ensure
+
+LIFECYCLE = {
+    "suspend": lifecycle.district_suspend,
+    "resume": lifecycle.district_resume,
+    "archive": lifecycle.district_archive,
+    "restore": lifecycle.district_restore,
+}
+
+
+class Command(BaseCommand):
+    help = "Onboard districts and move them through their lifecycle."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        onboard = sub.add_parser("onboard", help="create a ready district")
+        onboard.add_argument("--slug", required=True)
+        onboard.add_argument("--name", required=True)
+        onboard.add_argument("--platform-name", required=True)
+        onboard.add_argument("--region-code", required=True)
+        onboard.add_argument("--domain", required=True)
+        onboard.add_argument("--admin-email", required=True)
+        onboard.add_argument("--admin-name", default="")
+        onboard.add_argument("--port", default="", help="port to print in the login link")
+        sub.add_parser("list", help="districts with status, domains and counts")
+        for name in (*LIFECYCLE, "purge"):
+            step = sub.add_parser(name)
+            step.add_argument("slug")
+            step.add_argument("--reason", default="")
+        deletion = sub.add_parser("request-deletion")
+        deletion.add_argument("slug")
+        deletion.add_argument("--reason", default="")
+        deletion.add_argument("--grace-days", type=int, default=None)
+        sub.add_parser("purge-due", help="purge districts whose grace period has passed")
+        sub.add_parser("template", help="bring the template schema up to date")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        actor = Actor.cli()
+        try:
+            if action == "onboard":
+                self._onboard(options, actor)
+            elif action == "list":
+                self._list()
+            elif action == "purge-due":
+                purged = lifecycle.district_purge_due(actor=actor)
+                self.stdout.write(f"已清除 {len(purged)} 个区县：{', '.join(purged) or '无'}")
+            elif action == "template":
+                changed = template_ensure(verbosity=1)
+                self.stdout.write("模板已更新" if changed else "模板已是最新")
+            else:
+                self._step(action, options, actor)
+        except ApplicationError as exc:
+            where = f"（{exc.field}）" if exc.field else ""
+            raise CommandError(f"{exc.message}{where}") from exc
+
+    def _onboard(self, options: dict[str, Any], actor: Actor) -> None:
+        result = district_onboard(
+            request=OnboardingRequest(
+                slug=options["slug"],
+                name=options["name"],
+                platform_name=options["platform_name"],
+                region_code=options["region_code"],
+                domain=options["domain"],
+                admin_email=options["admin_email"],
+                admin_name=options["admin_name"],
+            ),
+            actor=actor,
+        )
+        verb = "已开通" if result.created else "已存在（重复请求，未重复创建）"
+        self.stdout.write(
+            f"{result.district.name}（{result.district.schema_name}）{verb}，用时 {result.seconds:.3f} 秒"
+        )
+        port = options["port"] or None
+        self.stdout.write(f"门户：{district_url(domain=result.domain, path='/', port=port)}")
+        if result.login_token:
+            link = district_url(
+                domain=result.domain, path=first_login_path(result.login_token), port=port
+            )
+            self.stdout.write(f"管理员 {result.admin_email} 的一次性登录链接（仅显示一次）：{link}")
+        else:
+            self.stdout.write(f"管理员 {result.admin_email} 已登录过，未重新签发登录链接")
+
+    def _list(self) -> None:
+        rows = district_overview_list()
+        if not rows:
+            self.stdout.write("尚无区县")
+            return
+        for row in rows:
+            self.stdout.write(
+                f"{row.slug:<16} {row.name:<8} {row.platform_name:<8} {row.region_code} "
+                f"{row.status:<17} 职员 {row.staff_count:<3} 目录项 {row.catalogue_item_count:<3} "
+                f"{', '.join(row.domains)}"
+            )
+
+    def _step(self, action: str, options: dict[str, Any], actor: Actor) -> None:
+        district = district_get(slug=options["slug"])
+        if action == "request-deletion":
+            district = lifecycle.district_request_deletion(
+                district=district,
+                actor=actor,
+                reason=options["reason"],
+                grace_days=options["grace_days"],
+            )
+        elif action == "purge":
+            district = lifecycle.district_purge(district=district, actor=actor)
+        else:
+            district = LIFECYCLE[action](district=district, actor=actor, reason=options["reason"])
+        self.stdout.write(
+            f"{district.name}（{district.schema_name}）：{district.get_status_display()}"
+        )

@@ -1,0 +1,83 @@
+"""Host name → district, and what a district's status allows.
+
+An unknown host gets a 404 page: never the public schema, never another district. A suspended or
+deletion-pending district shows a maintenance page (503) and its APIs refuse with a clear error;
+an archived one serves reads and refuses writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from tenants.enums import DistrictKind, DistrictStatus
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Paths that still work in an archived (read-only) district: reading needs logging in and out.
+ARCHIVED_WRITABLE_PATHS = ("/console/login/", "/console/logout/", "/graphql/")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/graphql") or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def json_error(status: int, code: str, message: str) -> HttpResponse:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+class DistrictRoutingMiddleware(TenantMainMiddleware):
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
+        connection.set_schema_to_public()
+        if _wants_json(request):
+            return json_error(404, "UNKNOWN_HOST", f"没有使用域名“{hostname}”的平台")
+        return render(
+            request, "portal_theme/errors/unknown_host.html", {"hostname": hostname}, status=404
+        )
+
+    def get_tenant(self, domain_model, hostname):  # type: ignore[no-untyped-def]
+        tenant = super().get_tenant(domain_model, hostname)
+        if tenant.kind == DistrictKind.TEMPLATE:
+            # The template never serves requests, even if someone gave it a domain by hand.
+            raise domain_model.DoesNotExist
+        return tenant
+
+
+class DistrictStatusMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        district = getattr(request, "tenant", None)
+        if district is None or district.kind != DistrictKind.DISTRICT:
+            return self.get_response(request)
+        if district.status in (DistrictStatus.SUSPENDED, DistrictStatus.DELETION_PENDING):
+            if _wants_json(request):
+                return json_error(
+                    503, "DISTRICT_SUSPENDED", f"{district.name}信用平台暂停服务，请稍后再试"
+                )
+            response = render(
+                request, "portal_theme/errors/maintenance.html", {"district": district}, status=503
+            )
+            response["Retry-After"] = "3600"
+            return response
+        if (
+            district.status == DistrictStatus.ARCHIVED
+            and request.method not in SAFE_METHODS
+            and not request.path.startswith(ARCHIVED_WRITABLE_PATHS)
+        ):
+            return render(
+                request, "portal_theme/errors/read_only.html", {"district": district}, status=403
+            )
+        return self.get_response(request)

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django_tenants.models import DomainMixin, TenantMixin
+
+from core.common.placement import public_model
+from tenants.enums import DistrictKind, DistrictStatus
+
+
+@public_model
+class District(TenantMixin):
+    """A tenant: one district's platform in its own schema. Also the public (operator) row and the
+    template row that new districts are cloned from."""
+
+    # Schemas are created only by the onboarding service, by cloning the template (never on save()).
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    kind = models.CharField("类型", max_length=16, choices=DistrictKind.choices)
+    name = models.CharField("区县名称", max_length=60)
+    region_code = models.CharField("行政区划代码", max_length=6, blank=True)
+    status = models.CharField(
+        "状态", max_length=20, choices=DistrictStatus.choices, default=DistrictStatus.ACTIVE
+    )
+    status_reason = models.CharField("状态原因", max_length=300, blank=True)
+    status_changed_at = models.DateTimeField("状态变更时间", default=timezone.now)
+    status_before_deletion = models.CharField(
+        max_length=20, choices=DistrictStatus.choices, blank=True
+    )
+    purge_after = models.DateTimeField("清除时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "区县"
+        verbose_name_plural = "区县"
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_code"],
+                condition=models.Q(kind="district") & ~models.Q(status="purged"),
+                name="district_region_code_unique_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.schema_name})"
+
+    @property
+    def slug(self) -> str:
+        return self.schema_name
+
+    @property
+    def is_district(self) -> bool:
+        return self.kind == DistrictKind.DISTRICT
+
+
+@public_model
+class Domain(DomainMixin):
+    """A host name that routes to a district (or to the operator's public schema)."""
+
+    class Meta:
+        verbose_name = "域名"
+        verbose_name_plural = "域名"
+
+    def __str__(self) -> str:
+        return self.domain

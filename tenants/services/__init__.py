@@ -1,0 +1,1 @@
+"""Writes for districts: the template schema, onboarding and the lifecycle."""

@@ -1,0 +1,21 @@
+"""Celery tasks for districts (thin: they call services)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core.common.actors import Actor
+from tenants.services.lifecycle import district_purge_due
+from tenants.services.template import template_ensure
+
+
+@shared_task(name="tenants.district_purge_due_task")
+def district_purge_due_task() -> list[str]:
+    """Purge every district whose deletion grace period has passed (run daily by beat)."""
+    return district_purge_due(actor=Actor.system("purge-due"))
+
+
+@shared_task(name="tenants.template_ensure_task")
+def template_ensure_task() -> bool:
+    """Bring the template schema up to date with the migrations on disk (run after deploys)."""
+    return template_ensure()
