@@ -3,7 +3,7 @@ from __future__ import annotations
 import strawberry
 import strawberry_django
 from django.db.models import QuerySet
-from strawberry_django.relay import ListConnectionWithTotalCount
+from strawberry_django.relay import DjangoListConnection
 
 from core.catalog.models import CatalogCategory
 from core.catalog.selectors import catalog_category_list
@@ -16,7 +16,7 @@ __all__ = ["CatalogQuery"]
 @strawberry.type
 class CatalogQuery:
     @strawberry_django.connection(
-        ListConnectionWithTotalCount[CatalogCategoryType],
+        DjangoListConnection[CatalogCategoryType],
         description="The district's information catalogue, by category.",
     )
     def catalog_categories(self, info: Info) -> QuerySet[CatalogCategory]:

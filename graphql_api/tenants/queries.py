@@ -6,7 +6,7 @@ import strawberry
 import strawberry_django
 from django.db.models import QuerySet
 from strawberry import relay
-from strawberry_django.relay import ListConnectionWithTotalCount
+from strawberry_django.relay import DjangoListConnection
 
 from core.audit.models import PlatformAuditEntry
 from core.audit.selectors import platform_audit_list
@@ -37,7 +37,7 @@ class TenantsQuery:
         return DistrictType.from_overview(overview)
 
     @strawberry_django.connection(
-        ListConnectionWithTotalCount[AuditEntryType],
+        DjangoListConnection[AuditEntryType],
         description="The platform audit log, newest first, optionally for one district.",
     )
     def audit_entries(

@@ -54,7 +54,13 @@ def _locked(district: District, action: str) -> District:
 
 
 def _set_status(
-    district: District, status: DistrictStatus, *, actor: Actor, action: str, reason: str = ""
+    district: District,
+    status: DistrictStatus,
+    *,
+    actor: Actor,
+    action: str,
+    reason: str = "",
+    details: dict[str, object] | None = None,
 ) -> District:
     previous = district.status
     district.status = status
@@ -73,7 +79,7 @@ def _set_status(
         actor=actor,
         action=f"district.{action}",
         district_schema=district.schema_name,
-        details={"from": previous, "to": status.value, "reason": reason},
+        details={"from": previous, "to": status.value, "reason": reason, **(details or {})},
     )
     return district
 
@@ -148,11 +154,11 @@ def district_purge(*, district: District, actor: Actor, now: datetime | None = N
         fresh.domains.all().delete()
         fresh.purge_after = None
         fresh.status_before_deletion = ""
-        _set_status(fresh, S.PURGED, actor=actor, action="purge")
-        platform_audit_record(
+        _set_status(
+            fresh,
+            S.PURGED,
             actor=actor,
-            action="district.purge.details",
-            district_schema=fresh.schema_name,
+            action="purge",
             details={"domains_removed": domains, "files_deleted": deleted_files},
         )
     return fresh

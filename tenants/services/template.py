@@ -11,7 +11,6 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -43,19 +42,11 @@ def advisory_lock(name: str) -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
-def tenant_app_labels() -> set[str]:
-    labels = set()
-    for entry in settings.TENANT_APPS:
-        config = next(c for c in apps.get_app_configs() if c.name == entry)
-        labels.add(config.label)
-    return labels
-
-
-def expected_tenant_migrations() -> set[tuple[str, str]]:
-    """Every migration on disk for the apps that live in district schemas."""
+def expected_migrations() -> set[tuple[str, str]]:
+    """Every migration on disk. migrate_schemas records all of them in each schema; the router
+    decides which ones run operations there."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    labels = tenant_app_labels()
-    return {key for key in loader.disk_migrations if key[0] in labels}
+    return set(loader.disk_migrations)
 
 
 def applied_migrations(schema: str) -> set[tuple[str, str]]:
@@ -69,7 +60,7 @@ def applied_migrations(schema: str) -> set[tuple[str, str]]:
 
 
 def template_missing_migrations() -> set[tuple[str, str]]:
-    return expected_tenant_migrations() - applied_migrations(template_schema_name())
+    return expected_migrations() - applied_migrations(template_schema_name())
 
 
 def template_ensure(*, verbosity: int = 0) -> bool:

@@ -56,7 +56,6 @@ from core.config.settings.tenants import (  # noqa: F401
     TENANT_BASE_SCHEMA,
     TENANT_CREATION_FAKES_MIGRATIONS,
     TENANT_DOMAIN_MODEL,
-    TENANT_LIMIT_SET_CALLS,
     TENANT_MODEL,
 )
 

@@ -43,4 +43,3 @@ ROOT_URLCONF = "core.config.urls_tenant"
 # so that migrate_schemas keeps it current). The onboarding service clones it directly.
 TENANT_BASE_SCHEMA = "district_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
-TENANT_LIMIT_SET_CALLS = True

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""The project's two commands, needing nothing but Python 3.11 or 3.12:
+
+    python3 dev.py demo     install, then run the platform with demo data (three districts)
+    python3 dev.py test     install, then run every check and test (what CI runs)
+
+and, for engineers: `python3 dev.py bench` (benchmarks under tests/bench/) and
+`python3 dev.py manage ARGS` (manage.py inside the project's environment).
+
+Installing means: a virtual environment in .venv, uv from PyPI inside it, and exactly the versions
+in uv.lock. With no DATABASE_URL the platform starts its own PostgreSQL under .data/; with no
+CELERY_BROKER_URL tasks run in-process; with no S3_BUCKET files go to .data/media.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+UV_VERSION = "0.13.8"
+CHROMIUM_PACKAGES = ["chromium", "chromium-driver"]
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def run(args: list[str | Path], env: dict[str, str] | None = None, check: bool = True) -> int:
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    if check and result.returncode != 0:
+        sys.exit(result.returncode)
+    return result.returncode
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    # Let Python cache the project's bytecode: process start-up is seconds faster.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    env.update(extra)
+    return env
+
+
+def install() -> None:
+    if sys.version_info < (3, 11) or sys.version_info >= (3, 13):
+        sys.exit(
+            "Python 3.11 or 3.12 is required (the embedded PostgreSQL has no wheels for 3.13)."
+        )
+    if not PYTHON.exists():
+        say("creating .venv")
+        run([sys.executable, "-m", "venv", VENV])
+    uv = BIN / "uv"
+    if not uv.exists():
+        say(f"installing uv {UV_VERSION}")
+        run([PYTHON, "-m", "pip", "install", "--quiet", f"uv=={UV_VERSION}"])
+    say("installing locked dependencies (uv.lock)")
+    env = child_env(UV_PROJECT_ENVIRONMENT=str(VENV))
+    run([uv, "sync", "--frozen", "--compile-bytecode", "--quiet", "--python", PYTHON], env=env)
+
+
+def chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def ensure_chromium() -> None:
+    """Browser tests drive the system's Chromium; install Debian's when it is missing and we can."""
+    if chromium_path():
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("installing Chromium and CJK fonts from Debian (browser tests)")
+        run(["apt-get", "update", "-qq"])
+        run(
+            ["apt-get", "install", "-y", "-qq", *CHROMIUM_PACKAGES, "fonts-wqy-zenhei"],
+            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
+        )
+        return
+    sys.exit(
+        "Chromium is needed for the browser tests: install it (e.g. `apt-get install chromium`)."
+    )
+
+
+def manage(*args: str, env: dict[str, str] | None = None, check: bool = True) -> int:
+    return run([PYTHON, "manage.py", *args], env=env or child_env(), check=check)
+
+
+def demo(argv: list[str]) -> None:
+    port = argv[0] if argv else "8000"
+    install()
+    env = child_env(DJANGO_DEBUG=os.environ.get("DJANGO_DEBUG", "1"))
+    say("migrating the public schema and every district")
+    manage("migrate_schemas", "--executor=standard", "-v", "0", env=env)
+    say("creating the operator and the demo districts")
+    manage("demo_setup", "--port", port, env=env)
+    say(f"serving on port {port} (Ctrl-C stops; the embedded PostgreSQL stops with it)")
+    manage("runserver", f"127.0.0.1:{port}", env=env, check=False)
+
+
+def test(argv: list[str]) -> None:
+    install()
+    ensure_chromium()
+    env = child_env(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="test-only-secret-key-not-for-production")
+    say("ruff (lint and format)")
+    run([BIN / "ruff", "check", "."], env=env)
+    run([BIN / "ruff", "format", "--check", "."], env=env)
+    say("mypy")
+    run([BIN / "mypy", "."], env=env)
+    say("migrations are complete")
+    manage("makemigrations", "--check", "--dry-run", env=env)
+    say("pytest")
+    run([BIN / "pytest", "-m", "not bench", *argv], env=env)
+
+
+def bench(argv: list[str]) -> None:
+    install()
+    env = child_env(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="bench-only-secret-key")
+    run([BIN / "pytest", "-m", "bench", "tests/bench", "-s", *argv], env=env)
+
+
+def main() -> None:
+    commands = {"demo": demo, "test": test, "bench": bench}
+    if len(sys.argv) < 2 or sys.argv[1] not in (*commands, "manage"):
+        sys.exit(__doc__)
+    if sys.argv[1] == "manage":
+        install()
+        sys.exit(manage(*sys.argv[2:], check=False))
+    commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Test fixtures. The test database is created once per run with the operator's row, the template
+schema and two districts (万州区 and 开州区) committed; each test then runs in a transaction that is
+rolled back, so it may change anything, switch schemas, even onboard a district."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from core.accounts.enums import StaffRole
+from core.accounts.models import User
+from core.common.actors import Actor
+from tenants.models import District
+from tenants.services.onboarding import OnboardingRequest, district_onboard
+from tenants.services.operator import operator_ensure
+from tenants.services.template import template_ensure
+
+WANZHOU = OnboardingRequest(
+    slug="wanzhou",
+    name="万州区",
+    platform_name="信用万州",
+    region_code="500101",
+    domain="wanzhou.localhost",
+    admin_email="admin@wanzhou.test",
+    admin_name="万州管理员",
+)
+KAIZHOU = OnboardingRequest(
+    slug="kaizhou",
+    name="开州区",
+    platform_name="信用开州",
+    region_code="500154",
+    domain="kaizhou.localhost",
+    admin_email="admin@kaizhou.test",
+    admin_name="开州管理员",
+)
+OPERATOR_HOST = "localhost"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        operator_ensure(domains=[OPERATOR_HOST, "testserver"])
+        template_ensure()
+        for request in (WANZHOU, KAIZHOU):
+            district_onboard(request=request, actor=Actor.system("tests"))
+        connection.set_schema_to_public()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public() -> Iterator[None]:
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def wanzhou(db: None) -> District:
+    return District.objects.get(schema_name="wanzhou")
+
+
+@pytest.fixture
+def kaizhou(db: None) -> District:
+    return District.objects.get(schema_name="kaizhou")
+
+
+def client_for(host: str) -> Client:
+    return Client(HTTP_HOST=host)
+
+
+@pytest.fixture
+def wanzhou_client(wanzhou: District) -> Client:
+    return client_for(WANZHOU.domain)
+
+
+@pytest.fixture
+def operator_user(db: None) -> User:
+    with schema_context("public"):
+        return User.objects.create_user(
+            "ops@operator.test", "Operator-Pass-2026", is_staff=True, full_name="运营员"
+        )
+
+
+@pytest.fixture
+def operator_client(operator_user: User) -> Client:
+    client = client_for(OPERATOR_HOST)
+    client.force_login(operator_user)
+    return client
+
+
+@pytest.fixture
+def wanzhou_admin(wanzhou: District) -> User:
+    with schema_context("wanzhou"):
+        return User.objects.get(email=WANZHOU.admin_email)
+
+
+def make_staff(schema: str, email: str, role: StaffRole) -> User:
+    with schema_context(schema):
+        return User.objects.create_user(email, "Staff-Pass-2026", role=role.value)
+
+
+def gql(
+    client: Client, query: str, variables: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """POST a GraphQL operation; return the decoded body (any status)."""
+    response = client.post(
+        "/graphql/",
+        data=json.dumps({"query": query, "variables": variables or {}}),
+        content_type="application/json",
+        **extra,
+    )
+    body: dict[str, Any] = json.loads(response.content)
+    body["_status"] = response.status_code
+    return body

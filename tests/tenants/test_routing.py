@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from portal_theme.models import Theme
+from tenants.models import District, Domain
+from tests.conftest import client_for
+
+
+@pytest.mark.django_db
+def test_each_district_domain_serves_its_own_platform() -> None:
+    wanzhou = client_for("wanzhou.localhost").get("/")
+    kaizhou = client_for("kaizhou.localhost").get("/")
+
+    assert wanzhou.status_code == 200
+    assert kaizhou.status_code == 200
+    assert "<title>信用万州</title>" in wanzhou.content.decode()
+    assert "<title>信用开州</title>" in kaizhou.content.decode()
+    assert "信用开州" not in wanzhou.content.decode()
+
+
+@pytest.mark.django_db
+def test_host_with_port_routes_like_host() -> None:
+    response = client_for("wanzhou.localhost:8000").get("/")
+
+    assert response.status_code == 200
+    assert "信用万州" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host", ["nowhere.localhost", "wanzhou.localhost.evil.example", "WANZHOU"])
+def test_unknown_host_gets_a_404_page_not_the_public_schema(host: str) -> None:
+    response = client_for(host).get("/")
+
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "没有使用域名" in body
+    assert "信用万州" not in body and "运营管理" not in body
+
+
+@pytest.mark.django_db
+def test_unknown_host_gets_a_json_404_on_graphql() -> None:
+    response = client_for("nowhere.localhost").post(
+        "/graphql/", data='{"query":"{ __typename }"}', content_type="application/json"
+    )
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "没有使用域名“nowhere.localhost”的平台",
+                "extensions": {"code": "UNKNOWN_HOST"},
+            }
+        ]
+    }
+
+
+@pytest.mark.django_db
+def test_template_schema_is_never_served_even_with_a_domain() -> None:
+    template = District.objects.get(schema_name="district_template")
+    Domain.objects.create(domain="template.localhost", tenant=template, is_primary=True)
+
+    response = client_for("template.localhost").get("/")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_operator_domain_leads_to_the_operator_console() -> None:
+    response = client_for("localhost").get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+@pytest.mark.django_db
+def test_a_session_from_one_district_is_not_valid_in_another(wanzhou_admin: object) -> None:
+    wanzhou = client_for("wanzhou.localhost")
+    with schema_context("wanzhou"):
+        wanzhou.force_login(wanzhou_admin)  # type: ignore[arg-type]
+    assert wanzhou.get("/console/").status_code == 200
+
+    kaizhou = Client(HTTP_HOST="kaizhou.localhost")
+    kaizhou.cookies = wanzhou.cookies  # the same browser cookie presented to the other domain
+    response = kaizhou.get("/console/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/console/login/")
+
+
+@pytest.mark.django_db
+def test_theme_rows_are_per_district() -> None:
+    with schema_context("wanzhou"):
+        wanzhou = Theme.objects.get()
+    with schema_context("kaizhou"):
+        kaizhou = Theme.objects.get()
+
+    assert (wanzhou.platform_name, wanzhou.region_code) == ("信用万州", "500101")
+    assert (kaizhou.platform_name, kaizhou.region_code) == ("信用开州", "500154")
