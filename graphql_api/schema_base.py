@@ -9,33 +9,41 @@ from typing import Any
 import strawberry
 from django.conf import settings
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graphql_api.errors import should_mask_error
 
+CACHE_SIZE = 512
+
 
 def build_schema(
     *, query: type, mutation: type | None = None, extra_extensions: list[Any] | None = None
 ) -> strawberry.Schema:
+    # The depth and alias rules are built once per schema, not once per request: strawberry's
+    # validation cache is keyed by the rule classes, and a new class per request would never hit.
+    limit_rules = [
+        depth_limit_rule(settings.GRAPHQL_MAX_DEPTH, should_ignore=None),
+        alias_limit_rule(settings.GRAPHQL_MAX_ALIASES),
+    ]
     # Factories, not instances: each request gets fresh extension objects. The parse and validation
-    # caches live at module level in strawberry, so they are still shared by every request.
+    # caches live at module level in strawberry, so every request shares them.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         # Parsing and validating a document is a quarter of a small request's cost (STACK.md):
         # both are cached by document text, so repeated (and persisted) queries skip them.
-        partial(ParserCache, maxsize=512),
-        partial(ValidationCache, maxsize=512),
-        partial(QueryDepthLimiter, max_depth=settings.GRAPHQL_MAX_DEPTH),
+        partial(ParserCache, maxsize=CACHE_SIZE),
+        partial(ValidationCache, maxsize=CACHE_SIZE),
+        partial(AddValidationRules, limit_rules),
         partial(MaxTokensLimiter, max_token_count=settings.GRAPHQL_MAX_TOKENS),
-        partial(MaxAliasesLimiter, max_alias_count=settings.GRAPHQL_MAX_ALIASES),
         partial(MaskErrors, should_mask_error=should_mask_error, error_message="Unexpected error."),
         DjangoOptimizerExtension,
         *(extra_extensions or []),

@@ -50,7 +50,7 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
         for request in (WANZHOU, KAIZHOU):
             district_onboard(request=request, actor=Actor.system("tests"))
         connection.set_schema_to_public()
-    yield
+    return
 
 
 @pytest.fixture(autouse=True)

@@ -1,11 +1,23 @@
 """The Celery app. Tasks sent inside a district's schema run in that schema (tenant-schemas-celery)."""
 
+from __future__ import annotations
+
 import os
+from typing import Any
 
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.config.settings")
 
-app = CeleryApp("credit")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+
+def create_app(**overrides: Any) -> CeleryApp:
+    """Build the app from the CELERY_* settings; `overrides` replace individual settings (tests)."""
+    celery = CeleryApp("credit")
+    celery.config_from_object("django.conf:settings", namespace="CELERY")
+    if overrides:
+        celery.conf.update(overrides)
+    celery.autodiscover_tasks()
+    return celery
+
+
+app = create_app()

@@ -36,6 +36,12 @@ class TenantFileSystemStorage(FileSystemStorage):
     def path(self, name: str) -> str:
         return super().path(prefixed(name))
 
+    def _save(self, name: str, content: Any) -> str:
+        # Django returns the path relative to MEDIA_ROOT, which includes the schema prefix; the
+        # name kept in the database must not, so that it always resolves in the current schema.
+        saved = str(super()._save(name, content))
+        return saved.removeprefix(f"{schema_prefix()}/")
+
     def url(self, name: str | None) -> str:
         if name is None:
             raise ValueError("A file name is required for a URL")

@@ -103,7 +103,8 @@ def test_retrying_the_same_request_returns_the_same_district_and_a_fresh_link() 
 
     assert again.created is False
     assert again.district.pk == first.district.pk
-    assert again.login_token is not None and again.login_token != first.login_token
+    assert again.login_token is not None
+    assert again.login_token != first.login_token
     with schema_context("fengjie"):
         assert User.objects.count() == 1
         with pytest.raises(NotFound):

@@ -1,0 +1,11 @@
+"""A task used only by the Celery tests: it reports the schema it ran in."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import connection
+
+
+@shared_task(name="tests.support.current_schema")
+def current_schema() -> str:
+    return str(connection.schema_name)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tenants.enums import DistrictStatus
+from tenants.models import District
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("district", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_onboard_prints_the_portal_and_a_one_time_login_link() -> None:
+    output = run(
+        "onboard", "--slug", "fengjie", "--name", "奉节县", "--platform-name", "信用奉节",
+        "--region-code", "500236", "--domain", "fengjie.localhost", "--admin-email", "a@fengjie.example",
+        "--port", "8000",
+    )  # fmt: skip
+
+    lines = output.splitlines()
+    assert lines[0].startswith("奉节县（fengjie）已开通，用时 ")
+    assert lines[1] == "门户：http://fengjie.localhost:8000/"
+    assert lines[2].startswith(
+        "管理员 a@fengjie.example 的一次性登录链接（仅显示一次）：http://fengjie.localhost:8000/console/first-login/"
+    )
+    assert District.objects.filter(schema_name="fengjie", status=DistrictStatus.ACTIVE).exists()
+
+
+@pytest.mark.django_db
+def test_onboard_with_a_bad_region_code_fails_with_the_reason() -> None:
+    with pytest.raises(CommandError) as caught:
+        run(
+            "onboard", "--slug", "fengjie", "--name", "奉节县", "--platform-name", "信用奉节",
+            "--region-code", "5002", "--domain", "fengjie.localhost", "--admin-email", "a@fengjie.example",
+        )  # fmt: skip
+
+    assert str(caught.value) == "行政区划代码应为6位数字，收到“5002”（region_code）"
+
+
+@pytest.mark.django_db
+def test_suspend_and_resume_from_the_command_line() -> None:
+    assert run("suspend", "wanzhou", "--reason", "维护") == "万州区（wanzhou）：已暂停\n"
+    assert run("resume", "wanzhou") == "万州区（wanzhou）：运行中\n"
+
+
+@pytest.mark.django_db
+def test_list_shows_status_domains_and_counts() -> None:
+    lines = run("list").splitlines()
+
+    assert len(lines) == 2
+    assert lines[0].split() == [
+        "wanzhou",
+        "万州区",
+        "信用万州",
+        "500101",
+        "active",
+        "职员",
+        "1",
+        "目录项",
+        "29",
+        "wanzhou.localhost",
+    ]
+    assert lines[1].split()[:4] == ["kaizhou", "开州区", "信用开州", "500154"]
+
+
+@pytest.mark.django_db
+def test_unknown_slug_is_a_clear_error() -> None:
+    with pytest.raises(CommandError, match="没有标识为“nowhere”的区县"):
+        run("suspend", "nowhere")
