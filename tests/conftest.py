@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import setup_databases, teardown_databases
 from django_tenants.utils import schema_context
 
 from core.accounts.enums import StaffRole
@@ -43,14 +44,27 @@ OPERATOR_HOST = "localhost"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> Iterator[None]:
+    """Create the test database whatever the collected tests are marked with (pytest-django only
+    creates it for aliases that some `django_db` test names; browser tests use committed data)."""
     with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         operator_ensure(domains=[OPERATOR_HOST, "testserver"])
         template_ensure()
         for request in (WANZHOU, KAIZHOU):
             district_onboard(request=request, actor=Actor.system("tests"))
         connection.set_schema_to_public()
-    return
+    yield
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            # Connections other threads and event-loop contexts opened (live server, browser tests)
+            # would otherwise keep the test database from being dropped.
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        teardown_databases(config, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,91 @@
+"""A live server and a headless Chromium (Debian's, driven by Playwright) for browser tests.
+
+The server runs in a thread with its own database connections, so browser tests work on committed
+data: the session's baseline districts, plus whatever a test commits and removes itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.test.testcases import LiveServerThread
+from playwright.sync_api import Browser, Page, sync_playwright
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
+# browser steps are still synchronous (Django and Playwright's documented setting for this).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP *.localhost 127.0.0.1",
+]
+
+
+def chromium_executable() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise RuntimeError(
+        "Chromium is not installed: `python3 dev.py test` installs it (apt-get install chromium)"
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup: None) -> Iterator[Browser]:
+    # After the test database exists: once Playwright's event loop runs in this thread, Django
+    # hands out new connection objects, which must already see the test database's name.
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_executable(), args=CHROMIUM_FLAGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def server_port(django_db_setup: None, django_db_blocker: Any, settings: Any) -> Iterator[int]:
+    """Serve the project on a free port for the duration of one test; yields the port."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    with django_db_blocker.unblock():
+        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        thread.daemon = True
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+        try:
+            yield thread.port
+        finally:
+            thread.terminate()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    yield opened
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Keep a screenshot for the docs when SAVE_SCREENSHOTS=1."""
+    if os.environ.get("SAVE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
