@@ -21,8 +21,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+VENV = ROOT / ".venv"  # the project's environment, managed by uv from uv.lock
+TOOLS = ROOT / ".tools"  # a separate environment holding uv itself
+SCRIPTS = "Scripts" if os.name == "nt" else "bin"
+BIN = VENV / SCRIPTS
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 UV_VERSION = "0.13.8"
 CHROMIUM_PACKAGES = ["chromium", "chromium-driver"]
@@ -53,16 +55,17 @@ def install() -> None:
         sys.exit(
             "Python 3.11 or 3.12 is required (the embedded PostgreSQL has no wheels for 3.13)."
         )
-    if not PYTHON.exists():
-        say("creating .venv")
-        run([sys.executable, "-m", "venv", VENV])
-    uv = BIN / "uv"
+    uv = TOOLS / SCRIPTS / "uv"
     if not uv.exists():
-        say(f"installing uv {UV_VERSION}")
-        run([PYTHON, "-m", "pip", "install", "--quiet", f"uv=={UV_VERSION}"])
-    say("installing locked dependencies (uv.lock)")
+        say(f"installing uv {UV_VERSION} into .tools")
+        run([sys.executable, "-m", "venv", TOOLS])
+        run([TOOLS / SCRIPTS / "python", "-m", "pip", "install", "--quiet", f"uv=={UV_VERSION}"])
+    say("installing locked dependencies (uv.lock) into .venv")
     env = child_env(UV_PROJECT_ENVIRONMENT=str(VENV))
-    run([uv, "sync", "--frozen", "--compile-bytecode", "--quiet", "--python", PYTHON], env=env)
+    run(
+        [uv, "sync", "--frozen", "--compile-bytecode", "--quiet", "--python", sys.executable],
+        env=env,
+    )
 
 
 def chromium_path() -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 from django.conf import settings
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -31,7 +32,7 @@ def build_schema(
 ) -> strawberry.Schema:
     # The depth and alias rules are built once per schema, not once per request: strawberry's
     # validation cache is keyed by the rule classes, and a new class per request would never hit.
-    limit_rules = [
+    limit_rules: list[type[ASTValidationRule]] = [
         depth_limit_rule(settings.GRAPHQL_MAX_DEPTH, should_ignore=None),
         alias_limit_rule(settings.GRAPHQL_MAX_ALIASES),
     ]
@@ -51,6 +52,6 @@ def build_schema(
     return strawberry.Schema(
         query=query,
         mutation=mutation,
-        extensions=extensions,  # type: ignore[arg-type]
+        extensions=extensions,
         config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE),
     )

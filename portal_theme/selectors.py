@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import connection
-
+from core.common.tenancy import current_schema
 from portal_theme.models import Theme
 
 
 def theme_get_current() -> Theme | None:
     """The current district schema's theme (None in the public schema)."""
-    if connection.schema_name == "public":
+    if current_schema() == "public":
         return None
     return Theme.objects.first()

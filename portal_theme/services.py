@@ -59,7 +59,7 @@ def theme_update(*, actor: User, changes: ThemeChanges) -> Theme:
         theme.full_clean()
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
-        label = Theme._meta.get_field(field).verbose_name
+        label = getattr(Theme._meta.get_field(field), "verbose_name", field)
         raise ValidationFailed(f"{label}：{'；'.join(messages)}", field=field) from exc
     theme.updated_at = timezone.now()
     theme.save(update_fields=[*changed, "updated_at"])

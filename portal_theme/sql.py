@@ -7,9 +7,11 @@ GraphQL types are built from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from django.db import connection
+
+from core.common.tenancy import current_schema
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,11 @@ WHERE d.schema_name = %s
 def district_profile_get() -> DistrictProfile | None:
     """The current district's public profile, in one statement."""
     with connection.cursor() as cursor:
-        cursor.execute(PROFILE_SQL, [connection.schema_name])
+        cursor.execute(PROFILE_SQL, [current_schema()])
         row = cursor.fetchone()
     if row is None:
         return None
-    return DistrictProfile(*row[:13], catalogue_item_count=int(row[13]))
+    names = [f.name for f in fields(DistrictProfile)]
+    values = dict(zip(names, row, strict=True))
+    values["catalogue_item_count"] = int(values["catalogue_item_count"])
+    return DistrictProfile(**values)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from core.common.tenancy import use_public_schema
 from tenants.enums import DistrictKind, DistrictStatus
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -39,7 +39,7 @@ def json_error(status: int, code: str, message: str) -> HttpResponse:
 
 class DistrictRoutingMiddleware(TenantMainMiddleware):
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
-        connection.set_schema_to_public()
+        use_public_schema()
         if _wants_json(request):
             return json_error(404, "UNKNOWN_HOST", f"没有使用域名“{hostname}”的平台")
         return render(

@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.common.actors import Actor
+from core.common.tenancy import use_public_schema
 from tenants.models import District
 from tenants.services.onboarding import OnboardingRequest, district_onboard
 from tenants.services.operator import operator_ensure
@@ -48,15 +49,15 @@ def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> It
     """Create the test database whatever the collected tests are marked with (pytest-django only
     creates it for aliases that some `django_db` test names; browser tests use committed data)."""
     with django_db_blocker.unblock():
-        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})  # type: ignore[arg-type]
         operator_ensure(domains=[OPERATOR_HOST, "testserver"])
         template_ensure()
         for request in (WANZHOU, KAIZHOU):
             district_onboard(request=request, actor=Actor.system("tests"))
-        connection.set_schema_to_public()
+        use_public_schema()
     yield
     with django_db_blocker.unblock():
-        connection.set_schema_to_public()
+        use_public_schema()
         with connection.cursor() as cursor:
             # Connections other threads and event-loop contexts opened (live server, browser tests)
             # would otherwise keep the test database from being dropped.
@@ -70,7 +71,7 @@ def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> It
 @pytest.fixture(autouse=True)
 def _back_to_public() -> Iterator[None]:
     yield
-    connection.set_schema_to_public()
+    use_public_schema()
 
 
 @pytest.fixture

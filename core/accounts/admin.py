@@ -5,7 +5,7 @@ from core.accounts.models import User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # stubs want AbstractUser
     ordering = ("email",)
     list_display = ("email", "full_name", "role", "is_active", "is_staff", "last_login")
     search_fields = ("email", "full_name")

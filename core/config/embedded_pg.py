@@ -65,7 +65,7 @@ def ensure_embedded_server(data_dir: Path, database: str) -> EmbeddedServer:
     previous = os.environ.get("LC_ALL")
     os.environ["LC_ALL"] = UTF8_LOCALE  # initdb reads its locale from the environment
     try:
-        handle = pgserver.get_server(str(data_dir), cleanup_mode="stop")
+        handle = pgserver.get_server(str(data_dir), cleanup_mode="stop")  # type: ignore[attr-defined]
     finally:
         if previous is None:
             os.environ.pop("LC_ALL", None)

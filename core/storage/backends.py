@@ -13,14 +13,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage
-from django.db import connection
 from storages.backends.s3 import S3Storage
 
+from core.common.tenancy import current_schema
 from core.storage.signing import signed_path
 
 
 def schema_prefix() -> str:
-    return str(connection.schema_name)
+    return current_schema()
 
 
 def prefixed(name: str) -> str:
@@ -36,10 +36,10 @@ class TenantFileSystemStorage(FileSystemStorage):
     def path(self, name: str) -> str:
         return super().path(prefixed(name))
 
-    def _save(self, name: str, content: Any) -> str:
+    def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
         # Django returns the path relative to MEDIA_ROOT, which includes the schema prefix; the
         # name kept in the database must not, so that it always resolves in the current schema.
-        saved = str(super()._save(name, content))
+        saved = super().save(name, content, max_length)
         return saved.removeprefix(f"{schema_prefix()}/")
 
     def url(self, name: str | None) -> str:
@@ -48,7 +48,7 @@ class TenantFileSystemStorage(FileSystemStorage):
         return signed_path(schema=schema_prefix(), name=name)
 
 
-class TenantS3Storage(S3Storage):
+class TenantS3Storage(S3Storage):  # type: ignore[misc]  # django-storages has no types
     """S3-compatible storage; URLs are presigned and expire after SIGNED_URL_MAX_AGE seconds."""
 
     def __init__(self, **kwargs: Any) -> None:

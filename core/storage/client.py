@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ def s3_delete_prefix(prefix: str) -> int:
     deleted = 0
     paginator = client.get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=credentials.bucket, Prefix=prefix):
-        keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+        keys: list[ObjectIdentifierTypeDef] = [
+            {"Key": obj["Key"]} for obj in page.get("Contents", [])
+        ]
         if keys:
             client.delete_objects(
                 Bucket=credentials.bucket, Delete={"Objects": keys, "Quiet": True}

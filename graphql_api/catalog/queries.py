@@ -16,7 +16,7 @@ __all__ = ["CatalogQuery"]
 @strawberry.type
 class CatalogQuery:
     @strawberry_django.connection(
-        DjangoListConnection[CatalogCategoryType],
+        DjangoListConnection[CatalogCategoryType],  # type: ignore[type-var]
         description="The district's information catalogue, by category.",
     )
     def catalog_categories(self, info: Info) -> QuerySet[CatalogCategory]:

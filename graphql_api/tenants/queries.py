@@ -21,7 +21,8 @@ __all__ = ["TenantsQuery"]
 @strawberry.type
 class TenantsQuery:
     @relay.connection(
-        relay.ListConnection[DistrictType],
+        # DistrictType is not a relay.Node: the list connection pages by offset cursors.
+        relay.ListConnection[DistrictType],  # type: ignore[type-var]
         description="Districts with their status, domains and counts (operator only).",
     )
     def districts(self, info: Info, status: DistrictStatus | None = None) -> Iterable[DistrictType]:
@@ -37,7 +38,7 @@ class TenantsQuery:
         return DistrictType.from_overview(overview)
 
     @strawberry_django.connection(
-        DjangoListConnection[AuditEntryType],
+        DjangoListConnection[AuditEntryType],  # type: ignore[type-var]
         description="The platform audit log, newest first, optionally for one district.",
     )
     def audit_entries(

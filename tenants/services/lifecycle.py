@@ -13,6 +13,7 @@ from django_tenants.utils import schema_exists
 from core.audit.services import platform_audit_record
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
+from core.common.tenancy import use_public_schema
 from core.storage.api import delete_schema_prefix
 from tenants.enums import DistrictStatus
 from tenants.models import District
@@ -146,7 +147,7 @@ def district_purge(*, district: District, actor: Actor, now: datetime | None = N
     deleted_files = delete_schema_prefix(district.schema_name)
     with transaction.atomic():
         fresh = _locked(district, "purge")
-        connection.set_schema_to_public()
+        use_public_schema()
         if schema_exists(fresh.schema_name):
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP SCHEMA "{fresh.schema_name}" CASCADE')

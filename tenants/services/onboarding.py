@@ -10,7 +10,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
@@ -22,6 +22,7 @@ from core.catalog.services import catalog_seed_national
 from core.common.actors import Actor
 from core.common.divisions import validate_county_code
 from core.common.errors import Conflict, ValidationFailed
+from core.common.tenancy import use_public_schema
 from portal_theme.models import Theme
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, Domain
@@ -148,7 +149,7 @@ def district_onboard(*, request: OnboardingRequest, actor: Actor) -> OnboardingR
     """Create a ready district. Idempotent: the same request again returns the same district."""
     started = time.perf_counter()
     req = validate_request(request)
-    connection.set_schema_to_public()
+    use_public_schema()
     template_ensure()
     with advisory_lock("onboarding"):
         existing = District.objects.filter(schema_name__iexact=req.slug).first()
@@ -202,7 +203,7 @@ def district_onboard(*, request: OnboardingRequest, actor: Actor) -> OnboardingR
                     "admin_email": req.admin_email,
                 },
             )
-    connection.set_schema_to_public()
+    use_public_schema()
     return OnboardingResult(
         district=district,
         domain=req.domain,

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
 
+from core.common.tenancy import use_public_schema
 from tenants.enums import DistrictKind
 from tenants.models import District
 
@@ -67,7 +68,7 @@ def template_ensure(*, verbosity: int = 0) -> bool:
     """Make sure the template row and schema exist and carry every migration. Returns True when it
     had to create or migrate the template."""
     name = template_schema_name()
-    connection.set_schema_to_public()
+    use_public_schema()
     if schema_exists(name) and not template_missing_migrations():
         return False
     with advisory_lock(f"template:{name}"):
@@ -86,5 +87,5 @@ def template_ensure(*, verbosity: int = 0) -> bool:
             interactive=False,
             verbosity=verbosity,
         )
-        connection.set_schema_to_public()
+        use_public_schema()
     return True

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from core.common.actors import Actor
+from core.common.tenancy import use_public_schema
 from tenants.models import District
 from tenants.services.lifecycle import (
     district_purge,
@@ -43,7 +43,7 @@ def wushan(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     assert result.login_token is not None
     yield result.login_token
     with django_db_blocker.unblock():
-        connection.set_schema_to_public()
+        use_public_schema()
         district = District.objects.get(schema_name="wushan")
         if district.status != "deletion_pending":
             district_request_deletion(district=district, actor=ACTOR, grace_days=0)
@@ -95,7 +95,8 @@ def test_the_portal_goes_into_maintenance_while_suspended(
             district=District.objects.get(schema_name="wushan"), actor=ACTOR, reason="维护"
         )
     response = page.goto(f"{base}/")
-    assert response is not None and response.status == 503
+    assert response is not None
+    assert response.status == 503
     expect(page.get_by_test_id("maintenance")).to_have_text("系统维护中")
 
     with django_db_blocker.unblock():
@@ -107,5 +108,6 @@ def test_the_portal_goes_into_maintenance_while_suspended(
 def test_an_unknown_domain_shows_a_not_found_page(page: Page, server_port: int) -> None:
     response = page.goto(f"http://nowhere.localhost:{server_port}/")
 
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     expect(page.get_by_test_id("unknown-host")).to_contain_text("nowhere.localhost")

@@ -62,8 +62,8 @@ def test_the_served_schemas_allow_ten_levels(wanzhou_client: Client) -> None:
 @pytest.mark.django_db
 def test_repeated_documents_skip_parsing_and_validation(wanzhou_client: Client) -> None:
     query = "{ district { slug regionCode } }"
-    validations = _get_validate_cache(CACHE_SIZE)
-    parses = _get_parse_cache(CACHE_SIZE)
+    validations: Any = _get_validate_cache(CACHE_SIZE)
+    parses: Any = _get_parse_cache(CACHE_SIZE)
     gql(wanzhou_client, query)
     before = (validations.cache_info().hits, parses.cache_info().hits)
 

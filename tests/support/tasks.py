@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import connection
+
+from core.common.tenancy import current_schema as schema_now
 
 
 @shared_task(name="tests.support.current_schema")
 def current_schema() -> str:
-    return str(connection.schema_name)
+    return schema_now()

@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
 from core.audit.models import PlatformAuditEntry
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
+from core.common.tenancy import use_public_schema
 from tenants.enums import DistrictStatus
 from tenants.models import District, Domain
 from tenants.services.lifecycle import (
@@ -228,4 +229,4 @@ def test_the_platform_audit_log_is_append_only(wanzhou: District) -> None:
         PlatformAuditEntry.objects.filter(pk=entry.pk).update(action="district.resume")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         PlatformAuditEntry.objects.filter(pk=entry.pk).delete()
-    connection.set_schema_to_public()
+    use_public_schema()

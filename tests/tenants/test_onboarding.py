@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import schema_context, schema_exists
 
+import portal_theme.migrations as portal_theme_migrations
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.accounts.services import login_link_peek
@@ -189,7 +190,7 @@ def _copy_migrations_with_a_latecomer(target: Path) -> str:
     """A migration package holding portal_theme's real migrations plus one more, as a deploy that
     adds a migration would."""
     package = target / "latecomer_migrations"
-    source = Path(__import__("portal_theme.migrations", fromlist=["x"]).__file__).parent
+    source = Path(portal_theme_migrations.__file__ or "").parent
     shutil.copytree(source, package, ignore=shutil.ignore_patterns("__pycache__"))
     last = sorted(p.stem for p in package.glob("[0-9][0-9][0-9][0-9]_*.py"))[-1]
     (package / "0999_latecomer.py").write_text(
