@@ -65,3 +65,25 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+@public_model
+class SpareSchema(models.Model):
+    """A schema cloned from the template ahead of time, waiting to become a district.
+
+    Onboarding renames one (instant) instead of cloning (about 0.2 s); a task refills the pool.
+    `fingerprint` names the migration set it was cloned with: a spare from an older set is dropped,
+    never used.
+    """
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "备用模式"
+        verbose_name_plural = "备用模式"
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return self.schema_name

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from core.common.actors import Actor
 from tenants.services.lifecycle import district_purge_due
+from tenants.services.spares import spare_pool_fill
 from tenants.services.template import template_ensure
 
 
@@ -13,6 +14,12 @@ from tenants.services.template import template_ensure
 def district_purge_due_task() -> list[str]:
     """Purge every district whose deletion grace period has passed (run daily by beat)."""
     return district_purge_due(actor=Actor.system("purge-due"))
+
+
+@shared_task(name="tenants.spare_pool_fill_task")
+def spare_pool_fill_task() -> int:
+    """Top up the pool of pre-cloned spare schemas (after each onboarding, and daily)."""
+    return spare_pool_fill()
 
 
 @shared_task(name="tenants.template_ensure_task")

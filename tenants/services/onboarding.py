@@ -10,8 +10,8 @@ import re
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
 from core.accounts.enums import StaffRole
@@ -26,6 +26,7 @@ from core.common.tenancy import use_public_schema
 from portal_theme.models import Theme
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, Domain
+from tenants.services.spares import SPARE_PREFIX, clone_template, schema_rename, spare_take
 from tenants.services.template import advisory_lock, template_ensure, template_schema_name
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
@@ -55,6 +56,8 @@ class OnboardingResult:
     login_token: str | None
     created: bool
     seconds: float
+    # True when a pre-cloned spare schema was renamed; False when the template was cloned now.
+    from_spare: bool = False
 
 
 def normalise_domain(raw: str) -> str:
@@ -67,7 +70,11 @@ def validate_slug(slug: str) -> str:
             f"标识“{slug}”不合法：须以小写字母开头，只含小写字母、数字和下划线，长度2–30",
             field="slug",
         )
-    if slug in RESERVED_SLUGS or slug.startswith("pg_") or slug == template_schema_name():
+    if (
+        slug in RESERVED_SLUGS
+        or slug.startswith(("pg_", SPARE_PREFIX))
+        or slug == template_schema_name()
+    ):
         raise ValidationFailed(f"标识“{slug}”是保留名称，请换一个", field="slug")
     return slug
 
@@ -177,7 +184,11 @@ def district_onboard(*, request: OnboardingRequest, actor: Actor) -> OnboardingR
                 region_code=req.region_code,
             )
             Domain.objects.create(domain=req.domain, tenant=district, is_primary=True)
-            CloneSchema().clone_schema(template_schema_name(), req.slug, "DATA")
+            spare = spare_take()
+            if spare is not None:
+                schema_rename(spare, req.slug)
+            else:
+                clone_template(req.slug)
             with schema_context(req.slug):
                 Theme.objects.create(
                     platform_name=req.platform_name,
@@ -201,8 +212,10 @@ def district_onboard(*, request: OnboardingRequest, actor: Actor) -> OnboardingR
                     "region_code": req.region_code,
                     "domain": req.domain,
                     "admin_email": req.admin_email,
+                    "from_spare": spare is not None,
                 },
             )
+            transaction.on_commit(_refill_spares)
     use_public_schema()
     return OnboardingResult(
         district=district,
@@ -211,4 +224,12 @@ def district_onboard(*, request: OnboardingRequest, actor: Actor) -> OnboardingR
         login_token=token,
         created=True,
         seconds=time.perf_counter() - started,
+        from_spare=spare is not None,
     )
+
+
+def _refill_spares() -> None:
+    if settings.DISTRICT_SPARE_SCHEMAS > 0:
+        from tenants.tasks import spare_pool_fill_task  # tasks import services: import late
+
+        spare_pool_fill_task.delay()

@@ -60,6 +60,12 @@ def applied_migrations(schema: str) -> set[tuple[str, str]]:
         return {(str(app), str(name)) for app, name in cursor.fetchall()}
 
 
+def migration_fingerprint() -> str:
+    """Names the migration set on disk; a schema cloned under another fingerprint is stale."""
+    names = sorted(f"{app}.{name}" for app, name in expected_migrations())
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()
+
+
 def template_missing_migrations() -> set[tuple[str, str]]:
     return expected_migrations() - applied_migrations(template_schema_name())
 

@@ -24,7 +24,7 @@ def test_onboard_prints_the_portal_and_a_one_time_login_link() -> None:
     )  # fmt: skip
 
     lines = output.splitlines()
-    assert lines[0].startswith("奉节县（fengjie）已开通，用时 ")
+    assert lines[0].startswith("奉节县（fengjie）已开通（使用预建模式），用时 ")
     assert lines[1] == "门户：http://fengjie.localhost:8000/"
     assert lines[2].startswith(
         "管理员 a@fengjie.example 的一次性登录链接（仅显示一次）：http://fengjie.localhost:8000/console/first-login/"

@@ -94,6 +94,7 @@ def test_onboarding_is_audited_with_who_and_what() -> None:
         "region_code": "500236",
         "domain": "credit.fengjie.example",
         "admin_email": "admin@fengjie.example",
+        "from_spare": True,
     }
 
 

@@ -149,6 +149,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Onboarding and lifecycle.
 DISTRICT_DELETION_GRACE_DAYS = env_int("DISTRICT_DELETION_GRACE_DAYS", 30)
 ONE_TIME_LOGIN_TTL_HOURS = env_int("ONE_TIME_LOGIN_TTL_HOURS", 72)
+# Spare schemas cloned ahead of time so onboarding only renames one (tenants/services/spares.py).
+DISTRICT_SPARE_SCHEMAS = env_int("DISTRICT_SPARE_SCHEMAS", 2)
 
 # GraphQL limits (graphql_api/schema_base.py).
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)

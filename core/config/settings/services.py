@@ -83,4 +83,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.district_purge_due_task",
         "schedule": 24 * 3600,
     },
+    "refill-spare-schemas": {
+        "task": "tenants.spare_pool_fill_task",
+        "schedule": 3600,
+    },
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -46,12 +48,20 @@ DEMO_DISTRICTS = (
 OPERATOR_EMAIL = "operator@localhost"
 
 
+def demo_operator_password() -> str:
+    """A random password made on first run and kept under .data (demo machines only)."""
+    path = Path(settings.DATA_DIR) / "demo-operator-password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(12))
+    return path.read_text().strip()
+
+
 class Command(BaseCommand):
     help = "Create the operator account and the three demo districts, and print how to open them."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", default="8000")
-        parser.add_argument("--operator-password", default="demo-operator-2026")
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = options["port"]

@@ -22,6 +22,7 @@ from tenants.links import district_url, first_login_path
 from tenants.selectors import district_get, district_overview_list
 from tenants.services import lifecycle
 from tenants.services.onboarding import OnboardingRequest, district_onboard
+from tenants.services.spares import spare_pool_fill
 from tenants.services.template import template_ensure
 
 LIFECYCLE = {
@@ -72,6 +73,8 @@ class Command(BaseCommand):
             elif action == "template":
                 changed = template_ensure(verbosity=1)
                 self.stdout.write("模板已更新" if changed else "模板已是最新")
+                created = spare_pool_fill()
+                self.stdout.write(f"备用模式：新建 {created} 个")
             else:
                 self._step(action, options, actor)
         except ApplicationError as exc:
@@ -92,6 +95,8 @@ class Command(BaseCommand):
             actor=actor,
         )
         verb = "已开通" if result.created else "已存在（重复请求，未重复创建）"
+        if result.from_spare:
+            verb += "（使用预建模式）"
         self.stdout.write(
             f"{result.district.name}（{result.district.schema_name}）{verb}，用时 {result.seconds:.3f} 秒"
         )

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from core.accounts.models import User
+from tenants.enums import DistrictStatus
+from tenants.models import District
+from tests.conftest import OPERATOR_HOST, client_for
+
+
+@pytest.fixture
+def admin_client(db: None) -> Client:
+    with schema_context("public"):
+        superuser = User.objects.create_superuser("root@operator.test", "Root-Pass-2026")
+    client = client_for(OPERATOR_HOST)
+    client.force_login(superuser)
+    return client
+
+
+@pytest.mark.django_db
+def test_the_district_list_shows_status_domains_and_counts(admin_client: Client) -> None:
+    response = admin_client.get("/admin/tenants/district/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "信用万州" in body
+    assert "信用开州" in body
+    assert "wanzhou.localhost" in body
+    assert '<td class="field-catalogue_items">29</td>' in body
+    assert '<td class="field-staff_count">1</td>' in body
+    assert "district_template" not in body
+
+
+@pytest.mark.django_db
+def test_onboarding_from_the_console_shows_the_login_link_once(admin_client: Client) -> None:
+    form = {
+        "slug": "fengjie",
+        "name": "奉节县",
+        "platform_name": "信用奉节",
+        "region_code": "500236",
+        "domain": "fengjie.localhost",
+        "admin_email": "admin@fengjie.example",
+        "admin_name": "",
+    }
+
+    response = admin_client.post("/admin/tenants/district/onboard/", form, follow=True)
+
+    body = response.content.decode()
+    assert "奉节县已开通" in body
+    assert "http://fengjie.localhost/console/first-login/" in body
+    assert District.objects.get(schema_name="fengjie").status == DistrictStatus.ACTIVE
+
+
+@pytest.mark.django_db
+def test_onboarding_errors_are_shown_on_the_form_field(admin_client: Client) -> None:
+    form = {
+        "slug": "fengjie",
+        "name": "奉节县",
+        "platform_name": "信用奉节",
+        "region_code": "500236",
+        "domain": "wanzhou.localhost",
+        "admin_email": "admin@fengjie.example",
+    }
+
+    response = admin_client.post("/admin/tenants/district/onboard/", form)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "domain": ["域名“wanzhou.localhost”已被其他平台使用"]
+    }
+
+
+@pytest.mark.django_db
+def test_lifecycle_actions_run_through_the_services(
+    admin_client: Client, wanzhou: District
+) -> None:
+    response = admin_client.post(
+        "/admin/tenants/district/",
+        {"action": "suspend", "_selected_action": [str(wanzhou.pk)]},
+        follow=True,
+    )
+
+    assert "万州区：已暂停" in response.content.decode()
+    assert District.objects.get(pk=wanzhou.pk).status == DistrictStatus.SUSPENDED
+
+
+@pytest.mark.django_db
+def test_district_staff_cannot_use_the_operator_console(wanzhou_admin: User) -> None:
+    client = client_for("wanzhou.localhost")
+    with schema_context("wanzhou"):
+        client.force_login(wanzhou_admin)
+
+    assert client.get("/admin/").status_code == 404
