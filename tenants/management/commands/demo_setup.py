@@ -67,14 +67,17 @@ class Command(BaseCommand):
         port = options["port"]
         operator_ensure(domains=settings.OPERATOR_DOMAINS)
         template_ensure(verbosity=0)
-        if not User.objects.filter(email=OPERATOR_EMAIL).exists():
-            User.objects.create_superuser(
-                OPERATOR_EMAIL, options["operator_password"], full_name="运营方管理员"
-            )
+        password = demo_operator_password()
+        operator = User.objects.filter(email=OPERATOR_EMAIL).first()
+        if operator is None:
+            User.objects.create_superuser(OPERATOR_EMAIL, password, full_name="运营方管理员")
+        elif not operator.check_password(password):
+            operator.set_password(password)  # the printed password must be the one that works
+            operator.save(update_fields=["password"])
         self.stdout.write(
             "运营管理后台：" + district_url(domain="localhost", path="/admin/", port=port)
         )
-        self.stdout.write(f"  账号 {OPERATOR_EMAIL}  密码 {options['operator_password']}")
+        self.stdout.write(f"  账号 {OPERATOR_EMAIL}  密码 {password}")
         for request in DEMO_DISTRICTS:
             result = district_onboard(request=request, actor=Actor.system("demo"))
             self.stdout.write(

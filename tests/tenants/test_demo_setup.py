@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from core.accounts.models import User
+from tenants.models import District
+
+
+@pytest.fixture(autouse=True)
+def _without_the_test_districts(db: None) -> None:
+    """The demo creates 万州 and 开州 itself; drop the test run's (inside this test's transaction)."""
+    for district in District.objects.filter(schema_name__in=["wanzhou", "kaizhou"]):
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA "{district.schema_name}" CASCADE')
+        district.delete()
+
+
+@pytest.mark.django_db
+def test_demo_setup_creates_the_operator_and_three_districts_and_prints_how_to_log_in(
+    settings: Any, tmp_path: Path
+) -> None:
+    settings.DATA_DIR = str(tmp_path)
+    out = StringIO()
+
+    call_command("demo_setup", "--port", "8000", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    password = (tmp_path / "demo-operator-password").read_text().strip()
+    assert lines[0] == "运营管理后台：http://localhost:8000/admin/"
+    assert lines[1] == f"  账号 operator@localhost  密码 {password}"
+    assert lines[2] == "信用万州：http://wanzhou.localhost:8000/"
+    assert lines[4] == "信用开州：http://kaizhou.localhost:8000/"
+    assert lines[6] == "信用云阳：http://yunyang.localhost:8000/"
+    assert lines[7].startswith(
+        "  管理员 admin@yunyang.localhost 首次登录（设置密码）：http://yunyang.localhost:8000/console/first-login/"
+    )
+    assert set(District.objects.filter(kind="district").values_list("schema_name", flat=True)) == {
+        "wanzhou",
+        "kaizhou",
+        "yunyang",
+    }
+    with schema_context("public"):
+        assert User.objects.get(email="operator@localhost").check_password(password)
+    client = Client(HTTP_HOST="localhost")
+    assert client.login(username="operator@localhost", password=password)
+    assert client.get("/admin/tenants/district/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_setup_runs_again_without_changing_anything(settings: Any, tmp_path: Path) -> None:
+    settings.DATA_DIR = str(tmp_path)
+    call_command("demo_setup", stdout=StringIO())
+    districts = District.objects.count()
+
+    call_command("demo_setup", stdout=StringIO())
+
+    assert District.objects.count() == districts
