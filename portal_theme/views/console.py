@@ -59,7 +59,7 @@ def first_login(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def console_home(request: HttpRequest) -> HttpResponse:
-    staff = User.objects.order_by("email") if request.user.is_authenticated else User.objects.none()
+    staff = User.objects.order_by("email")
     return render(
         request,
         "portal_theme/console/home.html",

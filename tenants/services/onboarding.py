@@ -60,6 +60,15 @@ class OnboardingResult:
     from_spare: bool = False
 
 
+def short_name(district_name: str) -> str:
+    """万州区 → 万州, 云阳县 → 云阳: the form used in slogans."""
+    return (
+        district_name[:-1]
+        if district_name.endswith(("区", "县")) and len(district_name) > 2
+        else district_name
+    )
+
+
 def normalise_domain(raw: str) -> str:
     return raw.strip().lower().rstrip(".")
 
@@ -194,7 +203,7 @@ def district_onboard(*, request: OnboardingRequest, actor: Actor) -> OnboardingR
                     platform_name=req.platform_name,
                     district_name=req.name,
                     region_code=req.region_code,
-                    banner_text=f"诚信{req.name[:-1] if req.name.endswith(('区', '县')) else req.name}，共建共享",
+                    banner_text=f"诚信{short_name(req.name)}，共建共享",
                     footer_text=f"{req.platform_name} 主办单位：{req.name}社会信用体系建设工作领导小组办公室",
                 )
                 catalog_seed_national()
