@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
+
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -43,7 +45,10 @@ def uscc_check_character(first17: str) -> str:
 
 
 def org_code_check_character(first8: str) -> str:
-    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(first8, ORG_WEIGHTS, strict=True))
+    total = sum(
+        (int(c) if c.isdigit() else ord(c) - 55) * w
+        for c, w in zip(first8, ORG_WEIGHTS, strict=True)
+    )
     value = 11 - total % 11
     return "0" if value == 11 else "X" if value == 10 else str(value)
 
@@ -57,7 +62,9 @@ def uscc_problem(code: str) -> IdentifierProblem | None:
         return IdentifierProblem(f"统一社会信用代码含非法字符“{bad}”（不使用I、O、Z、S、V）")
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
-        return IdentifierProblem(f"统一社会信用代码校验位错误：第18位应为“{expected}”，实为“{code[17]}”")
+        return IdentifierProblem(
+            f"统一社会信用代码校验位错误：第18位应为“{expected}”，实为“{code[17]}”"
+        )
     org = code[8:17]
     if re.match(r"^[0-9A-Z]{8}[0-9X]$", org) and org_code_check_character(org[:8]) != org[8]:
         return IdentifierProblem(
@@ -78,13 +85,15 @@ def resident_id_problem(number: str, *, today: date | None = None) -> Identifier
         born = date(int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
     except ValueError:
         return IdentifierProblem(f"身份证号码中的出生日期“{birth}”不存在")
-    if born > (today or date.today()) or born.year < 1880:
+    if born > (today or timezone.localdate()) or born.year < 1880:
         return IdentifierProblem(f"身份证号码中的出生日期“{birth}”不合理")
     if len(number) == 18:
         total = sum(int(c) * w for c, w in zip(number[:17], ID_WEIGHTS, strict=True))
         expected = ID_CHECK[total % 11]
         if number[17] != expected:
-            return IdentifierProblem(f"身份证号码校验位错误：第18位应为“{expected}”，实为“{number[17]}”")
+            return IdentifierProblem(
+                f"身份证号码校验位错误：第18位应为“{expected}”，实为“{number[17]}”"
+            )
     return None
 
 
