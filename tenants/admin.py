@@ -19,7 +19,7 @@ from core.common.actors import Actor
 from core.common.errors import ApplicationError
 from tenants.enums import DistrictKind
 from tenants.links import district_url, first_login_path
-from tenants.models import District, Domain
+from tenants.models import District, Domain, PlatformAuditEntry
 from tenants.selectors import DistrictOverview, district_overview_list
 from tenants.services import lifecycle
 from tenants.services.onboarding import OnboardingRequest, district_onboard
@@ -191,3 +191,28 @@ class DistrictAdmin(admin.ModelAdmin[District]):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/tenants/district/onboard.html", context)
+
+
+@admin.register(PlatformAuditEntry)
+class PlatformAuditEntryAdmin(admin.ModelAdmin[PlatformAuditEntry]):
+    list_display = ("occurred_at", "actor_label", "action", "district_schema")
+    list_filter = ("action", "district_schema")
+    search_fields = ("actor_label", "district_schema", "action")
+    readonly_fields = (
+        "occurred_at",
+        "actor_kind",
+        "actor_label",
+        "actor_user_id",
+        "action",
+        "district_schema",
+        "details",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import JSONField
 from django.utils import timezone
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -87,3 +88,25 @@ class SpareSchema(models.Model):
 
     def __str__(self) -> str:
         return self.schema_name
+
+
+@public_model
+class PlatformAuditEntry(models.Model):
+    """One operator-level action (onboarding, lifecycle, domains). Append-only: a trigger refuses
+    UPDATE and DELETE on this table."""
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_kind = models.CharField(max_length=16)
+    actor_label = models.CharField(max_length=254)
+    actor_user_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    district_schema = models.CharField(max_length=63, blank=True, db_index=True)
+    details = JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "平台审计记录"
+        verbose_name_plural = "平台审计记录"
+        ordering = ("-occurred_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"

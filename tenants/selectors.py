@@ -11,7 +11,7 @@ from django.db.models import Prefetch, QuerySet
 
 from core.common.errors import NotFound
 from tenants.enums import DistrictKind, DistrictStatus
-from tenants.models import District, Domain
+from tenants.models import District, Domain, PlatformAuditEntry
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,11 @@ def district_overview_list(*, status: DistrictStatus | None = None) -> list[Dist
         )
         for d in districts
     ]
+
+
+def platform_audit_list(*, district_schema: str | None = None) -> QuerySet[PlatformAuditEntry]:
+    """Platform audit entries, newest first, optionally for one district."""
+    entries = PlatformAuditEntry.objects.all()
+    if district_schema is not None:
+        entries = entries.filter(district_schema=district_schema)
+    return entries.order_by("-occurred_at", "-id")

@@ -1,1 +1,1 @@
-"""The audit log. Platform entries (operator actions on districts) live in public."""
+"""The district's audit log: every write that matters to a subject, in the same transaction."""

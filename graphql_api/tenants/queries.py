@@ -8,12 +8,11 @@ from django.db.models import QuerySet
 from strawberry import relay
 from strawberry_django.relay import DjangoListConnection
 
-from core.audit.models import PlatformAuditEntry
-from core.audit.selectors import platform_audit_list
 from graphql_api.context import Info
 from graphql_api.tenants.types import AuditEntryType, DistrictStatus, DistrictType
 from tenants.enums import DistrictStatus as DistrictStatusChoices
-from tenants.selectors import district_get, district_overview_list
+from tenants.models import PlatformAuditEntry
+from tenants.selectors import district_get, district_overview_list, platform_audit_list
 
 __all__ = ["TenantsQuery"]
 

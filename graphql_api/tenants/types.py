@@ -6,7 +6,7 @@ from enum import Enum
 import strawberry
 import strawberry_django
 
-from core.audit.models import PlatformAuditEntry
+from tenants.models import PlatformAuditEntry
 from tenants.selectors import DistrictOverview
 
 __all__ = ["AuditEntryType", "DistrictError", "DistrictErrorCode", "DistrictStatus", "DistrictType"]

@@ -10,13 +10,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
-from core.audit.services import platform_audit_record
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
 from core.common.tenancy import use_public_schema
 from core.storage.api import delete_schema_prefix
 from tenants.enums import DistrictStatus
 from tenants.models import District
+from tenants.services.audit import platform_audit_record
 
 S = DistrictStatus
 

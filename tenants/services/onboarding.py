@@ -17,7 +17,6 @@ from django_tenants.utils import schema_context, schema_exists
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.accounts.services import login_link_issue, user_create_staff
-from core.audit.services import platform_audit_record
 from core.catalog.services import catalog_seed_national
 from core.common.actors import Actor
 from core.common.divisions import validate_county_code
@@ -26,6 +25,7 @@ from core.common.tenancy import use_public_schema
 from portal_theme.models import Theme
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, Domain
+from tenants.services.audit import platform_audit_record
 from tenants.services.spares import SPARE_PREFIX, clone_template, schema_rename, spare_take
 from tenants.services.template import advisory_lock, template_ensure, template_schema_name
 

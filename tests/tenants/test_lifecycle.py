@@ -10,12 +10,11 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
-from core.audit.models import PlatformAuditEntry
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
 from core.common.tenancy import use_public_schema
 from tenants.enums import DistrictStatus
-from tenants.models import District, Domain
+from tenants.models import District, Domain, PlatformAuditEntry
 from tenants.services.lifecycle import (
     district_archive,
     district_purge,

@@ -13,13 +13,12 @@ import portal_theme.migrations as portal_theme_migrations
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.accounts.services import login_link_peek
-from core.audit.models import PlatformAuditEntry
 from core.catalog.models import CatalogCategory, CatalogItem
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, NotFound
 from portal_theme.models import Theme
 from tenants.enums import DistrictKind, DistrictStatus
-from tenants.models import District
+from tenants.models import District, PlatformAuditEntry
 from tenants.services.onboarding import OnboardingRequest, district_onboard
 from tenants.services.template import applied_migrations, expected_migrations
 

@@ -1,20 +1,18 @@
 from django.db import migrations
 
+# Shared by every append-only log table; lives in public so district schemas hold no functions.
 FORBID = """
-CREATE OR REPLACE FUNCTION audit_forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION public.audit_forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'audit entries are append-only (% refused on %)', TG_OP, TG_TABLE_NAME;
 END;
 $$;
-CREATE TRIGGER audit_platformauditentry_append_only
-    BEFORE UPDATE OR DELETE ON audit_platformauditentry
-    FOR EACH ROW EXECUTE FUNCTION audit_forbid_change();
+CREATE TRIGGER audit_auditentry_append_only
+    BEFORE UPDATE OR DELETE ON audit_auditentry
+    FOR EACH ROW EXECUTE FUNCTION public.audit_forbid_change();
 """
 
-ALLOW = """
-DROP TRIGGER IF EXISTS audit_platformauditentry_append_only ON audit_platformauditentry;
-DROP FUNCTION IF EXISTS audit_forbid_change();
-"""
+ALLOW = "DROP TRIGGER IF EXISTS audit_auditentry_append_only ON audit_auditentry;"
 
 
 class Migration(migrations.Migration):

@@ -21,12 +21,12 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "core.common",
-    "core.audit",
     "graphql_api",
 ]
 
 TENANT_APPS = [
     *BOTH_APPS,
+    "core.audit",
     "core.catalog",
     "portal_theme",
 ]
