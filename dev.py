@@ -28,6 +28,12 @@ BIN = VENV / SCRIPTS
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 UV_VERSION = "0.13.8"
 CHROMIUM_PACKAGES = ["chromium", "chromium-driver"]
+# Keys for tests and benchmarks only (production sets its own; see README).
+TEST_KEYS = {
+    "DJANGO_SECRET_KEY": "test-only-secret-key-not-for-production",
+    "SUBJECT_LOOKUP_KEY": "test-only-lookup-key",
+    "SUBJECT_DATA_KEY": "dGVzdC1vbmx5LWRhdGEta2V5LW5vdC1mb3ItcHJvZHU=",
+}
 
 
 def say(message: str) -> None:
@@ -112,7 +118,7 @@ def demo(argv: list[str]) -> None:
 def test(argv: list[str]) -> None:
     install()
     ensure_chromium()
-    env = child_env(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="test-only-secret-key-not-for-production")
+    env = child_env(DJANGO_DEBUG="0", DJANGO_SECURE_COOKIES="0", **TEST_KEYS)
     say("ruff (lint and format)")
     run([BIN / "ruff", "check", "."], env=env)
     run([BIN / "ruff", "format", "--check", "."], env=env)
@@ -126,7 +132,7 @@ def test(argv: list[str]) -> None:
 
 def bench(argv: list[str]) -> None:
     install()
-    env = child_env(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="bench-only-secret-key")
+    env = child_env(DJANGO_DEBUG="0", **TEST_KEYS)
     run([BIN / "pytest", "-m", "bench", "tests/bench", "-s", *argv], env=env)
 
 

@@ -68,3 +68,56 @@ class CatalogItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+@district_model
+class Department(models.Model):
+    """A government department that supplies credit information (数据来源单位)."""
+
+    code = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    name = models.CharField("名称", max_length=100)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "部门"
+        verbose_name_plural = "部门"
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@district_model
+class CatalogSupply(models.Model):
+    """Which department supplies which catalogue item, and within how many working days."""
+
+    item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="supplies")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="supplies")
+    deadline_working_days = models.PositiveSmallIntegerField("报送时限（工作日）", default=7)
+
+    class Meta:
+        verbose_name = "目录报送责任"
+        verbose_name_plural = "目录报送责任"
+        constraints = [
+            models.UniqueConstraint(fields=["item", "department"], name="catalog_supply_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} → {self.item}"
+
+
+@district_model
+class StaffAssignment(models.Model):
+    """The department a district staff member works for (data clerks enter only for their own)."""
+
+    user = models.OneToOneField(
+        "accounts.User", on_delete=models.CASCADE, related_name="assignment"
+    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="staff")
+
+    class Meta:
+        verbose_name = "职员所属部门"
+        verbose_name_plural = "职员所属部门"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.department}"

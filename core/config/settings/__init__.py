@@ -149,6 +149,16 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Onboarding and lifecycle.
 DISTRICT_DELETION_GRACE_DAYS = env_int("DISTRICT_DELETION_GRACE_DAYS", 30)
 ONE_TIME_LOGIN_TTL_HOURS = env_int("ONE_TIME_LOGIN_TTL_HOURS", 72)
+# Keys protecting personal ID numbers (core/subjects/protection.py); required outside DEBUG.
+SUBJECT_LOOKUP_KEY = env_str("SUBJECT_LOOKUP_KEY")
+SUBJECT_DATA_KEY = env_str("SUBJECT_DATA_KEY")
+if not DEBUG and not (SUBJECT_LOOKUP_KEY and SUBJECT_DATA_KEY):
+    raise ImproperlyConfigured(
+        "SUBJECT_LOOKUP_KEY and SUBJECT_DATA_KEY must be set when DJANGO_DEBUG is off"
+    )
+# Department uploads (core/collection).
+COLLECTION_MAX_UPLOAD_BYTES = env_int("COLLECTION_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+COLLECTION_MAX_XLSX_EXPANDED_BYTES = env_int("COLLECTION_MAX_XLSX_EXPANDED_BYTES", 2 * 1024**3)
 # Spare schemas cloned ahead of time so onboarding only renames one (tenants/services/spares.py).
 DISTRICT_SPARE_SCHEMAS = env_int("DISTRICT_SPARE_SCHEMAS", 2)
 

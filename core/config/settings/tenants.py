@@ -21,6 +21,7 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "core.common",
+    "core.publicity",
     "graphql_api",
 ]
 
@@ -28,6 +29,9 @@ TENANT_APPS = [
     *BOTH_APPS,
     "core.audit",
     "core.catalog",
+    "core.subjects",
+    "core.records",
+    "core.collection",
     "portal_theme",
 ]
 

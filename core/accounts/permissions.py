@@ -1,0 +1,32 @@
+"""Role checks used by services (not only by views): one place that says who may do what."""
+
+from __future__ import annotations
+
+from core.accounts.enums import StaffRole
+from core.accounts.models import User
+from core.common.errors import PermissionDenied
+
+ROLE_NAMES = dict(StaffRole.choices)
+
+
+def require_role(actor: User, *roles: StaffRole) -> None:
+    """Raise PermissionDenied unless `actor` is active and has one of `roles`."""
+    if not actor.is_active or actor.role not in {r.value for r in roles}:
+        allowed = "、".join(ROLE_NAMES[r.value] for r in roles)
+        raise PermissionDenied(f"此操作需要以下角色之一：{allowed}", code="FORBIDDEN")
+
+
+def department_id_of(actor: User) -> int | None:
+    """The department a staff member belongs to (None when unassigned)."""
+    from core.catalog.models import StaffAssignment
+
+    assignment = StaffAssignment.objects.filter(user=actor).only("department_id").first()
+    return assignment.department_id if assignment else None
+
+
+def require_department(actor: User, department_id: int) -> None:
+    """Data clerks act only for their own department; admins and reviewers for any."""
+    if actor.role in (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER):
+        return
+    if actor.role != StaffRole.DATA_CLERK or department_id_of(actor) != department_id:
+        raise PermissionDenied("数据录入员只能为本部门录入和上传数据", code="FORBIDDEN")

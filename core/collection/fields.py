@@ -1,0 +1,199 @@
+"""The national 双公示 field sets (DOMAIN.md §3), their Chinese labels, and the legacy (≈2016) names.
+
+A header in a department's file may be the field code (`CF_WSH`), the code without its prefix
+(`WSH`), the Chinese label (`行政处罚决定书文号`) or a legacy name (`CF_XZJG`); `resolve_headers`
+maps each to the canonical code and reports what it cannot place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    DATE = "date"
+    WAN = "wan"  # money in 万元, a decimal
+    CODE = "code"  # 统一社会信用代码
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    code: str  # without prefix, e.g. "WSH"
+    label: str
+    type: FieldType = FieldType.TEXT
+    required: bool = False
+    max_length: int = 500
+
+
+COMMON_SUBJECT = [
+    FieldSpec("XDR_MC", "行政相对人名称", required=True, max_length=200),
+    FieldSpec("XDR_LB", "行政相对人类别", required=True),
+    FieldSpec("XDR_SHXYM", "统一社会信用代码", FieldType.CODE),
+    FieldSpec("XDR_GSZC", "工商注册号", max_length=40),
+    FieldSpec("XDR_ZZJG", "组织机构代码", max_length=40),
+    FieldSpec("XDR_SWDJ", "税务登记号", max_length=40),
+    FieldSpec("XDR_SYDW", "事业单位证书号", max_length=40),
+    FieldSpec("XDR_SHZZ", "社会组织登记证号", max_length=40),
+    FieldSpec("FRDB", "法定代表人", max_length=100),
+    FieldSpec("FR_ZJLX", "法定代表人证件类型", max_length=40),
+    FieldSpec("FR_ZJHM", "法定代表人证件号码", max_length=40),
+    FieldSpec("XDR_ZJLX", "证件类型", max_length=40),
+    FieldSpec("XDR_ZJHM", "证件号码", max_length=40),
+]
+
+LICENSE_FIELDS = [
+    *COMMON_SUBJECT,
+    FieldSpec("XKWS", "行政许可决定文书名称", required=True),
+    FieldSpec("WSH", "行政许可决定文书号", required=True, max_length=128),
+    FieldSpec("XKLB", "许可类别", required=True),
+    FieldSpec("XKZS", "许可证书名称"),
+    FieldSpec("XKBH", "许可编号", max_length=128),
+    FieldSpec("NR", "许可内容", required=True, max_length=4000),
+    FieldSpec("JDRQ", "许可决定日期", FieldType.DATE, required=True),
+    FieldSpec("YXQZ", "有效期自", FieldType.DATE, required=True),
+    FieldSpec("YXQZI", "有效期至", FieldType.DATE, required=True),
+    FieldSpec("XKJG", "许可机关", required=True, max_length=200),
+    FieldSpec("XKJGDM", "许可机关统一社会信用代码", FieldType.CODE, required=True),
+    FieldSpec("ZT", "当前状态", required=True),
+    FieldSpec("LYDW", "数据来源单位", required=True, max_length=200),
+    FieldSpec("LYDWDM", "数据来源单位统一社会信用代码", FieldType.CODE, required=True),
+    FieldSpec("BZ", "备注", max_length=2000),
+]
+
+PENALTY_FIELDS = [
+    *COMMON_SUBJECT,
+    FieldSpec("WSH", "行政处罚决定书文号", required=True, max_length=128),
+    FieldSpec("WFXW", "违法行为类型", required=True),
+    FieldSpec("SY", "违法事实", required=True, max_length=4000),
+    FieldSpec("YJ", "处罚依据", required=True, max_length=2000),
+    FieldSpec("CFLB", "处罚类别", required=True),
+    FieldSpec("NR", "处罚内容", required=True, max_length=4000),
+    FieldSpec("NR_FK", "罚款金额(万元)", FieldType.WAN),
+    FieldSpec("NR_WFFF", "没收违法所得、没收非法财物的金额(万元)", FieldType.WAN),
+    FieldSpec("NR_ZKDX", "暂扣或吊销证照名称及编号"),
+    FieldSpec("JDRQ", "处罚决定日期", FieldType.DATE, required=True),
+    FieldSpec("YXQ", "处罚有效期", FieldType.DATE, required=True),
+    FieldSpec("GSJZQ", "公示截止期", FieldType.DATE),
+    FieldSpec("CFJG", "处罚机关", required=True, max_length=200),
+    FieldSpec("CFJGDM", "处罚机关统一社会信用代码", FieldType.CODE, required=True),
+    FieldSpec("SJLY", "数据来源单位", required=True, max_length=200),
+    FieldSpec("SJLYDM", "数据来源单位统一社会信用代码", FieldType.CODE, required=True),
+    FieldSpec("BZ", "备注", max_length=2000),
+    # Platform extension: the supplying department may state the severity (轻微/一般/严重).
+    FieldSpec("YZCD", "严重程度"),
+]
+
+FIELD_SETS = {"XK": LICENSE_FIELDS, "CF": PENALTY_FIELDS}
+
+# Legacy (≈2016) names → canonical codes; None means "known, carried in no field" (ignored).
+LEGACY = {
+    "XK": {
+        "XK_XMMC": "XKWS",
+        "XK_SPLB": "XKLB",
+        "XK_XZJG": "XKJG",
+        "XK_WSH": "WSH",
+        "XK_XDR": "XDR_MC",
+        "XK_XDR_SHXYM": "XDR_SHXYM",
+        "XK_XDR_SFZ": "XDR_ZJHM",
+        "XK_NR": "NR",
+        "XK_JDRQ": "JDRQ",
+        "XK_JZQ": "YXQZI",
+        "XK_ZT": "ZT",
+        "DFBM": None,
+        "SJC": None,
+    },
+    "CF": {
+        "CF_CFMC": "WFXW",
+        "CF_CFLB1": "CFLB",
+        "CF_CFLB2": "CFLB",
+        "CF_XDR_SFZ": "XDR_ZJHM",
+        "CF_XDR_MC": "XDR_MC",
+        "CF_XDR_SHXYM": "XDR_SHXYM",
+        "CF_JG": "NR",
+        "CF_XZJG": "CFJG",
+        "CF_SY": "SY",
+        "CF_YJ": "YJ",
+        "CF_JDRQ": "JDRQ",
+        "DFBM": None,
+        "SJC": None,
+    },
+}
+
+# Code tables (DOMAIN.md §3).
+SUBJECT_CATEGORIES = {"法人及非法人组织": "legal", "自然人": "natural", "个体工商户": "individual"}
+LICENSE_CATEGORIES = {"普通", "特许", "认可", "核准", "登记", "其他"}
+PENALTY_CATEGORIES = {
+    "警告", "通报批评", "罚款", "没收违法所得", "没收非法财物", "暂扣许可证件", "降低资质等级",
+    "吊销许可证件", "限制开展生产经营活动", "责令停产停业", "责令关闭", "限制从业", "行政拘留", "其他",
+}  # fmt: skip
+SEVERITIES = {"轻微": "minor", "一般": "ordinary", "严重": "serious"}
+
+
+def _normal(header: str) -> str:
+    return re.sub(r"[\s\u3000（）()]", "", header).upper()
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    prefix: str  # "XK" or "CF"
+    columns: dict[int, str]  # column index → canonical code (unprefixed)
+    ignored: list[str]  # legacy columns known to carry nothing we keep
+    unknown: list[str]  # headers we could not place
+    missing: list[FieldSpec]  # required fields with no column
+
+
+def detect_prefix(headers: list[str]) -> str | None:
+    """XK for licensing files, CF for penalty files (by prefixes or Chinese labels)."""
+    scores = {"XK": 0, "CF": 0}
+    for header in headers:
+        h = _normal(header)
+        for prefix in scores:
+            if h.startswith(prefix + "_"):
+                scores[prefix] += 1
+        if "处罚" in header:
+            scores["CF"] += 1
+        if "许可" in header:
+            scores["XK"] += 1
+    best = max(scores, key=lambda k: scores[k])
+    return best if scores[best] > 0 else None
+
+
+def resolve_headers(headers: list[str], prefix: str) -> HeaderMap:
+    specs = FIELD_SETS[prefix]
+    by_code = {s.code: s.code for s in specs}
+    by_label = {_normal(s.label): s.code for s in specs}
+    legacy = LEGACY[prefix]
+    columns: dict[int, str] = {}
+    ignored, unknown = [], []
+    for index, header in enumerate(headers):
+        h = _normal(header)
+        if not h:
+            continue
+        code = None
+        if h in legacy:
+            code = legacy[h]
+            if code is None:
+                ignored.append(header)
+                continue
+        elif h.startswith(prefix + "_") and h[len(prefix) + 1 :] in by_code:
+            code = h[len(prefix) + 1 :]
+        elif h in by_code:
+            code = h
+        elif h in by_label:
+            code = by_label[h]
+        if code is None:
+            unknown.append(header)
+        elif code not in columns.values() or code == "CFLB":
+            columns[index] = code
+    present = set(columns.values())
+    missing = [s for s in specs if s.required and s.code not in present]
+    return HeaderMap(
+        prefix=prefix, columns=columns, ignored=ignored, unknown=unknown, missing=missing
+    )
+
+
+def spec_for(prefix: str, code: str) -> FieldSpec:
+    return next(s for s in FIELD_SETS[prefix] if s.code == code)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import JSONField
+from django.utils import timezone
+
+from core.catalog.models import Department
+from core.common.placement import district_model
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "处理中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+@district_model
+class UploadBatch(models.Model):
+    """One department file and what became of each of its rows."""
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="batches")
+    uploaded_by = models.CharField("上传人", max_length=254)
+    uploaded_by_id = models.BigIntegerField(null=True, blank=True)
+    filename = models.CharField("文件名", max_length=255)
+    file_name_in_storage = models.CharField(max_length=300)
+    file_sha256 = models.CharField("文件SHA-256", max_length=64, db_index=True)
+    size = models.BigIntegerField("文件大小")
+    kind = models.CharField("文件类型", max_length=2, blank=True)  # XK or CF once known
+    status = models.CharField(
+        max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
+    )
+    error = models.TextField("失败原因", blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    stored = models.PositiveIntegerField("新增", default=0)
+    updated = models.PositiveIntegerField("更新", default=0)
+    duplicate = models.PositiveIntegerField("重复", default=0)
+    rejected = models.PositiveIntegerField("退回", default=0)
+    results_name = models.CharField(max_length=300, blank=True)
+    rejected_name = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "上传批次"
+        verbose_name_plural = "上传批次"
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+
+@district_model
+class RejectedRow(models.Model):
+    """A row that was not stored, with every reason and the values as supplied."""
+
+    batch = models.ForeignKey(UploadBatch, on_delete=models.CASCADE, related_name="rejected_rows")
+    row_number = models.PositiveIntegerField("行号")
+    problems = JSONField(default=list)  # [{"field", "label", "value", "message"}]
+    values = JSONField(default=list)  # the row's cells as read, in file order
+
+    class Meta:
+        verbose_name = "退回行"
+        verbose_name_plural = "退回行"
+        ordering = ("batch", "row_number")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number}"

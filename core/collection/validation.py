@@ -1,0 +1,351 @@
+"""One validation for every way a record arrives (file upload, manual entry, API push).
+
+`validate_row` turns a row of national-format values (keyed by unprefixed field code) into a
+`RecordDraft`, or into the list of everything wrong with it: field, label, value and reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from core.collection.fields import (
+    FIELD_SETS,
+    LICENSE_CATEGORIES,
+    PENALTY_CATEGORIES,
+    SEVERITIES,
+    SUBJECT_CATEGORIES,
+    spec_for,
+)
+from core.common.errors import ValidationFailed
+from core.common.identifiers import normalise, resident_id_problem, uscc_problem
+from core.common.workdays import WorkdayCalendar
+from core.publicity.rules import PublicityRules
+
+LONG_TERM = date(2099, 12, 31)  # 长期 (no end date)
+SERIOUS_PENALTIES = {
+    "吊销许可证件",
+    "责令关闭",
+    "限制从业",
+    "责令停产停业",
+    "行政拘留",
+    "限制开展生产经营活动",
+}
+MINOR_PENALTIES = {"警告", "通报批评"}
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
+_CATEGORY_SPLIT = re.compile(r"[;；、,，/]")
+ALIAS_FIELDS = {
+    "XDR_GSZC": "gszc",
+    "XDR_ZZJG": "zzjg",
+    "XDR_SWDJ": "swdj",
+    "XDR_SYDW": "sydw",
+    "XDR_SHZZ": "shzz",
+}
+ID_CARD_TYPES = {"", "111", "居民身份证", "身份证", "112", "临时居民身份证"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str  # canonical code, e.g. "CF_WSH"; "" for the row as a whole
+    label: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.label}（{self.field}）" if self.field else "本行"
+        shown = f"“{self.value}”" if self.value else "空"
+        return f"{where}：{self.message}（值为{shown}）"
+
+
+@dataclass(frozen=True)
+class RecordDraft:
+    kind: str
+    catalog_item_code: str
+    subject_kind: str
+    subject_name: str
+    uscc: str | None
+    id_number: str | None
+    aliases: dict[str, str]
+    doc_number: str
+    authority_name: str
+    authority_code: str
+    decision_date: date
+    title: str
+    severity: str
+    sector: str
+    fine_wan: Decimal | None
+    regime_code: str
+    published_by_rule: bool
+    publicity_start: date
+    repair_from: date
+    publicity_end: date
+    supplied_on: date
+    supply_deadline: date
+    timely: bool
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def business_key(self) -> tuple[str, str, str]:
+        return (self.kind, self.doc_number, self.authority_code)
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(
+            json.dumps(self.fields, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+
+
+@dataclass(frozen=True)
+class KindFields:
+    """What depends on the record's kind (penalty or licence)."""
+
+    kind: str
+    catalog_item_code: str
+    title: str
+    severity: str
+    sector: str
+    fine_wan: Decimal | None
+    regime_code: str
+    published_by_rule: bool
+    publicity_start: date
+    repair_from: date
+    publicity_end: date
+
+
+@dataclass
+class ValidationContext:
+    """What validation needs besides the row: read once per batch."""
+
+    department_code: str
+    supplied_on: date
+    deadline_working_days: int
+    calendar: WorkdayCalendar
+    rules: PublicityRules
+
+
+def parse_date(raw: str) -> date | None:
+    text = raw.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar date, no time)
+        except ValueError:
+            continue
+    return None
+
+
+def _date_problem(raw: str) -> str:
+    digits = re.sub(r"\D", "", raw)
+    if len(digits) == 8:
+        return f"日期“{raw}”不存在"
+    return "日期格式应为yyyy-MM-dd，如2026-03-15"
+
+
+class _Row:
+    def __init__(self, prefix: str, values: dict[str, str]) -> None:
+        self.prefix = prefix
+        self.values = {k: (v or "").strip() for k, v in values.items()}
+        self.problems: list[Problem] = []
+
+    def get(self, code: str) -> str:
+        return self.values.get(code, "")
+
+    def fail(self, code: str, message: str) -> None:
+        spec = spec_for(self.prefix, code)
+        self.problems.append(Problem(f"{self.prefix}_{code}", spec.label, self.get(code), message))
+
+    def date(self, code: str) -> date | None:
+        raw = self.get(code)
+        if not raw:
+            return None
+        if self.prefix == "XK" and code == "YXQZI" and raw in ("长期", "长期有效", "9999-12-31"):
+            return LONG_TERM
+        parsed = parse_date(raw)
+        if parsed is None:
+            self.fail(code, _date_problem(raw))
+        return parsed
+
+    def wan(self, code: str) -> Decimal | None:
+        raw = self.get(code).replace(",", "")
+        if not raw:
+            return None
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            self.fail(code, "金额应为以万元计的数字，如2000元填0.2")
+            return None
+        if not value.is_finite() or value < 0:
+            self.fail(code, "金额不能为负数")
+            return None
+        if value.as_tuple().exponent < -6:  # type: ignore[operator]
+            self.fail(code, "金额最多保留6位小数（万元）")
+            return None
+        if value >= Decimal("10") ** 10:
+            self.fail(code, "金额过大，请确认单位为万元")
+            return None
+        return value
+
+    def code(self, code: str) -> str:
+        raw = normalise(self.get(code))
+        if raw and (problem := uscc_problem(raw)) is not None:
+            self.fail(code, problem.message)
+        return raw
+
+
+def validate_row(
+    prefix: str, values: dict[str, str], ctx: ValidationContext
+) -> RecordDraft | list[Problem]:
+    """Check one national-format row; return the draft or every problem found."""
+    row = _Row(prefix, values)
+    for spec in FIELD_SETS[prefix]:
+        value = row.get(spec.code)
+        if spec.required and not value:
+            row.fail(spec.code, "必填项为空")
+        elif len(value) > spec.max_length:
+            row.fail(spec.code, f"长度超过{spec.max_length}字")
+
+    subject_kind = SUBJECT_CATEGORIES.get(row.get("XDR_LB"))
+    if row.get("XDR_LB") and subject_kind is None:
+        row.fail("XDR_LB", "应为“法人及非法人组织”“自然人”或“个体工商户”")
+    uscc = row.code("XDR_SHXYM") or None
+    id_number = normalise(row.get("XDR_ZJHM")) or None
+    if (
+        id_number
+        and normalise(row.get("XDR_ZJLX")) in ID_CARD_TYPES
+        and (p := resident_id_problem(id_number))
+    ):
+        row.fail("XDR_ZJHM", p.message)
+    if subject_kind == "legal" and not uscc:
+        row.fail("XDR_SHXYM", "法人及非法人组织必须填写统一社会信用代码")
+    if subject_kind == "individual" and not (uscc or id_number):
+        row.fail("XDR_SHXYM", "个体工商户须填写统一社会信用代码或经营者证件号码")
+    if subject_kind == "natural" and not id_number:
+        row.fail("XDR_ZJHM", "自然人必须填写证件号码")
+    if subject_kind == "natural":
+        uscc = None
+
+    decided = row.date("JDRQ")
+    if decided and decided > ctx.supplied_on:
+        row.fail("JDRQ", "决定日期晚于报送日期")
+    source_code = row.code("SJLYDM" if prefix == "CF" else "LYDWDM")
+    if source_code and source_code != ctx.department_code:
+        row.fail(
+            "SJLYDM" if prefix == "CF" else "LYDWDM",
+            f"数据来源单位代码与上传部门（{ctx.department_code}）不符",
+        )
+    authority_code = row.code("CFJGDM" if prefix == "CF" else "XKJGDM")
+
+    draft = _penalty(row, ctx, decided) if prefix == "CF" else _license(row, ctx, decided)
+    if row.problems or draft is None or decided is None or subject_kind is None:
+        return row.problems
+    aliases = {
+        alias: normalise(row.get(code)) for code, alias in ALIAS_FIELDS.items() if row.get(code)
+    }
+    deadline = ctx.calendar.add_working_days(decided, ctx.deadline_working_days)
+    return RecordDraft(
+        subject_kind=subject_kind,
+        subject_name=row.get("XDR_MC"),
+        uscc=uscc,
+        id_number=id_number,
+        aliases=aliases,
+        doc_number=row.get("WSH"),
+        authority_name=row.get("CFJG" if prefix == "CF" else "XKJG"),
+        authority_code=authority_code,
+        decision_date=decided,
+        supplied_on=ctx.supplied_on,
+        supply_deadline=deadline,
+        timely=ctx.supplied_on <= deadline,
+        fields={f"{prefix}_{k}": v for k, v in sorted(row.values.items()) if v},
+        kind=draft.kind,
+        catalog_item_code=draft.catalog_item_code,
+        title=draft.title,
+        severity=draft.severity,
+        sector=draft.sector,
+        fine_wan=draft.fine_wan,
+        regime_code=draft.regime_code,
+        published_by_rule=draft.published_by_rule,
+        publicity_start=draft.publicity_start,
+        repair_from=draft.repair_from,
+        publicity_end=draft.publicity_end,
+    )
+
+
+def _penalty(row: _Row, ctx: ValidationContext, decided: date | None) -> KindFields | None:
+    categories = [c.strip() for c in _CATEGORY_SPLIT.split(row.get("CFLB")) if c.strip()]
+    unknown = [c for c in categories if c not in PENALTY_CATEGORIES]
+    if unknown:
+        row.fail("CFLB", f"处罚类别“{'、'.join(unknown)}”不在《行政处罚法》第九条所列类别中")
+    fine = row.wan("NR_FK")
+    row.wan("NR_WFFF")
+    if (
+        "罚款" in categories
+        and fine is None
+        and not any(p.field == "CF_NR_FK" for p in row.problems)
+    ):
+        row.fail("NR_FK", "处罚类别含“罚款”时必须填写罚款金额（万元）")
+    valid_until = row.date("YXQ")
+    if decided and valid_until and valid_until < decided:
+        row.fail("YXQ", "处罚有效期早于处罚决定日期")
+    requested_end = row.date("GSJZQ")
+    stated = row.get("YZCD")
+    if stated and stated not in SEVERITIES:
+        row.fail("YZCD", "严重程度应为“轻微”“一般”或“严重”")
+    if row.problems or decided is None:
+        return None
+    severity = SEVERITIES.get(stated) or _severity(categories)
+    try:
+        window = ctx.rules.window(
+            decision_date=decided, severity=severity, requested_end=requested_end
+        )
+    except ValidationFailed as exc:
+        row.fail("GSJZQ" if exc.field == "GSJZQ" else "CFLB", exc.message)
+        return None
+    return KindFields(
+        kind="penalty",
+        catalog_item_code="N03-02",
+        title=f"{'、'.join(categories)}：{row.get('NR')}"[:300],
+        severity=severity,
+        sector="",
+        fine_wan=fine,
+        regime_code=window.regime_code,
+        published_by_rule=window.published,
+        publicity_start=window.start,
+        repair_from=window.repair_from,
+        publicity_end=window.end,
+    )
+
+
+def _severity(categories: list[str]) -> str:
+    if any(c in SERIOUS_PENALTIES for c in categories):
+        return "serious"
+    if categories and all(c in MINOR_PENALTIES for c in categories):
+        return "minor"
+    return "ordinary"
+
+
+def _license(row: _Row, ctx: ValidationContext, decided: date | None) -> KindFields | None:
+    if row.get("XKLB") and row.get("XKLB") not in LICENSE_CATEGORIES:
+        row.fail("XKLB", "许可类别应为普通、特许、认可、核准、登记或其他")
+    start = row.date("YXQZ")
+    end = row.date("YXQZI")
+    if start and end and end < start:
+        row.fail("YXQZI", "有效期至早于有效期自")
+    if row.problems or decided is None or end is None:
+        return None
+    # A licence is public while it is valid; there is nothing to repair.
+    return KindFields(
+        kind="license",
+        catalog_item_code="N03-01",
+        title=f"{row.get('XKLB')}：{row.get('XKWS')}"[:300],
+        severity="ordinary",
+        sector="",
+        fine_wan=None,
+        regime_code="license",
+        published_by_rule=True,
+        publicity_start=decided,
+        repair_from=end,
+        publicity_end=end,
+    )

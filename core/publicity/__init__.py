@@ -1,0 +1,1 @@
+"""Publicity periods and repair eligibility as versioned rules (DOMAIN.md §5), public reference data."""

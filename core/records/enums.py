@@ -1,0 +1,29 @@
+from django.db import models
+
+
+class RecordKind(models.TextChoices):
+    LICENSE = "license", "行政许可"
+    PENALTY = "penalty", "行政处罚"
+    RED_LIST = "red_list", "守信激励（红名单）"
+    BLACK_LIST = "black_list", "严重失信主体名单"
+    ABNORMAL = "abnormal", "经营异常名录"
+    COURT_ENFORCEMENT = "court_enforcement", "失信被执行人"
+    COMMITMENT = "commitment", "信用承诺"
+    COMMITMENT_FULFILMENT = "commitment_fulfilment", "信用承诺履行情况"
+    CONTRACT = "contract", "合同履行"
+    EVALUATION = "evaluation", "信用评价结果"
+
+
+class RecordState(models.TextChoices):
+    """Derived from dates and markers by core/records/state.py; never stored."""
+
+    PUBLISHED = "published", "公示中"
+    DISPUTED = "disputed", "异议处理中"
+    WITHDRAWN = "withdrawn", "已撤回"
+    REPAIRED = "repaired", "已修复"
+    EXPIRED = "expired", "公示期满"
+    NOT_PUBLISHED = "not_published", "不予公示"
+
+
+# The states in which a record may be shown, shared, reported and scored.
+PUBLISHABLE_STATES = (RecordState.PUBLISHED, RecordState.DISPUTED)

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import JSONField
+from django.utils import timezone
+
+from core.catalog.models import CatalogItem, Department
+from core.common.placement import district_model
+from core.publicity.enums import Sector, Severity
+from core.records.enums import RecordKind
+from core.subjects.models import Subject
+
+
+class RecordQuerySet(models.QuerySet["Record"]):
+    def publishable(self, today: object) -> RecordQuerySet:
+        """Records that may be shown, shared, reported and scored on `today` (state.py rules)."""
+        from core.records.state import publishable_q
+
+        return self.filter(publishable_q(today))  # type: ignore[arg-type]
+
+
+@district_model
+class Record(models.Model):
+    """One credit record (a licence, a penalty, a list entry …) about one subject.
+
+    `fields` keeps every national-format field as supplied (by field code, e.g. CF_WSH); the columns
+    beside it are what the platform queries. The business key is kind + decision document number +
+    deciding authority's code: the same key again updates the record, never duplicates it.
+    """
+
+    kind = models.CharField("类别", max_length=24, choices=RecordKind.choices)
+    catalog_item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="records")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="records")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="records")
+    doc_number = models.CharField("决定文书号", max_length=128)
+    authority_name = models.CharField("决定机关", max_length=200)
+    authority_code = models.CharField("决定机关统一社会信用代码", max_length=18)
+    decision_date = models.DateField("决定日期")
+    title = models.CharField("摘要", max_length=300)
+    severity = models.CharField("严重程度", max_length=10, choices=Severity.choices)
+    sector = models.CharField("领域", max_length=20, choices=Sector.choices, blank=True, default="")
+    fine_wan = models.DecimalField(
+        "罚款金额（万元）", max_digits=16, decimal_places=6, null=True, blank=True
+    )
+    fields = JSONField("原始字段", default=dict)
+    content_hash = models.CharField(max_length=64)
+
+    regime_code = models.CharField("公示规则版本", max_length=20)
+    published_by_rule = models.BooleanField("依规公示", default=True)
+    publicity_start = models.DateField("公示起始")
+    repair_from = models.DateField("可申请修复起")
+    publicity_end = models.DateField("公示截止")
+
+    supplied_on = models.DateField("报送日期")
+    supply_deadline = models.DateField("报送时限")
+    timely = models.BooleanField("按时报送")
+
+    batch_id = models.BigIntegerField("上传批次", null=True, blank=True, db_index=True)
+    source_row = models.PositiveIntegerField("源文件行号", null=True, blank=True)
+    file_sha256 = models.CharField("源文件SHA-256", max_length=64, blank=True)
+    created_by = models.CharField("录入人", max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    revoked_on = models.DateField("撤销或变更决定日期", null=True, blank=True)
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawal_reason = models.CharField("撤回原因", max_length=300, blank=True)
+    repaired_at = models.DateTimeField("修复时间", null=True, blank=True)
+    disputed_since = models.DateTimeField("异议登记时间", null=True, blank=True)
+    expired_at = models.DateTimeField("公示期满处理时间", null=True, blank=True)
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "信用记录"
+        verbose_name_plural = "信用记录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "doc_number", "authority_code"], name="record_business_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["subject", "kind"], name="record_subject_kind"),
+            models.Index(fields=["publicity_end"], name="record_publicity_end"),
+            models.Index(fields=["department", "decision_date"], name="record_dept_decided"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.doc_number}"
+
+
+@district_model
+class RecordRevision(models.Model):
+    """A record's fields as they were before a correction replaced them (nothing is overwritten
+    without trace)."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="revisions")
+    fields = JSONField(default=dict)
+    content_hash = models.CharField(max_length=64)
+    replaced_at = models.DateTimeField(default=timezone.now)
+    replaced_by = models.CharField(max_length=254)
+    batch_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "记录修订历史"
+        verbose_name_plural = "记录修订历史"
+        ordering = ("record", "-replaced_at")
+
+    def __str__(self) -> str:
+        return f"{self.record_id}@{self.replaced_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,1 @@
+"""Subjects: one per real entity (organisation, individual business, person)."""

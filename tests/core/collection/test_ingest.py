@@ -1,0 +1,348 @@
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.accounts.enums import StaffRole
+from core.catalog.models import CatalogSupply, Department
+from core.collection.models import BatchStatus, RejectedRow, UploadBatch
+from core.collection.services import batch_create, batch_ingest
+from core.common.actors import Actor
+from core.common.errors import PermissionDenied, ValidationFailed
+from core.records.models import Record, RecordRevision
+from core.subjects.models import Subject, SubjectName
+from core.subjects.protection import decrypt, lookup_hash
+from tests.conftest import make_staff
+from tests.core.collection.files import DEPARTMENT_CODE, as_csv, as_xlsx, penalty, uscc
+
+TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture
+def district(
+    wanzhou: object, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Department]:
+    settings.MEDIA_ROOT = str(tmp_path)
+    monkeypatch.setattr(timezone, "localdate", lambda *a: TODAY)
+    with schema_context("wanzhou"):
+        department = Department.objects.create(
+            code=DEPARTMENT_CODE, name="重庆市万州区市场监督管理局"
+        )
+        CatalogSupply.objects.create(item_id=_item("N03-02"), department=department)
+        yield department
+
+
+def _item(code: str) -> int:
+    from core.catalog.models import CatalogItem
+
+    return CatalogItem.objects.get(code=code).pk
+
+
+def upload(department: Department, content: bytes, filename: str = "处罚.csv") -> UploadBatch:
+    batch = batch_create(
+        actor=Actor.cli(),
+        department=department,
+        filename=filename,
+        content=io.BytesIO(content),
+        size=len(content),
+    )
+    return batch_ingest(batch_id=batch.pk)
+
+
+def problems(batch: UploadBatch) -> dict[int, list[str]]:
+    return {
+        r.row_number: [f"{p['field']}: {p['message']}" for p in r.problems]
+        for r in batch.rejected_rows.all()
+    }
+
+
+def test_a_gbk_file_with_chinese_headers_and_broken_rows(district: Department) -> None:
+    rows = [
+        penalty(1),
+        penalty(2),
+        penalty(3, XDR_SHXYM=uscc(3)[:17] + ("0" if uscc(3)[17] != "0" else "1")),
+        penalty(4, JDRQ="2026-02-30", NR_FK="-1"),
+        penalty(
+            5,
+            CFLB="罚款、警告",
+            WSH="万州市监罚〔2026〕5号",
+            XDR_MC="重庆市万州区第1建设有限公司",
+            XDR_SHXYM=uscc(1),
+        ),
+    ]
+
+    batch = upload(district, as_csv(rows))
+
+    assert batch.status == BatchStatus.DONE
+    assert batch.kind == "CF"
+    assert (batch.stored, batch.updated, batch.duplicate, batch.rejected, batch.rows_done) == (
+        3,
+        0,
+        0,
+        2,
+        5,
+    )
+    assert problems(batch) == {
+        4: [
+            f"CF_XDR_SHXYM: 统一社会信用代码校验位错误：第18位应为“{uscc(3)[17]}”，实为“{rows[2]['XDR_SHXYM'][17]}”"
+        ],
+        5: ["CF_JDRQ: 日期“2026-02-30”不存在", "CF_NR_FK: 金额不能为负数"],
+    }
+    assert Subject.objects.count() == 2
+    record = Record.objects.get(doc_number="万州市监罚〔2026〕1号")
+    assert (record.subject.uscc, record.fine_wan, record.severity, record.regime_code) == (
+        uscc(1), Decimal("0.2"), "ordinary", "2026",
+    )  # fmt: skip
+    assert (record.publicity_start, record.repair_from, record.publicity_end) == (
+        date(2026, 11, 20), date(2027, 2, 20), date(2027, 11, 20),
+    )  # fmt: skip
+    assert (record.supplied_on, record.supply_deadline, record.timely) == (
+        TODAY,
+        date(2026, 12, 1),
+        True,
+    )
+    assert (record.batch_id, record.source_row, record.file_sha256) == (
+        batch.pk,
+        2,
+        batch.file_sha256,
+    )
+    assert record.fields["CF_WSH"] == "万州市监罚〔2026〕1号"
+
+
+def test_results_and_rejected_rows_files_can_be_fixed_and_uploaded_again(
+    district: Department,
+) -> None:
+    batch = upload(district, as_csv([penalty(1), penalty(2, JDRQ="2026/13/01")]))
+    results = default_storage.open(batch.results_name).read().decode("utf-8-sig").splitlines()
+    rejected = default_storage.open(batch.rejected_name).read().decode("utf-8-sig")
+
+    assert results[0] == "行号,结果,记录编号,说明"
+    assert results[1].startswith("2,新增,")
+    assert (
+        results[2] == "3,退回,,处罚决定日期（CF_JDRQ）：日期“2026/13/01”不存在（值为“2026/13/01”）"
+    )
+    assert rejected.splitlines()[0].endswith(",错误原因")
+    assert "2026/13/01" in rejected
+
+    fixed = rejected.replace("2026/13/01", "2026-11-13").encode("gbk")
+    again = upload(district, fixed, "退回行改正.csv")
+
+    assert (again.stored, again.rejected) == (1, 0)
+    assert Record.objects.count() == 2
+
+
+def test_the_same_file_twice_changes_nothing(district: Department) -> None:
+    content = as_csv([penalty(1), penalty(2)])
+    upload(district, content)
+
+    again = upload(district, content)
+
+    assert (again.stored, again.updated, again.duplicate, again.rejected) == (0, 0, 2, 0)
+    assert Record.objects.count() == 2
+    assert RecordRevision.objects.count() == 0
+
+
+def test_a_corrected_row_updates_its_record_and_keeps_the_old_version(district: Department) -> None:
+    upload(district, as_csv([penalty(1)]))
+
+    batch = upload(district, as_csv([penalty(1, NR="罚款人民币叁仟元整", NR_FK="0.3")]))
+
+    record = Record.objects.get()
+    assert (batch.updated, batch.stored) == (1, 0)
+    assert (record.fine_wan, record.fields["CF_NR"]) == (Decimal("0.3"), "罚款人民币叁仟元整")
+    revision = RecordRevision.objects.get(record=record)
+    assert revision.fields["CF_NR"] == "罚款人民币贰仟元整"
+
+
+def test_a_row_repeated_in_one_file_is_reported_as_a_duplicate(district: Department) -> None:
+    batch = upload(district, as_csv([penalty(1), penalty(1)]))
+
+    assert (batch.stored, batch.duplicate) == (1, 1)
+    results = default_storage.open(batch.results_name).read().decode("utf-8-sig").splitlines()
+    assert results[2] == "3,重复,,与第2行重复"
+
+
+def test_xlsx_with_field_codes_and_excel_dates(district: Department) -> None:
+    from datetime import datetime
+
+    rows: list[dict[str, Any]] = [penalty(1)]
+    rows[0]["JDRQ"] = datetime(2026, 11, 20)  # noqa: DTZ001 (an Excel date cell)
+    rows[0]["NR_FK"] = 0.2
+
+    batch = upload(district, as_xlsx(rows), "处罚.xlsx")
+
+    assert (batch.stored, batch.rejected) == (1, 0)
+    assert Record.objects.get().decision_date == date(2026, 11, 20)
+
+
+def test_legacy_headers_are_mapped(district: Department) -> None:
+    legacy = (
+        "CF_XDR_MC,XDR_LB,CF_XDR_SHXYM,WSH,CF_CFMC,CF_SY,CF_YJ,CF_CFLB1,CF_CFLB2,CF_JG,NR_FK,CF_JDRQ,YXQ,CF_XZJG,CFJGDM,SJLY,SJLYDM,DFBM,SJC\n"
+        f"重庆市万州区第1建设有限公司,法人及非法人组织,{uscc(1)},万州罚〔2016〕1号,违规经营,事实,依据,罚款,警告,罚款贰仟元,0.2,"
+        f"2026-11-20,2027-11-20,万州区市场监管局,{DEPARTMENT_CODE},万州区市场监管局,{DEPARTMENT_CODE},500101,20161201\n"
+    ).encode()
+
+    batch = upload(district, legacy)
+
+    assert (batch.stored, batch.rejected) == (1, 0), problems(batch)
+    record = Record.objects.get()
+    assert record.fields["CF_CFLB"] == "罚款;警告"
+    assert record.fields["CF_WFXW"] == "违规经营"
+
+
+def test_missing_required_columns_fail_the_batch_and_store_nothing(district: Department) -> None:
+    rows = [{k: v for k, v in penalty(1).items() if k not in ("WSH", "CFJGDM")}]
+
+    batch = upload(district, as_csv(rows))
+
+    assert batch.status == BatchStatus.FAILED
+    assert (
+        batch.error
+        == "缺少必填列：行政处罚决定书文号（CF_WSH）、处罚机关统一社会信用代码（CF_CFJGDM）"
+    )
+    assert Record.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "error"),
+    [
+        (
+            b"\x80\x81\xff,\xfe\n\x80\x80\n",
+            "x.csv",
+            "无法识别文件编码：请另存为UTF-8或GBK编码的CSV，或上传XLSX",
+        ),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
+            "old.xls",
+            "不支持旧版Excel（.xls）文件：请在Excel中另存为.xlsx后上传",
+        ),
+        (b"PK\x03\x04 this is not a zip", "broken.xlsx", "文件已损坏或不是有效的XLSX文件"),
+        ("\ufeff".encode() + b"\x00\x01binary", "x.csv", "文件不是文本格式的CSV，也不是XLSX"),
+    ],
+)
+def test_unreadable_files_fail_with_a_clear_reason(
+    district: Department, content: bytes, filename: str, error: str
+) -> None:
+    batch = upload(district, content, filename)
+
+    assert batch.status == BatchStatus.FAILED
+    assert batch.error == error
+
+
+def test_a_zip_bomb_is_refused(district: Department) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * 50_000_000)
+
+    batch = upload(district, out.getvalue(), "bomb.xlsx")
+
+    assert batch.error == "XLSX文件压缩比异常（疑似压缩炸弹），已拒绝"
+
+
+def test_oversize_files_are_refused_before_storing(district: Department, settings: Any) -> None:
+    settings.COLLECTION_MAX_UPLOAD_BYTES = 100
+
+    with pytest.raises(ValidationFailed, match="超过上限"):
+        upload(district, as_csv([penalty(1)]))
+    assert UploadBatch.objects.count() == 0
+
+
+def test_formula_text_is_stored_as_text_and_neutralised_in_exports(district: Department) -> None:
+    batch = upload(
+        district, as_csv([penalty(1, NR='=HYPERLINK("http://x")'), penalty(2, JDRQ="=1+1")])
+    )
+
+    assert Record.objects.get().fields["CF_NR"] == '=HYPERLINK("http://x")'
+    rejected = default_storage.open(batch.rejected_name).read().decode("utf-8-sig")
+    assert "'=1+1" in rejected
+
+
+def test_natural_persons_are_found_by_exact_number_but_stored_masked(district: Department) -> None:
+    person = penalty(
+        1,
+        XDR_MC="李四",
+        XDR_LB="自然人",
+        XDR_SHXYM="",
+        XDR_ZJLX="身份证",
+        XDR_ZJHM="11010519491231002X",
+        FRDB="",
+    )
+
+    batch = upload(district, as_csv([person]))
+
+    assert batch.stored == 1, problems(batch)
+    subject = Subject.objects.get()
+    assert (subject.kind, subject.uscc, subject.id_masked) == (
+        "natural",
+        None,
+        "1101**********002X",
+    )
+    assert subject.id_hash == lookup_hash("11010519491231002X")
+    assert decrypt(subject.id_cipher) == "11010519491231002X"
+    assert "11010519491231002X" not in str(Subject.objects.values().get())
+
+
+def test_a_newer_name_renames_the_subject_and_keeps_the_history(district: Department) -> None:
+    upload(district, as_csv([penalty(1, XDR_MC="重庆万州旧名有限公司", JDRQ="2026-03-01")]))
+    upload(
+        district,
+        as_csv([penalty(2, XDR_SHXYM=uscc(1), XDR_MC="重庆万州新名有限公司", JDRQ="2026-10-01")]),
+    )
+    upload(
+        district,
+        as_csv([penalty(3, XDR_SHXYM=uscc(1), XDR_MC="重庆万州旧名有限公司", JDRQ="2026-01-01")]),
+    )
+
+    subject = Subject.objects.get()
+    assert subject.name == "重庆万州新名有限公司"
+    assert sorted(SubjectName.objects.values_list("name", flat=True)) == [
+        "重庆万州新名有限公司",
+        "重庆万州旧名有限公司",
+    ]
+
+
+def test_rows_for_another_department_are_rejected(district: Department) -> None:
+    other = uscc(99)
+
+    batch = upload(district, as_csv([penalty(1, SJLYDM=other)]))
+
+    assert problems(batch) == {
+        2: [f"CF_SJLYDM: 数据来源单位代码与上传部门（{DEPARTMENT_CODE}）不符"]
+    }
+
+
+def test_a_data_clerk_uploads_only_for_their_own_department(district: Department) -> None:
+    from core.catalog.models import StaffAssignment
+
+    clerk = make_staff("wanzhou", "clerk@wanzhou.test", StaffRole.DATA_CLERK)
+    other = Department.objects.create(code=uscc(77), name="重庆市万州区交通局")
+    StaffAssignment.objects.create(user=clerk, department=other)
+    content = as_csv([penalty(1)])
+
+    with pytest.raises(PermissionDenied, match="数据录入员只能为本部门录入和上传数据"):
+        batch_create(actor=Actor.cli(), user=clerk, department=district, filename="x.csv",
+                     content=io.BytesIO(content), size=len(content))  # fmt: skip
+
+
+def test_every_stored_row_is_audited(district: Department) -> None:
+    from core.audit.models import AuditEntry
+
+    batch = upload(district, as_csv([penalty(1), penalty(2)]))
+
+    actions = list(
+        AuditEntry.objects.filter(action="record.store").values_list("details", flat=True)
+    )
+    assert sorted(d["row"] for d in actions) == [2, 3]
+    assert all(d["batch"] == batch.pk for d in actions)
+    assert RejectedRow.objects.count() == 0

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.audit.models import AuditEntry
+from core.catalog.models import Department
+from core.collection.services import batch_create, batch_ingest
+from core.common.actors import Actor
+from core.common.errors import ValidationFailed
+from core.records.enums import RecordState
+from core.records.models import Record
+from core.records.services import record_withdraw, records_expire_due
+from core.records.state import record_state, state_case
+from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
+
+TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture
+def record(
+    wanzhou: object, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Record]:
+    settings.MEDIA_ROOT = str(tmp_path)
+    monkeypatch.setattr(timezone, "localdate", lambda *a: TODAY)
+    with schema_context("wanzhou"):
+        department = Department.objects.create(code=DEPARTMENT_CODE, name="市场监管局")
+        content = as_csv([penalty(1)])
+        batch = batch_create(actor=Actor.cli(), department=department, filename="a.csv",
+                             content=io.BytesIO(content), size=len(content))  # fmt: skip
+        batch_ingest(batch_id=batch.pk)
+        yield Record.objects.get()
+
+
+def states(on: date) -> tuple[str, str]:
+    record = Record.objects.annotate(state=state_case(on)).get()
+    return record_state(record, on).value, record.state  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("change", "on", "expected"),
+    [
+        ({}, date(2026, 11, 27), RecordState.PUBLISHED),
+        ({}, date(2027, 11, 20), RecordState.PUBLISHED),  # the last day shown
+        ({}, date(2027, 11, 21), RecordState.EXPIRED),
+        ({"disputed_since": timezone.now()}, date(2026, 11, 27), RecordState.DISPUTED),
+        ({"disputed_since": timezone.now()}, date(2027, 12, 1), RecordState.EXPIRED),
+        ({"repaired_at": timezone.now()}, date(2026, 11, 27), RecordState.REPAIRED),
+        (
+            {"withdrawn_at": timezone.now(), "repaired_at": timezone.now()},
+            date(2026, 11, 27),
+            RecordState.WITHDRAWN,
+        ),
+        ({"published_by_rule": False}, date(2026, 11, 27), RecordState.NOT_PUBLISHED),
+    ],
+)
+def test_python_and_sql_derive_the_same_state(
+    record: Record, change: dict[str, Any], on: date, expected: RecordState
+) -> None:
+    Record.objects.filter(pk=record.pk).update(**change)
+
+    assert states(on) == (expected.value, expected.value)
+    assert Record.objects.publishable(on).exists() is (
+        expected in (RecordState.PUBLISHED, RecordState.DISPUTED)
+    )
+
+
+def test_withdrawing_ends_publication_and_records_the_reason(record: Record) -> None:
+    withdrawn = record_withdraw(
+        record=record,
+        actor=Actor.cli(),
+        reason="原处罚决定已被撤销",
+        revoked_on=TODAY - timedelta(days=2),
+    )
+
+    assert record_state(withdrawn, TODAY) == RecordState.WITHDRAWN
+    entry = AuditEntry.objects.get(action="record.withdraw")
+    assert entry.details == {
+        "reason": "原处罚决定已被撤销",
+        "revoked_on": "2026-11-25",
+        "within_3_days": True,
+    }
+    with pytest.raises(ValidationFailed, match="该记录已撤回"):
+        record_withdraw(record=withdrawn, actor=Actor.cli(), reason="再次", revoked_on=TODAY)
+
+
+def test_a_withdrawal_needs_a_reason(record: Record) -> None:
+    with pytest.raises(ValidationFailed, match="撤回必须说明原因"):
+        record_withdraw(record=record, actor=Actor.cli(), reason=" ", revoked_on=TODAY)
+
+
+def test_the_daily_expiry_marks_only_records_past_their_end(record: Record) -> None:
+    assert records_expire_due(today=date(2027, 11, 20), actor=Actor.system("daily")) == 0
+    assert records_expire_due(today=date(2027, 11, 21), actor=Actor.system("daily")) == 1
+    assert Record.objects.get().expired_at is not None
+    assert records_expire_due(today=date(2027, 11, 22), actor=Actor.system("daily")) == 0
