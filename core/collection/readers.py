@@ -126,3 +126,24 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str]]:
             yield [_cell_text(v) for v in row]
     finally:
         workbook.close()
+
+
+def count_rows(stream: IO[bytes], filename: str) -> int:
+    """Data rows in the file (for progress), cheaply: line count for CSV, sheet size for XLSX."""
+    head = stream.read(8)
+    stream.seek(0)
+    try:
+        if head.startswith(b"PK"):
+            from openpyxl import load_workbook
+
+            workbook = load_workbook(stream, read_only=True)
+            try:
+                return max((workbook.worksheets[0].max_row or 1) - 1, 0)
+            finally:
+                workbook.close()
+        lines = sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b""))
+        return max(lines - 1, 0)
+    except Exception:  # counting is only for the progress bar; reading reports real problems
+        return 0
+    finally:
+        stream.seek(0)

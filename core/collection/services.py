@@ -23,10 +23,11 @@ from core.audit.services import audit_record
 from core.catalog.models import CatalogSupply, Department
 from core.collection.fields import detect_prefix, resolve_headers
 from core.collection.models import BatchStatus, RejectedRow, UploadBatch
-from core.collection.readers import check_size, read_rows
+from core.collection.readers import check_size, count_rows, read_rows
 from core.collection.validation import Problem, RecordDraft, ValidationContext, validate_row
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, ValidationFailed
+from core.common.tenancy import current_schema
 from core.common.workdays import WorkdayCalendar
 from core.publicity.rules import PublicityRules
 from core.records.services import Provenance, records_store
@@ -134,6 +135,9 @@ def batch_ingest(*, batch_id: int) -> UploadBatch:
 
 
 def _ingest(batch: UploadBatch) -> tuple[list[_Outcome], list[RejectedRow], list[str]]:
+    with default_storage.open(batch.file_name_in_storage, "rb") as handle:
+        batch.rows_total = count_rows(handle, batch.filename)
+        batch.save(update_fields=["rows_total"])
     with (
         default_storage.open(batch.file_name_in_storage, "rb") as handle,
         closing(read_rows(handle, batch.filename)) as rows,
@@ -277,3 +281,28 @@ def _rejected_csv(headers: list[str], rows: list[RejectedRow]) -> bytes:
         reasons = "；".join(f"{p['label']}（{p['field']}）：{p['message']}" for p in row.problems)
         writer.writerow([*(neutralise(str(c)) for c in row.values), neutralise(reasons)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    outcome: str  # stored / updated / duplicate
+    record_id: int
+
+
+def record_enter(
+    *, actor: User, department: Department, prefix: str, values: dict[str, str]
+) -> EntryResult | list[Problem]:
+    """One record typed in the console (or corrected there), with the same validation as uploads:
+    returns the outcome, or every problem to show beside the form's fields."""
+    require_department(actor, department.pk)
+    batch_like = UploadBatch(department=department)
+    result = validate_row(prefix, values, _context(batch_like, prefix))
+    if isinstance(result, list):
+        return result
+    stored = records_store(
+        drafts=[(None, result)],
+        provenance=Provenance(
+            actor=Actor.for_user(actor, schema=current_schema()), department_id=department.pk
+        ),
+    )[0]
+    return EntryResult(stored.outcome.value, stored.record_id)

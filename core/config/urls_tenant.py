@@ -4,7 +4,7 @@ from django.urls import path
 
 from core.storage.views import signed_file
 from graphql_api.views import district_graphql_view
-from portal_theme.views import console, portal
+from portal_theme.views import console, console_records, portal
 
 handler404 = "portal_theme.views.errors.not_found"
 handler500 = "portal_theme.views.errors.server_error"
@@ -15,6 +15,20 @@ urlpatterns = [
     path("console/login/", console.ConsoleLoginView.as_view(), name="console-login"),
     path("console/logout/", console.ConsoleLogoutView.as_view(), name="console-logout"),
     path("console/first-login/<str:token>/", console.first_login, name="console-first-login"),
+    path("console/uploads/", console_records.uploads, name="console-uploads"),
+    path("console/uploads/<int:batch_id>/", console_records.upload_detail, name="console-upload"),
+    path(
+        "console/uploads/<int:batch_id>/progress/",
+        console_records.upload_progress,
+        name="console-upload-progress",
+    ),
+    path("console/subjects/", console_records.subjects, name="console-subjects"),
+    path(
+        "console/subjects/<int:subject_id>/", console_records.subject_detail, name="console-subject"
+    ),
+    path("console/records/new/", console_records.record_new, name="console-record-new"),
+    path("console/records/<int:record_id>/", console_records.record_detail, name="console-record"),
+    path("console/staff/", console_records.staff, name="console-staff"),
     path("graphql/", district_graphql_view, name="graphql"),
     path("files/<str:token>/", signed_file, name="storage-file"),
 ]

@@ -1,0 +1,275 @@
+"""Console pages for data collection and records: thin views over services and selectors."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from core.accounts.enums import StaffRole
+from core.accounts.models import User
+from core.accounts.permissions import department_id_of
+from core.accounts.services import staff_create
+from core.catalog.models import Department
+from core.collection.fields import PENALTY_FIELDS
+from core.collection.models import BatchStatus
+from core.collection.selectors import batch_access_by_id, batch_list_for
+from core.collection.services import batch_create, record_enter
+from core.common.actors import Actor
+from core.common.errors import ApplicationError, NotFound
+from core.common.tenancy import current_schema
+from core.records.selectors import record_get, record_list_for_subject
+from core.records.services import record_withdraw
+from core.subjects.selectors import subject_get, subject_search
+from tenants.links import first_login_path
+
+WRITERS = (StaffRole.DISTRICT_ADMIN, StaffRole.DATA_CLERK, StaffRole.REVIEWER)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]  # login_required guarantees a User
+
+
+def _departments_for(user: User) -> list[Department]:
+    if user.role == StaffRole.DATA_CLERK:
+        own = department_id_of(user)
+        return list(Department.objects.filter(pk=own)) if own is not None else []
+    return list(Department.objects.filter(is_active=True).order_by("name"))
+
+
+def _limit_departments(form: forms.Form, departments: list[Department]) -> None:
+    """Offer only the departments this user may report for."""
+    field = form.fields["department"]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = Department.objects.filter(pk__in=[d.pk for d in departments])
+
+
+class UploadForm(forms.Form):
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), label="报送部门", empty_label=None
+    )
+    file = forms.FileField(label="数据文件（CSV或XLSX）")
+
+    def __init__(self, *args: object, departments: list[Department], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _limit_departments(self, departments)
+
+
+@login_required
+def uploads(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    departments = _departments_for(user)
+    form = UploadForm(request.POST or None, request.FILES or None, departments=departments)
+    if request.method == "POST" and user.role in WRITERS and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = batch_create(
+                actor=Actor.for_user(user, schema=current_schema()),
+                user=user,
+                department=form.cleaned_data["department"],
+                filename=upload.name,
+                content=upload,
+                size=upload.size,
+            )
+        except ApplicationError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("console-upload", batch_id=batch.pk)
+    return render(
+        request,
+        "portal_theme/console/uploads.html",
+        {
+            "form": form,
+            "batches": batch_list_for(user)[:50],
+            "can_upload": user.role in WRITERS and departments,
+        },
+    )
+
+
+def _batch(request: HttpRequest, batch_id: int):  # type: ignore[no-untyped-def]
+    try:
+        return batch_access_by_id(_user(request), batch_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@login_required
+def upload_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    return render(
+        request,
+        "portal_theme/console/upload_detail.html",
+        {
+            "batch": batch,
+            "running": batch.status in (BatchStatus.QUEUED, BatchStatus.RUNNING),
+            "rejected_rows": batch.rejected_rows.all()[:500],
+            "results_url": default_storage.url(batch.results_name) if batch.results_name else "",
+            "rejected_url": default_storage.url(batch.rejected_name) if batch.rejected_name else "",
+        },
+    )
+
+
+@login_required
+def upload_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
+    batch = _batch(request, batch_id)
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "status_display": batch.get_status_display(),
+            "rows_done": batch.rows_done,
+            "rows_total": batch.rows_total,
+            "stored": batch.stored,
+            "updated": batch.updated,
+            "duplicate": batch.duplicate,
+            "rejected": batch.rejected,
+        }
+    )
+
+
+@login_required
+def subjects(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    return render(
+        request,
+        "portal_theme/console/subjects.html",
+        {"query": query, "subjects": subject_search(query=query)},
+    )
+
+
+@login_required
+def subject_detail(request: HttpRequest, subject_id: int) -> HttpResponse:
+    try:
+        subject = subject_get(subject_id=subject_id)
+    except Exception as exc:
+        raise Http404("没有这个主体") from exc
+    today = timezone.localdate()
+    return render(
+        request,
+        "portal_theme/console/subject_detail.html",
+        {
+            "subject": subject,
+            "records": record_list_for_subject(subject_id=subject.pk, today=today),
+        },
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label="撤回原因", max_length=300)
+    revoked_on = forms.DateField(
+        label="撤销或变更决定日期", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@login_required
+def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
+    user = _user(request)
+    today = timezone.localdate()
+    try:
+        record = record_get(record_id=record_id, today=today)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if user.role not in (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER):
+                raise ApplicationError("只有区县管理员或审核员可以撤回记录", code="FORBIDDEN")
+            record_withdraw(
+                record=record,
+                actor=Actor.for_user(user, schema=current_schema()),
+                reason=form.cleaned_data["reason"],
+                revoked_on=form.cleaned_data["revoked_on"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("console-record", record_id=record.pk)
+    labels = {f"CF_{s.code}": s.label for s in PENALTY_FIELDS}
+    fields = [(labels.get(code, code), value) for code, value in record.fields.items()]
+    return render(
+        request,
+        "portal_theme/console/record_detail.html",
+        {"record": record, "fields": fields, "form": form, "today": today,
+         "can_withdraw": user.role in (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER)},
+    )  # fmt: skip
+
+
+class PenaltyForm(forms.Form):
+    """Every CF_ field, labelled in Chinese; validation is the upload's (validate_row)."""
+
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), label="报送部门", empty_label=None
+    )
+
+    def __init__(self, *args: object, departments: list[Department], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _limit_departments(self, departments)
+        for spec in PENALTY_FIELDS:
+            widget = (
+                forms.Textarea(attrs={"rows": 2}) if spec.max_length > 500 else forms.TextInput()
+            )
+            if spec.type == "date":
+                widget = forms.DateInput(attrs={"type": "date"})
+            self.fields[spec.code] = forms.CharField(
+                label=f"{spec.label}（CF_{spec.code}）", required=False, widget=widget
+            )
+
+
+@login_required
+def record_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    departments = _departments_for(user)
+    form = PenaltyForm(request.POST or None, departments=departments)
+    if request.method == "POST" and form.is_valid():
+        department = form.cleaned_data["department"]
+        values = {s.code: form.cleaned_data.get(s.code, "") for s in PENALTY_FIELDS}
+        try:
+            result = record_enter(actor=user, department=department, prefix="CF", values=values)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if isinstance(result, list):
+                for problem in result:
+                    form.add_error(problem.field.removeprefix("CF_") or None, problem.message)
+            else:
+                return redirect("console-record", record_id=result.record_id)
+    return render(request, "portal_theme/console/record_new.html", {"form": form})
+
+
+class StaffForm(forms.Form):
+    email = forms.EmailField(label="电子邮箱")
+    full_name = forms.CharField(label="姓名", max_length=100)
+    role = forms.ChoiceField(label="角色", choices=StaffRole.choices)
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True), label="所属部门", required=False
+    )
+
+
+@login_required
+def staff(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.role != StaffRole.DISTRICT_ADMIN:
+        raise Http404("只有区县管理员可以管理职员")
+    form = StaffForm(request.POST or None)
+    link = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created, token = staff_create(
+                actor=user,
+                email=data["email"],
+                full_name=data["full_name"],
+                role=StaffRole(data["role"]),
+                department_id=data["department"].pk if data["department"] else None,
+            )
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            link = request.build_absolute_uri(first_login_path(token))
+            form = StaffForm()
+    people = User.objects.select_related("assignment__department").order_by("email")
+    return render(
+        request, "portal_theme/console/staff.html", {"form": form, "people": people, "link": link}
+    )

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.accounts.enums import StaffRole
+from core.accounts.models import User
+from core.catalog.models import Department, StaffAssignment
+from core.collection.models import UploadBatch
+from core.records.models import Record
+from tests.conftest import client_for, make_staff
+from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty, uscc
+
+TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture
+def department(
+    wanzhou: object, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Department]:
+    settings.MEDIA_ROOT = str(tmp_path)
+    monkeypatch.setattr(timezone, "localdate", lambda *a: TODAY)
+    with schema_context("wanzhou"):
+        yield Department.objects.create(code=DEPARTMENT_CODE, name="重庆市万州区市场监督管理局")
+
+
+def signed_in(user: User) -> Client:
+    client = client_for("wanzhou.localhost")
+    with schema_context("wanzhou"):
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def clerk(department: Department) -> User:
+    user = make_staff("wanzhou", "clerk@wanzhou.test", StaffRole.DATA_CLERK)
+    with schema_context("wanzhou"):
+        StaffAssignment.objects.create(user=user, department=department)
+    return user
+
+
+def test_a_clerk_uploads_and_sees_every_rejected_row(
+    clerk: User, department: Department, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = signed_in(clerk)
+    content = as_csv([penalty(1), penalty(2, NR_FK="二千")])
+
+    with django_capture_on_commit_callbacks(execute=True):  # the upload's ingest task, in-process
+        response = client.post(
+            "/console/uploads/",
+            {
+                "department": department.pk,
+                "file": SimpleUploadedFile("处罚.csv", content, "text/csv"),
+            },
+        )
+    response = client.get(response["Location"])
+
+    body = response.content.decode()
+    batch = UploadBatch.objects.get()
+    assert response.request["PATH_INFO"] == f"/console/uploads/{batch.pk}/"
+    assert '<td data-testid="stored">1</td>' in body
+    assert '<td data-testid="rejected">1</td>' in body
+    assert (
+        "<td>3</td><td>罚款金额(万元)（CF_NR_FK）</td><td>二千</td><td>金额应为以万元计的数字，如2000元填0.2</td>"
+        in body
+    )
+    progress = client.get(f"/console/uploads/{batch.pk}/progress/").json()
+    assert progress == {
+        "status": "done", "status_display": "已完成", "rows_done": 2, "rows_total": 2,
+        "stored": 1, "updated": 0, "duplicate": 0, "rejected": 1,
+    }  # fmt: skip
+    rejected = client.get(f"/console/uploads/{batch.pk}/").context["rejected_url"]
+    assert client.get(rejected).status_code == 200
+
+
+def test_clerks_see_only_their_own_departments_batches(clerk: User, department: Department) -> None:
+    with schema_context("wanzhou"):
+        other = Department.objects.create(code=uscc(5, head="11500101"), name="重庆市万州区交通局")
+        theirs = UploadBatch.objects.create(department=other, uploaded_by="x", filename="x.csv",
+                                            file_name_in_storage="x", file_sha256="0" * 64, size=1)  # fmt: skip
+    client = signed_in(clerk)
+
+    assert client.get(f"/console/uploads/{theirs.pk}/").status_code == 404
+    assert "x.csv" not in client.get("/console/uploads/").content.decode()
+
+
+def test_manual_entry_uses_the_upload_validation(clerk: User, department: Department) -> None:
+    client = signed_in(clerk)
+    bad = {"department": department.pk, **penalty(1, XDR_SHXYM="91500101000000019X")}
+    good = {"department": department.pk, **penalty(1)}
+
+    refused = client.post("/console/records/new/", bad)
+    saved = client.post("/console/records/new/", good)
+
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["XDR_SHXYM"] == [
+        "统一社会信用代码校验位错误：第18位应为“M”，实为“X”"
+    ]
+    record = Record.objects.get()
+    assert saved["Location"] == f"/console/records/{record.pk}/"
+    assert record.created_by == "clerk@wanzhou.test"
+
+
+def test_subject_search_and_page_show_records_with_their_windows(
+    clerk: User, department: Department
+) -> None:
+    client = signed_in(clerk)
+    client.post("/console/records/new/", {"department": department.pk, **penalty(1)})
+    subject_id = Record.objects.get().subject_id
+
+    by_name = client.get("/console/subjects/", {"q": "第1建设"})
+    by_code = client.get("/console/subjects/", {"q": uscc(1).lower()})
+    page = client.get(f"/console/subjects/{subject_id}/").content.decode()
+
+    assert [s.pk for s in by_name.context["subjects"]] == [subject_id]
+    assert [s.pk for s in by_code.context["subjects"]] == [subject_id]
+    assert "<td>2026-11-20 至 2027-11-20</td><td>2027-02-20起</td>" in page
+    assert "<td>公示中</td>" in page
+
+
+def test_reviewers_withdraw_and_clerks_cannot(clerk: User, department: Department) -> None:
+    signed_in(clerk).post("/console/records/new/", {"department": department.pk, **penalty(1)})
+    record = Record.objects.get()
+    reviewer = make_staff("wanzhou", "reviewer@wanzhou.test", StaffRole.REVIEWER)
+    form = {"reason": "复议撤销", "revoked_on": "2026-11-26"}
+
+    refused = signed_in(clerk).post(f"/console/records/{record.pk}/", form)
+    done = signed_in(reviewer).post(f"/console/records/{record.pk}/", form)
+
+    assert refused.context["form"].non_field_errors() == ["只有区县管理员或审核员可以撤回记录"]
+    assert done.status_code == 302
+    assert Record.objects.get().withdrawal_reason == "复议撤销"
+
+
+def test_an_admin_adds_a_clerk_with_a_department(
+    wanzhou_admin: User, department: Department
+) -> None:
+    client = signed_in(wanzhou_admin)
+
+    missing = client.post(
+        "/console/staff/", {"email": "a@wanzhou.test", "full_name": "甲", "role": "data_clerk"}
+    )
+    created = client.post(
+        "/console/staff/",
+        {
+            "email": "b@wanzhou.test",
+            "full_name": "乙",
+            "role": "data_clerk",
+            "department": department.pk,
+        },
+    )
+
+    assert missing.context["form"].errors == {"department": ["数据录入员必须指定所属部门"]}
+    assert "/console/first-login/" in created.context["link"]
+    with schema_context("wanzhou"):
+        assert StaffAssignment.objects.get(user__email="b@wanzhou.test").department == department
+
+
+def test_only_admins_manage_staff(clerk: User) -> None:
+    assert signed_in(clerk).get("/console/staff/").status_code == 404
