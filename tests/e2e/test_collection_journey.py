@@ -12,7 +12,6 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import Page, expect
 
 from core.accounts.enums import StaffRole
-from core.accounts.models import User
 from core.accounts.services import login_link_redeem, staff_create
 from core.catalog.models import Department
 from core.common.actors import Actor
