@@ -11,8 +11,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.config.settings")
 
 
 def create_app(**overrides: Any) -> CeleryApp:
-    """Build the app from the CELERY_* settings; `overrides` replace individual settings (tests)."""
-    celery = CeleryApp("credit")
+    """Build the app from the CELERY_* settings; `overrides` replace individual settings (tests).
+    An app built with overrides never becomes Celery's current app (that stays the module's)."""
+    celery = CeleryApp("credit", set_as_current=not overrides)
     celery.config_from_object("django.conf:settings", namespace="CELERY")
     if overrides:
         celery.conf.update(overrides)

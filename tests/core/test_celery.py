@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery import Celery
+from celery import Celery, current_app
 from celery.contrib.testing.worker import start_worker
 from django_tenants.utils import schema_context
 
@@ -38,6 +38,10 @@ def redis_app(redis_server: RunningServer, django_db_blocker: Any) -> Iterator[C
         start_worker(worker_app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
     ):
         yield worker_app
+    # start_worker makes its app Celery's current and default app; give that back to the project's.
+    app.set_current()
+    app.set_default()
+    assert current_app._get_current_object() is app  # type: ignore[attr-defined]  # a Proxy
 
 
 def test_a_worker_over_redis_runs_each_task_in_the_schema_it_was_sent_from(
