@@ -13,6 +13,7 @@ from core.common.errors import PermissionDenied
 
 if TYPE_CHECKING:
     from core.accounts.models import User
+    from core.collection.models import DepartmentApiKey
     from tenants.models import District
 
 
@@ -31,6 +32,8 @@ class GraphQLContext:
     district: District | None
     user: User | None
     credentials: Credentials | None = None
+    # A department system authenticated with its API key (records push).
+    department_key: DepartmentApiKey | None = None
 
     @property
     def schema_name(self) -> str:

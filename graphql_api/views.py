@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 from strawberry.http import GraphQLRequestData
 
+from core.collection.push import api_key_authenticate
 from graphql_api import persisted
 from graphql_api.context import GraphQLContext
 from graphql_api.district.schema import schema as district_schema
@@ -41,12 +42,19 @@ class CreditGraphQLView(GraphQLView[GraphQLContext, None]):
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> GraphQLContext:
         district = getattr(request, "tenant", None)
+        if district is not None and district.kind != "district":
+            district = None
         user = request.user if request.user.is_authenticated else None
+        department_key = None
+        bearer = request.headers.get("Authorization", "")
+        if district is not None and bearer.startswith("Bearer "):
+            department_key = api_key_authenticate(bearer.removeprefix("Bearer ").strip())
         return GraphQLContext(
             request=request,
             response=response,
-            district=district if district is not None and district.kind == "district" else None,
+            district=district,
             user=user,
+            department_key=department_key,
         )
 
     def encode_json(self, data: object) -> str:

@@ -67,3 +67,46 @@ class RejectedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number}"
+
+
+@district_model
+class DepartmentApiKey(models.Model):
+    """A department system's credential for pushing records over GraphQL. Only the SHA-256 of the
+    key is stored; the key is shown once when it is issued."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField("用途", max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "部门接口密钥"
+        verbose_name_plural = "部门接口密钥"
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.prefix}…"
+
+
+@district_model
+class PushRequest(models.Model):
+    """One API push, remembered by its idempotency key: a retry gets the same answer."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="pushes")
+    idempotency_key = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64)
+    response = JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "接口推送"
+        verbose_name_plural = "接口推送"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "idempotency_key"], name="push_idempotency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.idempotency_key

@@ -156,7 +156,7 @@ def _ingest(batch: UploadBatch) -> tuple[list[_Outcome], list[RejectedRow], list
             raise ValidationFailed(f"缺少必填列：{names}", code="MISSING_COLUMNS")
         batch.kind = prefix
         batch.save(update_fields=["kind"])
-        ctx = _context(batch, prefix)
+        ctx = validation_context(department=batch.department, prefix=prefix)
         provenance = Provenance(
             actor=Actor.system(f"upload:{batch.uploaded_by}"),
             department_id=batch.department_id,
@@ -206,12 +206,13 @@ def _numbered(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
     yield from enumerate(rows, start=2)
 
 
-def _context(batch: UploadBatch, prefix: str) -> ValidationContext:
+def validation_context(*, department: Department, prefix: str) -> ValidationContext:
+    """What validating rows for `department` needs, read once (calendar, rules, deadline)."""
     today = timezone.localdate()
     item_code = "N03-02" if prefix == "CF" else "N03-01"
-    supply = CatalogSupply.objects.filter(department=batch.department, item__code=item_code).first()
+    supply = CatalogSupply.objects.filter(department=department, item__code=item_code).first()
     return ValidationContext(
-        department_code=batch.department.code,
+        department_code=department.code,
         supplied_on=today,
         deadline_working_days=supply.deadline_working_days if supply else 7,
         calendar=WorkdayCalendar.around(today, days_before=365 * 12, days_after=60),
@@ -295,8 +296,7 @@ def record_enter(
     """One record typed in the console (or corrected there), with the same validation as uploads:
     returns the outcome, or every problem to show beside the form's fields."""
     require_department(actor, department.pk)
-    batch_like = UploadBatch(department=department)
-    result = validate_row(prefix, values, _context(batch_like, prefix))
+    result = validate_row(prefix, values, validation_context(department=department, prefix=prefix))
     if isinstance(result, list):
         return result
     stored = records_store(

@@ -6,19 +6,21 @@ import strawberry
 
 from graphql_api.accounts.queries import AccountsQuery
 from graphql_api.catalog.queries import CatalogQuery
+from graphql_api.collection.mutations import CollectionMutation
 from graphql_api.extensions import ArchivedDistrictGuard
 from graphql_api.portal.mutations import PortalMutation
 from graphql_api.portal.queries import PortalQuery
+from graphql_api.records.queries import RecordsQuery
 from graphql_api.schema_base import build_schema
 
 
 @strawberry.type
-class Query(PortalQuery, CatalogQuery, AccountsQuery):
+class Query(PortalQuery, CatalogQuery, RecordsQuery, AccountsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(PortalMutation):
+class Mutation(PortalMutation, CollectionMutation):
     pass
 
 
