@@ -87,3 +87,13 @@ def platform_audit_list(*, district_schema: str | None = None) -> QuerySet[Platf
     if district_schema is not None:
         entries = entries.filter(district_schema=district_schema)
     return entries.order_by("-occurred_at", "-id")
+
+
+def live_district_schemas() -> list[str]:
+    """Schemas of districts whose data is live (active, suspended or archived), for daily jobs."""
+    return list(
+        District.objects.filter(kind=DistrictKind.DISTRICT)
+        .exclude(status__in=[DistrictStatus.PURGED, DistrictStatus.DELETION_PENDING])
+        .order_by("schema_name")
+        .values_list("schema_name", flat=True)
+    )

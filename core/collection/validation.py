@@ -129,6 +129,11 @@ class ValidationContext:
 
 def parse_date(raw: str) -> date | None:
     text = raw.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text)  # the national format: the fast path
+        except ValueError:
+            return None
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar date, no time)

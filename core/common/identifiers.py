@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.utils import timezone
 
@@ -32,14 +33,20 @@ class IdentifierProblem:
     message: str
 
 
+_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_SPACES = re.compile(r"\s+")
+_USCC_VALUES = {c: i for i, c in enumerate(USCC_ALPHABET)}
+
+
 def normalise(code: str) -> str:
     """Upper-case, without spaces (full-width characters folded to ASCII)."""
-    folded = code.translate({c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)})
-    return re.sub(r"\s+", "", folded).upper()
+    if code.isascii() and code.isalnum():
+        return code.upper()
+    return _SPACES.sub("", code.translate(_FULL_WIDTH)).upper()
 
 
 def uscc_check_character(first17: str) -> str:
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    total = sum(_USCC_VALUES[c] * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
     value = 31 - total % 31
     return "0" if value == 31 else USCC_ALPHABET[value]
 
@@ -53,6 +60,7 @@ def org_code_check_character(first8: str) -> str:
     return "0" if value == 11 else "X" if value == 10 else str(value)
 
 
+@lru_cache(maxsize=65536)  # authority and source codes repeat on every row of a file
 def uscc_problem(code: str) -> IdentifierProblem | None:
     """None when `code` (already normalised) is a valid unified social credit code."""
     if len(code) != 18:

@@ -16,6 +16,7 @@ class WorkdayCalendar:
         self._exceptions: dict[date, str] = dict(
             CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "kind")
         )
+        self._added: dict[tuple[date, int], date] = {}
 
     @classmethod
     def around(cls, day: date, *, days_before: int = 400, days_after: int = 400) -> WorkdayCalendar:
@@ -36,12 +37,16 @@ class WorkdayCalendar:
 
     def add_working_days(self, start: date, count: int) -> date:
         """The `count`-th working day after `start` (start itself not counted)."""
+        known = self._added.get((start, count))
+        if known is not None:
+            return known
         day = start
         remaining = count
         while remaining > 0:
             day += timedelta(days=1)
             if self.is_working_day(day):
                 remaining -= 1
+        self._added[(start, count)] = day
         return day
 
     def working_days_between(self, start: date, end: date) -> int:

@@ -1,15 +1,17 @@
-"""Writes for subjects: one subject per real entity, names kept as history."""
+"""Writes for subjects: one subject per real entity, names kept as history. Set-based: a few
+statements per chunk of claims, whatever its size."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
+from django.db import connection, transaction
 from django.utils import timezone
 
+from core.common.copy import copy_rows
 from core.common.identifiers import mask_resident_id
-from core.subjects.models import Subject, SubjectAlias, SubjectName
 from core.subjects.protection import encrypt, lookup_hash
 
 
@@ -31,73 +33,87 @@ class SubjectClaim:
         return ("id", lookup_hash(self.id_number or ""))
 
 
+CLAIM_COLUMNS = ("key_kind", "key", "kind", "name", "seen_on", "id_masked", "id_cipher")
+
+
 def subjects_resolve(claims: Sequence[SubjectClaim]) -> dict[tuple[str, str], int]:
-    """Subject ids for every claim's key, creating subjects that do not exist yet. A newer name
-    replaces the current one; every name seen is kept in SubjectName. Set-based: a few queries for
-    any number of claims."""
-    latest: dict[tuple[str, str], SubjectClaim] = {}
-    for claim in claims:
-        key = claim.key
-        if key not in latest or claim.seen_on >= latest[key].seen_on:
-            latest[key] = claim
-    ids = _existing(latest)
-    missing = [k for k in latest if k not in ids]
-    if missing:
-        now = timezone.now()
-        Subject.objects.bulk_create(
-            [_new_subject(latest[k], now) for k in missing], ignore_conflicts=True
+    """Subject ids for every claim's key, creating subjects that do not exist yet. A newer (or
+    same-day) name replaces the current one; every name seen is kept in SubjectName; legacy codes
+    are kept as aliases."""
+    if not claims:
+        return {}
+    now = timezone.now()
+    keys = [c.key for c in claims]
+    protected: dict[str, tuple[str, str]] = {}
+    for claim, (kind, key) in zip(claims, keys, strict=True):
+        if kind == "id" and key not in protected:
+            number = claim.id_number or ""
+            protected[key] = (mask_resident_id(number), encrypt(number))
+    rows = [
+        (
+            kind,
+            key,
+            c.kind,
+            c.name,
+            c.seen_on,
+            *(protected.get(key, ("", "")) if kind == "id" else ("", "")),
         )
-        ids.update(_existing({k: latest[k] for k in missing}))
-    _rename(latest, ids)
-    SubjectName.objects.bulk_create(
-        [SubjectName(subject_id=ids[c.key], name=c.name, seen_from=c.seen_on) for c in claims],
-        ignore_conflicts=True,
-    )
-    SubjectAlias.objects.bulk_create(
-        [
-            SubjectAlias(subject_id=ids[c.key], kind=kind, value=value)
-            for c in claims
-            for kind, value in c.aliases.items()
-        ],
-        ignore_conflicts=True,
-    )
-    return ids
-
-
-def _existing(claims: dict[tuple[str, str], SubjectClaim]) -> dict[tuple[str, str], int]:
-    ids: dict[tuple[str, str], int] = {}
-    usccs = [v for kind, v in claims if kind == "uscc"]
-    hashes = [v for kind, v in claims if kind == "id"]
-    for pk, uscc in Subject.objects.filter(uscc__in=usccs).values_list("id", "uscc"):
-        ids[("uscc", str(uscc))] = pk
-    for pk, id_hash in Subject.objects.filter(id_hash__in=hashes).values_list("id", "id_hash"):
-        ids[("id", str(id_hash))] = pk
-    return ids
-
-
-def _new_subject(claim: SubjectClaim, now: datetime) -> Subject:
-    subject = Subject(
-        kind=claim.kind, name=claim.name, name_as_of=claim.seen_on, created_at=now, updated_at=now
-    )
-    if claim.uscc:
-        subject.uscc = claim.uscc
-    else:
-        number = claim.id_number or ""
-        subject.id_hash = lookup_hash(number)
-        subject.id_masked = mask_resident_id(number)
-        subject.id_cipher = encrypt(number)
-    return subject
-
-
-def _rename(latest: dict[tuple[str, str], SubjectClaim], ids: dict[tuple[str, str], int]) -> None:
-    by_id = {ids[k]: c for k, c in latest.items()}
-    stale = [
-        s
-        for s in Subject.objects.filter(id__in=by_id).only("id", "name", "name_as_of")
-        if s.name != by_id[s.id].name and by_id[s.id].seen_on >= s.name_as_of
+        for c, (kind, key) in zip(claims, keys, strict=True)
     ]
-    for subject in stale:
-        subject.name = by_id[subject.id].name
-        subject.name_as_of = by_id[subject.id].seen_on
-        subject.updated_at = timezone.now()
-    Subject.objects.bulk_update(stale, ["name", "name_as_of", "updated_at"])
+    aliases = [
+        (kind, key, a_kind, a_value)
+        for c, (kind, key) in zip(claims, keys, strict=True)
+        for a_kind, a_value in c.aliases.items()
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE tmp_claim (key_kind text, key text, kind text, name text, seen_on date, "
+            "id_masked text, id_cipher text) ON COMMIT DROP"
+        )
+        copy_rows(cursor, "tmp_claim", CLAIM_COLUMNS, rows)
+        cursor.execute(
+            "CREATE TEMP TABLE tmp_latest ON COMMIT DROP AS SELECT DISTINCT ON (key_kind, key) * "
+            "FROM tmp_claim ORDER BY key_kind, key, seen_on DESC"
+        )
+        cursor.execute(
+            "INSERT INTO subjects_subject (kind, name, name_as_of, uscc, id_hash, id_masked, id_cipher, created_at, updated_at) "
+            "SELECT kind, name, seen_on, CASE WHEN key_kind = 'uscc' THEN key END, "
+            "CASE WHEN key_kind = 'id' THEN key END, id_masked, id_cipher, %s, %s FROM tmp_latest "
+            "ON CONFLICT DO NOTHING",
+            [now, now],
+        )
+        ids: dict[tuple[str, str], int] = {}
+        for column, kind in (("uscc", "uscc"), ("id_hash", "id")):
+            cursor.execute(
+                f"SELECT l.key, s.id FROM tmp_latest l JOIN subjects_subject s ON s.{column} = l.key "  # noqa: S608
+                "WHERE l.key_kind = %s",
+                [kind],
+            )
+            ids.update({(kind, str(key)): int(pk) for key, pk in cursor.fetchall()})
+            cursor.execute(
+                f"UPDATE subjects_subject s SET name = l.name, name_as_of = l.seen_on, updated_at = %s "  # noqa: S608
+                f"FROM tmp_latest l WHERE l.key_kind = %s AND s.{column} = l.key "
+                "AND l.seen_on >= s.name_as_of AND s.name <> l.name",
+                [now, kind],
+            )
+            cursor.execute(
+                "INSERT INTO subjects_subjectname (subject_id, name, seen_from) "  # noqa: S608
+                f"SELECT s.id, c.name, min(c.seen_on) FROM tmp_claim c JOIN subjects_subject s ON s.{column} = c.key "
+                "WHERE c.key_kind = %s GROUP BY s.id, c.name ON CONFLICT DO NOTHING",
+                [kind],
+            )
+        if aliases:
+            cursor.execute(
+                "CREATE TEMP TABLE tmp_alias (key_kind text, key text, kind text, value text) ON COMMIT DROP"
+            )
+            copy_rows(cursor, "tmp_alias", ("key_kind", "key", "kind", "value"), aliases)
+            cursor.execute(
+                "INSERT INTO subjects_subjectalias (subject_id, kind, value) "
+                "SELECT DISTINCT s.id, a.kind, a.value FROM tmp_alias a JOIN subjects_subject s "
+                "ON (a.key_kind = 'uscc' AND s.uscc = a.key) OR (a.key_kind = 'id' AND s.id_hash = a.key) "
+                "ON CONFLICT DO NOTHING"
+            )
+        cursor.execute("DROP TABLE tmp_claim, tmp_latest")
+        if aliases:
+            cursor.execute("DROP TABLE tmp_alias")
+    return ids

@@ -4,6 +4,7 @@ Each one is off (embedded default) unless its variable is set, and fails loudly 
 on with incomplete configuration.
 """
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from core.config.env import env_bool, env_int, env_str
@@ -83,6 +84,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-due-districts": {
         "task": "tenants.district_purge_due_task",
         "schedule": 24 * 3600,
+    },
+    "expire-records": {
+        "task": "records.records_expire_due_everywhere_task",
+        "schedule": crontab(hour=0, minute=10),
     },
     "refill-spare-schemas": {
         "task": "tenants.spare_pool_fill_task",

@@ -101,3 +101,18 @@ def test_the_daily_expiry_marks_only_records_past_their_end(record: Record) -> N
     assert records_expire_due(today=date(2027, 11, 21), actor=Actor.system("daily")) == 1
     assert Record.objects.get().expired_at is not None
     assert records_expire_due(today=date(2027, 11, 22), actor=Actor.system("daily")) == 0
+
+
+def test_the_daily_beat_job_expires_records_in_every_district(
+    record: Record, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.records.tasks import records_expire_due_everywhere_task
+
+    Record.objects.filter(pk=record.pk).update(publicity_end=date(2026, 11, 1))
+
+    with schema_context("public"):
+        schemas = records_expire_due_everywhere_task.delay().get()
+
+    assert schemas == ["kaizhou", "wanzhou"]
+    with schema_context("wanzhou"):
+        assert Record.objects.get().expired_at is not None

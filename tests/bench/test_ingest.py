@@ -1,0 +1,122 @@
+"""Ingest a generated national-format penalty file end to end, against PostgreSQL COPY of the same
+rows into a bare table (the floor), in the same run.
+
+Rows: BENCH_INGEST_ROWS (default 1,000,000); 5 % are broken (bad check characters, impossible
+dates, negative fines); realistic Chinese names; valid codes; about 4 records per company.
+
+Run: python3 dev.py bench -k ingest      (BENCH_INGEST_ROWS=100000 for a quicker run)
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import resource
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from core.catalog.models import Department
+from core.collection.services import batch_create, batch_ingest
+from core.common.actors import Actor
+from core.common.tenancy import use_public_schema
+from tests.core.collection.files import DEPARTMENT_CODE, LABELS, penalty, uscc
+
+ROWS = int(os.environ.get("BENCH_INGEST_ROWS", "1000000"))
+PLACES = ["万州", "开州", "云阳", "奉节", "巫山", "巫溪", "忠县", "梁平", "城口", "丰都"]
+TRADES = ["建设", "建筑", "商贸", "物流", "餐饮", "食品", "药房", "科技", "农业", "运输", "装饰", "汽修"]
+FORMS = ["有限公司", "有限责任公司", "股份有限公司", "个体工商户"]
+
+
+def _file(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    codes = list(penalty(1))
+    with path.open("w", encoding="gbk", newline="") as out:
+        out.write(",".join(LABELS[c] for c in codes) + "\n")
+        for i in range(rows):
+            company = i // 4 + 1
+            name = f"重庆市{rng.choice(PLACES)}区{rng.choice(TRADES)}{company}{rng.choice(FORMS)}"
+            row = penalty(
+                company,
+                XDR_MC=name,
+                WSH=f"渝市监罚〔2026〕{i + 1}号",
+                NR_FK=f"{rng.randint(1, 500) / 100}",
+            )
+            broken = rng.random()
+            if broken < 0.02:
+                row["XDR_SHXYM"] = uscc(company)[:17] + "Z"
+            elif broken < 0.04:
+                row["JDRQ"] = "2026-02-30"
+            elif broken < 0.05:
+                row["NR_FK"] = "-1"
+            out.write(",".join(row[c] for c in codes) + "\n")
+
+
+@pytest.fixture
+def district(
+    django_db_setup: None, django_db_blocker: Any, tmp_path: Path, settings: Any
+) -> Iterator[Department]:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    with django_db_blocker.unblock(), schema_context("wanzhou"):
+        department = Department.objects.create(code=DEPARTMENT_CODE, name="市场监管局")
+        yield department
+        with connection.cursor() as cursor:
+            for table in (
+                "audit_auditentry",
+                "records_recordrevision",
+                "records_record",
+                "subjects_subjectname",
+                "subjects_subjectalias",
+                "subjects_subject",
+                "collection_rejectedrow",
+                "collection_uploadbatch",
+            ):
+                if table == "audit_auditentry":
+                    continue  # append-only by trigger; the test database is dropped after the run
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        department.delete()
+    use_public_schema()
+
+
+def test_ingest_against_copy(district: Department, tmp_path: Path) -> None:
+    path = tmp_path / "penalties.csv"
+    started = time.perf_counter()
+    _file(path, ROWS)
+    print(
+        f"\ngenerated {ROWS:,} rows ({path.stat().st_size / 1e6:.0f} MB GBK) in {time.perf_counter() - started:.1f} s"
+    )
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE copy_floor (" + ", ".join(f"c{i} text" for i in range(17)) + ")"
+        )
+        started = time.perf_counter()
+        with path.open("rb") as raw:
+            cursor.cursor.copy_expert(
+                "COPY copy_floor FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'GBK')", raw
+            )
+        copy_seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE copy_floor")
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        batch = batch_create(actor=Actor.cli(), department=district, filename=path.name, content=handle,
+                             size=path.stat().st_size)  # fmt: skip
+    batch = batch_ingest(batch_id=batch.pk)
+    ingest_seconds = time.perf_counter() - started
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    accounted = batch.stored + batch.updated + batch.duplicate + batch.rejected
+    print(f"COPY into a bare table:  {ROWS / copy_seconds:,.0f} rows/s ({copy_seconds:.1f} s)")
+    print(f"ingest end to end:       {ROWS / ingest_seconds:,.0f} rows/s ({ingest_seconds:.1f} s)")
+    print(f"ratio to COPY:           {copy_seconds / ingest_seconds:.3f}")
+    print(f"stored {batch.stored:,}, rejected {batch.rejected:,}, duplicate {batch.duplicate:,}")
+    print(f"peak RSS grew by {(rss_after - rss_before) / 1024:.0f} MB during ingest")
+    assert accounted == ROWS
+    assert batch.rejected > 0
