@@ -101,12 +101,11 @@ def records_store(
                 f"SELECT t.pos, r.id, r.content_hash = t.content_hash FROM tmp_record t JOIN records_record r ON {SAME_KEY}"  # noqa: S608
             )
             known = {int(pos): (int(pk), bool(same)) for pos, pk, same in cursor.fetchall()}
-            params = [now, provenance.actor.label, provenance.batch_id]
             cursor.execute(
                 "INSERT INTO records_recordrevision (record_id, fields, content_hash, replaced_at, replaced_by, batch_id) "  # noqa: S608
                 f"SELECT r.id, r.fields, r.content_hash, %s, %s, %s FROM records_record r JOIN tmp_record t ON {SAME_KEY} "
                 "WHERE r.content_hash <> t.content_hash",
-                params,
+                (now, provenance.actor.label, provenance.batch_id),
             )
             assignments = ", ".join(f"{c} = t.{c}" for c in UPDATED)
             cursor.execute(
