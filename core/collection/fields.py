@@ -86,10 +86,47 @@ PENALTY_FIELDS = [
     FieldSpec("YZCD", "严重程度"),
 ]
 
-FIELD_SETS = {"XK": LICENSE_FIELDS, "CF": PENALTY_FIELDS}
+# The platform's template for every other kind of record (no national exchange format exists for
+# them): lists, enforcement, commitments, contracts, evaluations. 记录类别 says which kind.
+RECORD_FIELDS = [
+    *[
+        s
+        for s in COMMON_SUBJECT
+        if s.code in ("XDR_MC", "XDR_LB", "XDR_SHXYM", "XDR_ZJLX", "XDR_ZJHM")
+    ],
+    FieldSpec("LX", "记录类别", required=True),
+    FieldSpec("WSH", "认定文书号", required=True, max_length=128),
+    FieldSpec("NR", "认定事由或内容", required=True, max_length=4000),
+    FieldSpec("JDRQ", "认定日期", FieldType.DATE, required=True),
+    FieldSpec("YXQZI", "有效期至", FieldType.DATE),
+    FieldSpec("JG", "认定机关", required=True, max_length=200),
+    FieldSpec("JGDM", "认定机关统一社会信用代码", FieldType.CODE, required=True),
+    FieldSpec("PJJG", "评价结果"),
+    FieldSpec("YZCD", "严重程度"),
+    FieldSpec("SJLY", "数据来源单位", required=True, max_length=200),
+    FieldSpec("SJLYDM", "数据来源单位统一社会信用代码", FieldType.CODE, required=True),
+    FieldSpec("BZ", "备注", max_length=2000),
+]
+
+FIELD_SETS = {"XK": LICENSE_FIELDS, "CF": PENALTY_FIELDS, "JL": RECORD_FIELDS}
+
+# 记录类别 → (record kind, catalogue item, negative?)
+RECORD_KINDS = {
+    "守信激励": ("red_list", "N10-02", False),
+    "诚实守信荣誉": ("red_list", "N10-01", False),
+    "严重失信主体名单": ("black_list", "N06-01", True),
+    "经营异常名录": ("abnormal", "N05-01", True),
+    "失信被执行人": ("court_enforcement", "N02-02", True),
+    "信用承诺": ("commitment", "N08-01", False),
+    "信用承诺履行情况": ("commitment_fulfilment", "N08-02", False),
+    "合同履行": ("contract", "N07-01", False),
+    "信用评价结果": ("evaluation", "N09-02", False),
+}
+# The severity a negative kind is judged by when the row does not state one.
+DEFAULT_SEVERITY = {"black_list": "serious", "court_enforcement": "serious", "abnormal": "ordinary"}
 
 # Legacy (≈2016) names → canonical codes; None means "known, carried in no field" (ignored).
-LEGACY = {
+LEGACY: dict[str, dict[str, str | None]] = {
     "XK": {
         "XK_XMMC": "XKWS",
         "XK_SPLB": "XKLB",
@@ -120,6 +157,7 @@ LEGACY = {
         "DFBM": None,
         "SJC": None,
     },
+    "JL": {},
 }
 
 # Code tables (DOMAIN.md §3).
@@ -138,7 +176,7 @@ def _normal(header: str) -> str:
 
 @dataclass(frozen=True)
 class HeaderMap:
-    prefix: str  # "XK" or "CF"
+    prefix: str  # "XK", "CF" or "JL"
     columns: dict[int, str]  # column index → canonical code (unprefixed)
     ignored: list[str]  # legacy columns known to carry nothing we keep
     unknown: list[str]  # headers we could not place
@@ -146,8 +184,9 @@ class HeaderMap:
 
 
 def detect_prefix(headers: list[str]) -> str | None:
-    """XK for licensing files, CF for penalty files (by prefixes or Chinese labels)."""
-    scores = {"XK": 0, "CF": 0}
+    """XK for licensing files, CF for penalty files, JL for the platform's template for other kinds
+    (by prefixes or Chinese labels)."""
+    scores = {"XK": 0, "CF": 0, "JL": 0}
     for header in headers:
         h = _normal(header)
         for prefix in scores:
@@ -157,6 +196,8 @@ def detect_prefix(headers: list[str]) -> str | None:
             scores["CF"] += 1
         if "许可" in header:
             scores["XK"] += 1
+        if header.strip() in ("记录类别", "认定文书号", "认定日期"):
+            scores["JL"] += 2
     best = max(scores, key=lambda k: scores[k])
     return best if scores[best] > 0 else None
 

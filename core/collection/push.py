@@ -82,7 +82,7 @@ def records_push(
     the same records returns the first answer and stores nothing more; with other records it is an
     error."""
     if prefix not in FIELD_SETS:
-        raise ValidationFailed("kind 应为 PENALTY 或 LICENSE", field="kind")
+        raise ValidationFailed("kind 应为 PENALTY、LICENSE 或 RECORD", field="kind")
     if not 1 <= len(idempotency_key) <= 100:
         raise ValidationFailed("idempotencyKey 长度应为1–100", field="idempotencyKey")
     if not 1 <= len(records) <= MAX_PUSH_RECORDS:

@@ -209,7 +209,7 @@ def _numbered(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
 def validation_context(*, department: Department, prefix: str) -> ValidationContext:
     """What validating rows for `department` needs, read once (calendar, rules, deadline)."""
     today = timezone.localdate()
-    item_code = "N03-02" if prefix == "CF" else "N03-01"
+    item_code = {"CF": "N03-02", "XK": "N03-01"}.get(prefix, "")
     supply = CatalogSupply.objects.filter(department=department, item__code=item_code).first()
     return ValidationContext(
         department_code=department.code,

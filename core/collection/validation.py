@@ -14,9 +14,11 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from core.collection.fields import (
+    DEFAULT_SEVERITY,
     FIELD_SETS,
     LICENSE_CATEGORIES,
     PENALTY_CATEGORIES,
+    RECORD_KINDS,
     SEVERITIES,
     SUBJECT_CATEGORIES,
     spec_for,
@@ -24,7 +26,7 @@ from core.collection.fields import (
 from core.common.errors import ValidationFailed
 from core.common.identifiers import normalise, resident_id_problem, uscc_problem
 from core.common.workdays import WorkdayCalendar
-from core.publicity.rules import PublicityRules
+from core.publicity.rules import PublicityRules, add_months
 
 LONG_TERM = date(2099, 12, 31)  # 长期 (no end date)
 SERIOUS_PENALTIES = {
@@ -243,7 +245,8 @@ def validate_row(
         )
     authority_code = row.code("CFJGDM" if prefix == "CF" else "XKJGDM")
 
-    draft = _penalty(row, ctx, decided) if prefix == "CF" else _license(row, ctx, decided)
+    kind_part = {"CF": _penalty, "XK": _license, "JL": _generic}[prefix]
+    draft = kind_part(row, ctx, decided)
     if row.problems or draft is None or decided is None or subject_kind is None:
         return row.problems
     aliases = {
@@ -257,7 +260,7 @@ def validate_row(
         id_number=id_number,
         aliases=aliases,
         doc_number=row.get("WSH"),
-        authority_name=row.get("CFJG" if prefix == "CF" else "XKJG"),
+        authority_name=row.get({"CF": "CFJG", "XK": "XKJG", "JL": "JG"}[prefix]),
         authority_code=authority_code,
         decision_date=decided,
         supplied_on=ctx.supplied_on,
@@ -354,3 +357,39 @@ def _license(row: _Row, ctx: ValidationContext, decided: date | None) -> KindFie
         repair_from=end,
         publicity_end=end,
     )
+
+
+POSITIVE_YEARS = 36  # months a positive record stays public when it states no end
+
+
+def _generic(row: _Row, ctx: ValidationContext, decided: date | None) -> KindFields | None:
+    """Lists, enforcement, commitments, contracts, evaluations (the JL_ template). Negative kinds
+    follow the publicity rules (a stated end may shorten them: a listing body may remove earlier);
+    positive kinds are public until their stated end or for three years."""
+    label = row.get("LX")
+    known = RECORD_KINDS.get(label)
+    if label and known is None:
+        row.fail("LX", f"记录类别应为：{'、'.join(RECORD_KINDS)}")
+    stated = row.get("YZCD")
+    if stated and stated not in SEVERITIES:
+        row.fail("YZCD", "严重程度应为“轻微”“一般”或“严重”")
+    until = row.date("YXQZI")
+    if decided and until and until < decided:
+        row.fail("YXQZI", "有效期至早于认定日期")
+    if row.problems or decided is None or known is None:
+        return None
+    kind, item, negative = known
+    summary = f"{label}：{row.get('NR')}"
+    if row.get("PJJG"):
+        summary = f"{label}（{row.get('PJJG')}）：{row.get('NR')}"
+    if not negative:
+        end = until or add_months(decided, POSITIVE_YEARS)
+        return KindFields(kind=kind, catalog_item_code=item, title=summary[:300], severity="ordinary",
+                          sector="", fine_wan=None, regime_code="positive", published_by_rule=True,
+                          publicity_start=decided, repair_from=end, publicity_end=end)  # fmt: skip
+    severity = SEVERITIES.get(stated) or DEFAULT_SEVERITY[kind]
+    window = ctx.rules.window(decision_date=decided, severity=severity)
+    end = min(until, window.end) if until else window.end
+    return KindFields(kind=kind, catalog_item_code=item, title=summary[:300], severity=severity, sector="",
+                      fine_wan=None, regime_code=window.regime_code, published_by_rule=window.published,
+                      publicity_start=decided, repair_from=window.repair_from, publicity_end=end)  # fmt: skip

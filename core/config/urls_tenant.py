@@ -18,6 +18,11 @@ urlpatterns = [
     path("console/uploads/", console_records.uploads, name="console-uploads"),
     path("console/uploads/<int:batch_id>/", console_records.upload_detail, name="console-upload"),
     path(
+        "console/uploads/template/<str:prefix>.csv",
+        console_records.upload_template,
+        name="console-upload-template",
+    ),
+    path(
         "console/uploads/<int:batch_id>/progress/",
         console_records.upload_progress,
         name="console-upload-progress",

@@ -15,6 +15,9 @@ __all__ = ["CollectionMutation"]
 class PushKind(Enum):
     PENALTY = "CF"
     LICENSE = "XK"
+    RECORD = (
+        "JL"  # the platform's template for lists, enforcement, commitments, contracts, evaluations
+    )
 
 
 @strawberry.input(description="Records pushed by a department's system.")

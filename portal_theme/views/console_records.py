@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -14,7 +16,7 @@ from core.accounts.models import User
 from core.accounts.permissions import department_id_of
 from core.accounts.services import staff_create
 from core.catalog.models import Department
-from core.collection.fields import PENALTY_FIELDS
+from core.collection.fields import FIELD_SETS, PENALTY_FIELDS
 from core.collection.models import BatchStatus
 from core.collection.selectors import batch_access_by_id, batch_list_for
 from core.collection.services import batch_create, record_enter
@@ -186,7 +188,7 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             return redirect("console-record", record_id=record.pk)
-    labels = {f"CF_{s.code}": s.label for s in PENALTY_FIELDS}
+    labels = {f"{prefix}_{s.code}": s.label for prefix, specs in FIELD_SETS.items() for s in specs}
     fields = [(labels.get(code, code), value) for code, value in record.fields.items()]
     return render(
         request,
@@ -273,3 +275,20 @@ def staff(request: HttpRequest) -> HttpResponse:
     return render(
         request, "portal_theme/console/staff.html", {"form": form, "people": people, "link": link}
     )
+
+
+TEMPLATE_NAMES = {"CF": "行政处罚", "XK": "行政许可", "JL": "通用信用记录"}
+
+
+@login_required
+def upload_template(request: HttpRequest, prefix: str) -> HttpResponse:
+    """A blank file with the field set's Chinese headers (UTF-8 with BOM, so Excel opens it)."""
+    if prefix not in FIELD_SETS:
+        raise Http404("没有这种模板")
+    header = ",".join(s.label for s in FIELD_SETS[prefix])
+    response = HttpResponse(
+        ("\ufeff" + header + "\n").encode(), content_type="text/csv; charset=utf-8"
+    )
+    filename = quote(f"{TEMPLATE_NAMES[prefix]}模板.csv")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response

@@ -166,3 +166,16 @@ def test_an_admin_adds_a_clerk_with_a_department(
 
 def test_only_admins_manage_staff(clerk: User) -> None:
     assert signed_in(clerk).get("/console/staff/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("prefix", "first_header"), [("CF", "行政相对人名称"), ("JL", "行政相对人名称")]
+)
+def test_blank_templates_download_with_chinese_headers(
+    clerk: User, prefix: str, first_header: str
+) -> None:
+    response = signed_in(clerk).get(f"/console/uploads/template/{prefix}.csv")
+
+    text = response.content.decode("utf-8-sig")
+    assert text.split(",")[0] == first_header
+    assert response["Content-Disposition"].startswith("attachment; filename*=UTF-8''")

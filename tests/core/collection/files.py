@@ -75,3 +75,32 @@ def as_xlsx(rows: list[dict[str, Any]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def listing(serial: int, **changes: str) -> dict[str, str]:
+    """A row of the platform's JL_ template (lists, enforcement, commitments …)."""
+    row = {
+        "XDR_MC": f"重庆市万州区第{serial}建设有限公司",
+        "XDR_LB": "法人及非法人组织",
+        "XDR_SHXYM": uscc(serial),
+        "LX": "严重失信主体名单",
+        "WSH": f"万州发改认〔2026〕{serial}号",
+        "NR": "拒不履行法定义务，严重影响市场秩序",
+        "JDRQ": "2026-06-01",
+        "JG": "重庆市万州区发展和改革委员会",
+        "JGDM": DEPARTMENT_CODE,
+        "SJLY": "重庆市万州区发展和改革委员会",
+        "SJLYDM": DEPARTMENT_CODE,
+    }
+    row.update(changes)
+    return row
+
+
+def as_record_csv(rows: list[dict[str, str]]) -> bytes:
+    codes = list(rows[0])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f"JL_{c}" for c in codes])
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in codes])
+    return out.getvalue().encode("utf-8")
