@@ -110,3 +110,47 @@ class PushRequest(models.Model):
 
     def __str__(self) -> str:
         return self.idempotency_key
+
+
+class SubmissionKind(models.TextChoices):
+    CREDIT_INFO = "credit_info", "信用信息"
+    COMPLAINT = "complaint", "失信投诉举报"
+    PRAISE = "praise", "守信表彰建议"
+
+
+class SubmissionStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    ACCEPTED = "accepted", "已采纳"
+    REJECTED = "rejected", "未采纳"
+
+
+@district_model
+class Submission(models.Model):
+    """Credit information sent in by the public (信用征集), waiting for a reviewer. An accepted one
+    becomes a record that names it as its source."""
+
+    receipt_no = models.CharField("受理编号", max_length=24, unique=True)
+    kind = models.CharField("类别", max_length=16, choices=SubmissionKind.choices)
+    subject_name = models.CharField("涉及主体名称", max_length=200)
+    subject_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    content = models.TextField("内容")
+    contact_name = models.CharField("联系人", max_length=50)
+    contact_phone = models.CharField("联系电话", max_length=20)
+    attachment = models.CharField("附件", max_length=300, blank=True)
+    attachment_name = models.CharField("附件文件名", max_length=200, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING
+    )
+    review_note = models.CharField("审核意见", max_length=500, blank=True)
+    reviewed_by = models.CharField("审核人", max_length=254, blank=True)
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    record_id = models.BigIntegerField("形成的记录", null=True, blank=True)
+    created_at = models.DateTimeField("提交时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "信用征集"
+        verbose_name_plural = "信用征集"
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return self.receipt_no

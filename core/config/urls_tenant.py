@@ -34,6 +34,14 @@ urlpatterns = [
     path("console/records/new/", console_records.record_new, name="console-record-new"),
     path("console/records/<int:record_id>/", console_records.record_detail, name="console-record"),
     path("console/staff/", console_records.staff, name="console-staff"),
+    path("console/submissions/", console_records.submissions, name="console-submissions"),
+    path(
+        "console/submissions/<int:submission_id>/",
+        console_records.submission_review,
+        name="console-submission",
+    ),
+    path("submissions/new/", portal.submission_new, name="portal-submission-new"),
+    path("submissions/status/", portal.submission_lookup, name="portal-submission-status"),
     path("graphql/", district_graphql_view, name="graphql"),
     path("files/<str:token>/", signed_file, name="storage-file"),
 ]

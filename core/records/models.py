@@ -56,6 +56,7 @@ class Record(models.Model):
     timely = models.BooleanField("按时报送")
 
     batch_id = models.BigIntegerField("上传批次", null=True, blank=True, db_index=True)
+    submission_id = models.BigIntegerField("来源信用征集", null=True, blank=True)
     source_row = models.PositiveIntegerField("源文件行号", null=True, blank=True)
     file_sha256 = models.CharField("源文件SHA-256", max_length=64, blank=True)
     created_by = models.CharField("录入人", max_length=254)

@@ -16,10 +16,11 @@ from core.accounts.models import User
 from core.accounts.permissions import department_id_of
 from core.accounts.services import staff_create
 from core.catalog.models import Department
-from core.collection.fields import FIELD_SETS, PENALTY_FIELDS
-from core.collection.models import BatchStatus
+from core.collection.fields import FIELD_SETS, PENALTY_FIELDS, RECORD_KINDS
+from core.collection.models import BatchStatus, Submission
 from core.collection.selectors import batch_access_by_id, batch_list_for
 from core.collection.services import batch_create, record_enter
+from core.collection.submissions import submission_accept, submission_reject
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, NotFound
 from core.common.tenancy import current_schema
@@ -292,3 +293,73 @@ def upload_template(request: HttpRequest, prefix: str) -> HttpResponse:
     filename = quote(f"{TEMPLATE_NAMES[prefix]}模板.csv")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
     return response
+
+
+@login_required
+def submissions(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.role not in (StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN, StaffRole.AUDITOR):
+        raise Http404("只有审核员、区县管理员和审计员可以查看信用征集")
+    items = Submission.objects.order_by("status", "-created_at")[:200]
+    return render(request, "portal_theme/console/submissions.html", {"submissions": items})
+
+
+class AcceptForm(forms.Form):
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True), label="认定部门", empty_label=None
+    )
+    LX = forms.ChoiceField(label="记录类别", choices=[(k, k) for k in RECORD_KINDS])
+    WSH = forms.CharField(label="认定文书号", max_length=128)
+    NR = forms.CharField(label="认定事由或内容", widget=forms.Textarea(attrs={"rows": 3}))
+    JDRQ = forms.DateField(label="认定日期", widget=forms.DateInput(attrs={"type": "date"}))
+    YXQZI = forms.DateField(
+        label="有效期至（选填）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label="审核意见", max_length=500, required=False)
+
+
+class RejectForm(forms.Form):
+    note = forms.CharField(label="未采纳理由", max_length=500)
+
+
+@login_required
+def submission_review(request: HttpRequest, submission_id: int) -> HttpResponse:
+    user = _user(request)
+    if user.role not in (StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN):
+        raise Http404("只有审核员或区县管理员可以审核信用征集")
+    submission = Submission.objects.filter(pk=submission_id).first()
+    if submission is None:
+        raise Http404("没有这条信用征集")
+    accept = AcceptForm(request.POST if "accept" in request.POST else None,
+                        initial={"NR": submission.content, "JDRQ": timezone.localdate()})  # fmt: skip
+    reject = RejectForm(request.POST if "reject" in request.POST else None)
+    try:
+        if "accept" in request.POST and accept.is_valid():
+            data = accept.cleaned_data
+            department = data["department"]
+            values = {
+                "XDR_MC": submission.subject_name, "XDR_LB": "法人及非法人组织", "XDR_SHXYM": submission.subject_code,
+                "LX": data["LX"], "WSH": data["WSH"], "NR": data["NR"], "JDRQ": data["JDRQ"].isoformat(),
+                "YXQZI": data["YXQZI"].isoformat() if data["YXQZI"] else "", "JG": department.name,
+                "JGDM": department.code, "SJLY": department.name, "SJLYDM": department.code,
+                "BZ": f"来源：信用征集 {submission.receipt_no}",
+            }  # fmt: skip
+            result = submission_accept(actor=user, submission=submission, department=department,
+                                       values=values, note=data["note"])  # fmt: skip
+            if isinstance(result, list):
+                for problem in result:
+                    code = problem.field.removeprefix("JL_")
+                    accept.add_error(
+                        code if code in accept.fields else None,
+                        f"{problem.label}：{problem.message}",
+                    )
+            else:
+                return redirect("console-record", record_id=result.record_id)
+        if "reject" in request.POST and reject.is_valid():
+            submission_reject(actor=user, submission=submission, note=reject.cleaned_data["note"])
+            return redirect("console-submissions")
+    except ApplicationError as exc:
+        (accept if "accept" in request.POST else reject).add_error(None, exc.message)
+    attachment_url = default_storage.url(submission.attachment) if submission.attachment else ""
+    return render(request, "portal_theme/console/submission_review.html",
+                  {"submission": submission, "accept": accept, "reject": reject, "attachment_url": attachment_url})  # fmt: skip

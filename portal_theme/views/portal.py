@@ -2,12 +2,98 @@
 
 from __future__ import annotations
 
+import time
+
+from django import forms
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.catalog.selectors import catalog_category_list
+from core.collection.models import SubmissionKind
+from core.collection.submissions import SubmissionForm, submission_create, submission_status
+from core.common.errors import ApplicationError
 
 
 def home(request: HttpRequest) -> HttpResponse:
     categories = catalog_category_list().prefetch_related("items")
     return render(request, "portal_theme/portal/home.html", {"categories": categories})
+
+
+SPAM_SALT = "portal.submission.rendered"
+MIN_FILL_SECONDS = 3
+
+
+class SubmissionPortalForm(forms.Form):
+    kind = forms.ChoiceField(label="征集类别", choices=SubmissionKind.choices)
+    subject_name = forms.CharField(label="涉及主体名称", max_length=200)
+    subject_code = forms.CharField(label="统一社会信用代码（选填）", max_length=30, required=False)
+    content = forms.CharField(
+        label="内容（请写明时间、地点和事实）", widget=forms.Textarea(attrs={"rows": 6})
+    )
+    contact_name = forms.CharField(label="联系人", max_length=50)
+    contact_phone = forms.CharField(label="联系电话", max_length=20)
+    attachment = forms.FileField(label="附件（选填，PDF或图片，不超过5 MB）", required=False)
+    # Bots fill every field and submit at once; people leave this empty and take a few seconds.
+    website = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"})
+    )
+    rendered = forms.CharField(widget=forms.HiddenInput)
+
+
+def _looks_automated(form: SubmissionPortalForm) -> bool:
+    if form.cleaned_data.get("website"):
+        return True
+    try:
+        started = float(
+            signing.loads(form.cleaned_data.get("rendered", ""), salt=SPAM_SALT, max_age=86400)
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return True
+    return time.time() - started < MIN_FILL_SECONDS
+
+
+def submission_new(request: HttpRequest) -> HttpResponse:
+    """信用征集: the public sends in credit information, complaints or praise."""
+    form = SubmissionPortalForm(request.POST or None, request.FILES or None,
+                                initial={"rendered": signing.dumps(str(time.time()), salt=SPAM_SALT)})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        if _looks_automated(form):
+            form.add_error(None, "提交未通过校验，请稍候片刻后重新提交")
+        else:
+            data = form.cleaned_data
+            upload = data.get("attachment")
+            try:
+                submission = submission_create(
+                    form=SubmissionForm(
+                        data["kind"],
+                        data["subject_name"],
+                        data["subject_code"],
+                        data["content"],
+                        data["contact_name"],
+                        data["contact_phone"],
+                    ),  # fmt: skip
+                    client=request.META.get("REMOTE_ADDR", ""),
+                    attachment=upload,
+                    attachment_name=upload.name if upload else "",
+                )
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return render(
+                    request, "portal_theme/portal/submission_done.html", {"submission": submission}
+                )
+    return render(request, "portal_theme/portal/submission_new.html", {"form": form})
+
+
+def submission_lookup(request: HttpRequest) -> HttpResponse:
+    """Follow a submission by its receipt number."""
+    receipt = request.GET.get("receipt", "").strip()
+    found, message = None, ""
+    if receipt:
+        try:
+            found = submission_status(receipt_no=receipt)
+        except ApplicationError as exc:
+            message = exc.message
+    return render(request, "portal_theme/portal/submission_status.html",
+                  {"receipt": receipt, "submission": found, "message": message})  # fmt: skip

@@ -1,0 +1,175 @@
+"""Public submissions of credit information (信用征集) and their review."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import IO
+
+from django.core.cache import cache
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from core.accounts.enums import StaffRole
+from core.accounts.models import User
+from core.accounts.permissions import require_role
+from core.audit.services import audit_record
+from core.catalog.models import Department
+from core.collection.models import Submission, SubmissionKind, SubmissionStatus
+from core.collection.services import EntryResult, record_enter
+from core.collection.validation import Problem
+from core.common.actors import Actor, ActorKind
+from core.common.errors import NotFound, ValidationFailed
+from core.common.identifiers import normalise, uscc_problem
+from core.common.tenancy import current_schema
+from core.records.models import Record
+
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+ATTACHMENT_TYPES = {b"%PDF": ".pdf", b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg"}
+RATE_LIMIT = 5  # submissions per client address per hour
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class SubmissionForm:
+    kind: str
+    subject_name: str
+    subject_code: str
+    content: str
+    contact_name: str
+    contact_phone: str
+
+
+def _receipt() -> str:
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return f"ZJ{stamp}-" + "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(6))
+
+
+def _check(form: SubmissionForm) -> SubmissionForm:
+    if form.kind not in SubmissionKind.values:
+        raise ValidationFailed("请选择征集类别", field="kind")
+    name = form.subject_name.strip()
+    if not 2 <= len(name) <= 200:
+        raise ValidationFailed("涉及主体名称应为2–200字", field="subject_name")
+    code = normalise(form.subject_code)
+    if code and (problem := uscc_problem(code)) is not None:
+        raise ValidationFailed(problem.message, field="subject_code")
+    content = form.content.strip()
+    if not 10 <= len(content) <= 4000:
+        raise ValidationFailed("内容应为10–4000字，请写明时间、地点和事实", field="content")
+    contact = form.contact_name.strip()
+    if not 1 <= len(contact) <= 50:
+        raise ValidationFailed("请填写联系人", field="contact_name")
+    phone = "".join(c for c in form.contact_phone if c.isdigit() or c == "-")
+    if not 7 <= len(phone.replace("-", "")) <= 13:
+        raise ValidationFailed("请填写有效的联系电话", field="contact_phone")
+    return SubmissionForm(form.kind, name, code, content, contact, phone)
+
+
+def _throttle(client: str) -> None:
+    key = "submission-rate:" + hashlib.sha256(client.encode()).hexdigest()[:32]
+    cache.add(key, 0, 3600)
+    if cache.incr(key) > RATE_LIMIT:
+        raise ValidationFailed("提交过于频繁，请一小时后再试", code="RATE_LIMITED")
+
+
+def submission_create(
+    *,
+    form: SubmissionForm,
+    client: str,
+    attachment: IO[bytes] | None = None,
+    attachment_name: str = "",
+) -> Submission:
+    """Take a public submission: validate, limit its rate per client, keep the attachment (PDF or
+    image, 5 MB at most), and hand back the receipt number the submitter follows it with."""
+    clean = _check(form)
+    stored = ""
+    if attachment is not None:
+        stored = _store_attachment(attachment)
+    _throttle(client)
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            receipt_no=_receipt(),
+            kind=clean.kind,
+            subject_name=clean.subject_name,
+            subject_code=clean.subject_code,
+            content=clean.content,
+            contact_name=clean.contact_name,
+            contact_phone=clean.contact_phone,
+            attachment=stored,
+            attachment_name=attachment_name[:200],
+        )
+        audit_record(actor=Actor(kind=ActorKind.SYSTEM, label="public"), action="submission.create",
+                     details={"receipt": submission.receipt_no})  # fmt: skip
+    return submission
+
+
+def _store_attachment(attachment: IO[bytes]) -> str:
+    head = attachment.read(8)
+    attachment.seek(0, 2)
+    size = attachment.tell()
+    attachment.seek(0)
+    if size > MAX_ATTACHMENT_BYTES:
+        raise ValidationFailed("附件不能超过5 MB", field="attachment")
+    suffix = next((ext for magic, ext in ATTACHMENT_TYPES.items() if head.startswith(magic)), None)
+    if suffix is None:
+        raise ValidationFailed("附件只接受PDF、PNG或JPG文件", field="attachment")
+    return default_storage.save(f"submissions/{secrets.token_hex(8)}{suffix}", File(attachment))
+
+
+def submission_status(*, receipt_no: str) -> Submission:
+    """What the submitter may see by receipt number (no personal data is shown for it)."""
+    submission = Submission.objects.filter(receipt_no=receipt_no.strip().upper()).first()
+    if submission is None:
+        raise NotFound("没有这个受理编号，请核对后再试", field="receipt_no")
+    return submission
+
+
+def submission_reject(*, actor: User, submission: Submission, note: str) -> Submission:
+    require_role(actor, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
+    if not note.strip():
+        raise ValidationFailed("未采纳须说明理由", field="note")
+    return _decide(actor, submission, SubmissionStatus.REJECTED, note.strip(), None)
+
+
+def submission_accept(
+    *,
+    actor: User,
+    submission: Submission,
+    department: Department,
+    values: dict[str, str],
+    note: str = "",
+) -> EntryResult | list[Problem]:
+    """Accept a submission as a record (the JL_ template), validated like any other record; the
+    record names the submission as its source."""
+    require_role(actor, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
+    if submission.status != SubmissionStatus.PENDING:
+        raise ValidationFailed("该信用征集已审核", code="ALREADY_REVIEWED")
+    with transaction.atomic():
+        result = record_enter(actor=actor, department=department, prefix="JL", values=values)
+        if isinstance(result, list):
+            transaction.set_rollback(True)
+            return result
+        Record.objects.filter(pk=result.record_id).update(submission_id=submission.pk)
+        _decide(actor, submission, SubmissionStatus.ACCEPTED, note.strip(), result.record_id)
+    return result
+
+
+def _decide(
+    actor: User, submission: Submission, status: str, note: str, record_id: int | None
+) -> Submission:
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        if locked.status != SubmissionStatus.PENDING:
+            raise ValidationFailed("该信用征集已审核", code="ALREADY_REVIEWED")
+        locked.status, locked.review_note, locked.record_id = status, note, record_id
+        locked.reviewed_by, locked.reviewed_at = actor.email, timezone.now()
+        locked.save(
+            update_fields=["status", "review_note", "record_id", "reviewed_by", "reviewed_at"]
+        )
+        audit_record(actor=Actor.for_user(actor, schema=current_schema()), action=f"submission.{status}",
+                     record_id=record_id, details={"receipt": locked.receipt_no, "note": note})  # fmt: skip
+    return locked
