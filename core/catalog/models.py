@@ -59,6 +59,9 @@ class CatalogItem(models.Model):
     subject_scope = models.CharField(
         "适用主体", max_length=16, choices=SubjectScope.choices, default=SubjectScope.ALL
     )
+    source = models.CharField(
+        "来源", max_length=16, choices=CatalogSource.choices, default=CatalogSource.NATIONAL
+    )
     is_active = models.BooleanField("启用", default=True)
 
     class Meta:

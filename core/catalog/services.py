@@ -10,7 +10,19 @@ from typing import Any
 
 from django.db import transaction
 
-from core.catalog.models import CatalogCategory, CatalogItem, CatalogVersion
+from core.accounts.enums import StaffRole
+from core.accounts.models import User
+from core.accounts.permissions import require_role
+from core.catalog.enums import CatalogSource, Disclosure, SubjectScope
+from core.catalog.models import (
+    CatalogCategory,
+    CatalogItem,
+    CatalogSupply,
+    CatalogVersion,
+    Department,
+)
+from core.common.errors import ValidationFailed
+from core.common.identifiers import normalise, uscc_problem
 
 NATIONAL_CATALOGUE_FILE = Path(__file__).parent / "data" / "national_2021.json"
 
@@ -56,3 +68,71 @@ def catalog_seed_national() -> CatalogVersion:
         ]
     )
     return version
+
+
+def department_create(*, actor: User, code: str, name: str) -> Department:
+    """A district admin registers a department that supplies credit information."""
+    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    code = normalise(code)
+    if (problem := uscc_problem(code)) is not None:
+        raise ValidationFailed(problem.message, field="code")
+    name = name.strip()
+    if not 2 <= len(name) <= 100:
+        raise ValidationFailed("部门名称应为2–100字", field="name")
+    if Department.objects.filter(code=code).exists():
+        raise ValidationFailed(
+            f"统一社会信用代码为{code}的部门已存在", field="code", code="DEPARTMENT_EXISTS"
+        )
+    return Department.objects.create(code=code, name=name)
+
+
+@transaction.atomic
+def catalog_item_add(
+    *,
+    actor: User,
+    category: CatalogCategory,
+    name: str,
+    disclosure: str,
+    subject_scope: str,
+    description: str = "",
+) -> CatalogItem:
+    """A district supplement item (本地补充目录) in one of the national categories; coded D<nn>-<nn>."""
+    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    name = name.strip()
+    if not 2 <= len(name) <= 200:
+        raise ValidationFailed("信息项名称应为2–200字", field="name")
+    if disclosure not in Disclosure.values:
+        raise ValidationFailed("请选择公开属性", field="disclosure")
+    if subject_scope not in SubjectScope.values:
+        raise ValidationFailed("请选择适用主体", field="subject_scope")
+    if CatalogItem.objects.filter(category__number=category.number, name=name).exists():
+        raise ValidationFailed(f"该类别下已有信息项“{name}”", field="name", code="ITEM_EXISTS")
+    prefix = f"D{category.number:02d}-"
+    taken = CatalogItem.objects.filter(code__startswith=prefix).count()
+    return CatalogItem.objects.create(
+        category=category, code=f"{prefix}{taken + 1:02d}", name=name, description=description.strip(),
+        disclosure=disclosure, subject_scope=subject_scope, source=CatalogSource.DISTRICT,
+    )  # fmt: skip
+
+
+def catalog_supply_set(
+    *, actor: User, item: CatalogItem, department: Department, deadline_working_days: int
+) -> CatalogSupply:
+    """Say which department supplies an item and within how many working days (1–60)."""
+    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    if not 1 <= deadline_working_days <= 60:
+        raise ValidationFailed("报送时限应为1–60个工作日", field="deadline_working_days")
+    supply, _ = CatalogSupply.objects.update_or_create(
+        item=item, department=department, defaults={"deadline_working_days": deadline_working_days}
+    )
+    return supply
+
+
+def catalog_item_set_active(*, actor: User, item: CatalogItem, active: bool) -> CatalogItem:
+    """Switch a district item on or off (national items stay on: the law lists them)."""
+    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    if item.source == CatalogSource.NATIONAL and not active:
+        raise ValidationFailed("全国基础目录中的信息项不能停用", code="NATIONAL_ITEM")
+    item.is_active = active
+    item.save(update_fields=["is_active"])
+    return item

@@ -34,6 +34,7 @@ urlpatterns = [
     path("console/records/new/", console_records.record_new, name="console-record-new"),
     path("console/records/<int:record_id>/", console_records.record_detail, name="console-record"),
     path("console/staff/", console_records.staff, name="console-staff"),
+    path("console/catalogue/", console_records.catalogue, name="console-catalogue"),
     path("console/submissions/", console_records.submissions, name="console-submissions"),
     path(
         "console/submissions/<int:submission_id>/",

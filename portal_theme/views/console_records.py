@@ -15,7 +15,9 @@ from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.accounts.permissions import department_id_of
 from core.accounts.services import staff_create
-from core.catalog.models import Department
+from core.catalog.enums import Disclosure, SubjectScope
+from core.catalog.models import CatalogCategory, CatalogItem, Department
+from core.catalog.services import catalog_item_add, catalog_supply_set, department_create
 from core.collection.fields import FIELD_SETS, PENALTY_FIELDS, RECORD_KINDS
 from core.collection.models import BatchStatus, Submission
 from core.collection.selectors import batch_access_by_id, batch_list_for
@@ -363,3 +365,75 @@ def submission_review(request: HttpRequest, submission_id: int) -> HttpResponse:
     attachment_url = default_storage.url(submission.attachment) if submission.attachment else ""
     return render(request, "portal_theme/console/submission_review.html",
                   {"submission": submission, "accept": accept, "reject": reject, "attachment_url": attachment_url})  # fmt: skip
+
+
+class DepartmentForm(forms.Form):
+    code = forms.CharField(label="统一社会信用代码", max_length=30)
+    name = forms.CharField(label="部门名称", max_length=100)
+
+
+class SupplementForm(forms.Form):
+    category = forms.ModelChoiceField(
+        queryset=CatalogCategory.objects.order_by("number"), label="所属类别", empty_label=None
+    )
+    name = forms.CharField(label="信息项名称", max_length=200)
+    disclosure = forms.ChoiceField(label="公开属性", choices=Disclosure.choices)
+    subject_scope = forms.ChoiceField(label="适用主体", choices=SubjectScope.choices)
+
+
+class SupplyForm(forms.Form):
+    item = forms.ModelChoiceField(
+        queryset=CatalogItem.objects.filter(is_active=True).order_by("code"),
+        label="信息项",
+        empty_label=None,
+    )
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True), label="报送部门", empty_label=None
+    )
+    deadline_working_days = forms.IntegerField(
+        label="报送时限（工作日）", initial=7, min_value=1, max_value=60
+    )
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """District admins keep the departments, the local supplement items and who supplies what."""
+    user = _user(request)
+    if user.role != StaffRole.DISTRICT_ADMIN:
+        raise Http404("只有区县管理员可以维护目录与部门")
+    forms_by_name = {
+        "department": DepartmentForm(request.POST if "department_add" in request.POST else None),
+        "supplement": SupplementForm(request.POST if "item_add" in request.POST else None),
+        "supply": SupplyForm(request.POST if "supply_set" in request.POST else None),
+    }
+    done = ""
+    try:
+        if "department_add" in request.POST and forms_by_name["department"].is_valid():
+            data = forms_by_name["department"].cleaned_data
+            done = f"已添加部门：{department_create(actor=user, code=data['code'], name=data['name']).name}"
+        elif "item_add" in request.POST and forms_by_name["supplement"].is_valid():
+            data = forms_by_name["supplement"].cleaned_data
+            item = catalog_item_add(actor=user, category=data["category"], name=data["name"],
+                                    disclosure=data["disclosure"], subject_scope=data["subject_scope"])  # fmt: skip
+            done = f"已添加本地补充信息项：{item.code} {item.name}"
+        elif "supply_set" in request.POST and forms_by_name["supply"].is_valid():
+            data = forms_by_name["supply"].cleaned_data
+            catalog_supply_set(actor=user, item=data["item"], department=data["department"],
+                               deadline_working_days=data["deadline_working_days"])  # fmt: skip
+            done = f"已设置：{data['department'].name} 报送 {data['item'].name}"
+    except ApplicationError as exc:
+        name = {"department_add": "department", "item_add": "supplement", "supply_set": "supply"}[
+            next(k for k in ("department_add", "item_add", "supply_set") if k in request.POST)
+        ]
+        form = forms_by_name[name]
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if done:
+        return redirect(f"/console/catalogue/?done={quote(done)}")
+    items = (
+        CatalogItem.objects.select_related("category")
+        .prefetch_related("supplies__department")
+        .order_by("category__number", "code")
+    )
+    return render(request, "portal_theme/console/catalogue.html", {
+        **forms_by_name, "items": items, "departments": Department.objects.order_by("name"), "done": request.GET.get("done", ""),
+    })  # fmt: skip
