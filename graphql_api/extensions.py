@@ -28,3 +28,14 @@ class ArchivedDistrictGuard(SchemaExtension):
                 extensions={"code": "DISTRICT_ARCHIVED"},
             )
         yield
+
+
+class OperationTypeRecorder(SchemaExtension):
+    """Notes on the request whether the operation was a query, so the view may cache its answer."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        request = getattr(context, "request", None)
+        if request is not None:
+            request.graphql_operation_type = self.execution_context.operation_type
+        yield

@@ -23,6 +23,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graphql_api.errors import should_mask_error
+from graphql_api.extensions import OperationTypeRecorder
 
 CACHE_SIZE = 512
 
@@ -47,6 +48,7 @@ def build_schema(
         partial(MaxTokensLimiter, max_token_count=settings.GRAPHQL_MAX_TOKENS),
         partial(MaskErrors, should_mask_error=should_mask_error, error_message="Unexpected error."),
         DjangoOptimizerExtension,
+        OperationTypeRecorder,
         *(extra_extensions or []),
     ]
     return strawberry.Schema(

@@ -3,18 +3,23 @@ unescaped Chinese in responses, cacheable GET responses for anonymous persisted 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 from cross_web import HTTPException
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 from strawberry.http import GraphQLRequestData
+from strawberry.types.graphql import OperationType
 
 from core.collection.push import api_key_authenticate
+from core.common.versioning import data_version
 from graphql_api import persisted
 from graphql_api.context import GraphQLContext
 from graphql_api.district.schema import schema as district_schema
@@ -87,6 +92,13 @@ class CreditGraphQLView(GraphQLView[GraphQLContext, None]):
         rejected = _csrf_failure(request)
         if rejected is not None:
             return json_error(403, "CSRF_FAILED", "CSRF 校验失败：请刷新页面后重试")
+        key = _response_cache_key(request)
+        if key is not None:
+            cached = cache.get(key)
+            if isinstance(cached, bytes):
+                return _finish(
+                    request, HttpResponse(cached, content_type="application/json; charset=utf-8")
+                )
         try:
             response = super().dispatch(request, *args, **kwargs)
         except persisted.PersistedQueryNotFound:
@@ -95,16 +107,50 @@ class CreditGraphQLView(GraphQLView[GraphQLContext, None]):
             return json_error(400, "PERSISTED_QUERY_HASH_MISMATCH", "查询文本与其 SHA-256 不符")
         if response.get("Content-Type", "").startswith("application/json"):
             response["Content-Type"] = "application/json; charset=utf-8"
-        if (
-            request.method == "GET"
-            and not request.user.is_authenticated
-            and response.status_code == 200
-        ):
-            response["Cache-Control"] = f"public, max-age={settings.GRAPHQL_GET_MAX_AGE}"
-            response["Vary"] = "Cookie, Authorization"
-        else:
-            response["Cache-Control"] = "private, no-store"
-        return response
+        if key is not None and isinstance(response, HttpResponse) and _cacheable(request, response):
+            cache.set(key, response.content, settings.GRAPHQL_RESPONSE_CACHE_SECONDS)
+        return _finish(request, response)
+
+
+def _finish(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    if (
+        request.method == "GET"
+        and not request.user.is_authenticated
+        and response.status_code == 200
+    ):
+        response["Cache-Control"] = f"public, max-age={settings.GRAPHQL_GET_MAX_AGE}"
+        response["Vary"] = "Cookie, Authorization"
+    else:
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _response_cache_key(request: HttpRequest) -> str | None:
+    """Anonymous requests to a district are answered from the cache when the same request was
+    answered before under the same data version and date (core/common/versioning.py)."""
+    if settings.GRAPHQL_RESPONSE_CACHE_SECONDS <= 0:
+        return None
+    district = getattr(request, "tenant", None)
+    if district is None or district.kind != "district" or request.user.is_authenticated:
+        return None
+    if "Authorization" in request.headers:
+        return None
+    raw = (
+        request.body if request.method == "POST" else request.META.get("QUERY_STRING", "").encode()
+    )
+    if len(raw) > 20_000:
+        return None
+    digest = hashlib.sha256(raw).hexdigest()
+    return f"graphql:response:{data_version()}:{timezone.localdate().isoformat()}:{digest}"
+
+
+def _cacheable(request: HttpRequest, response: HttpResponseBase) -> bool:
+    if (
+        getattr(request, "graphql_operation_type", None) != OperationType.QUERY
+        or response.status_code != 200
+    ):
+        return False
+    return isinstance(response, HttpResponse) and b'"errors"' not in response.content
 
 
 # CSRF is checked in dispatch() for cookie sessions only; see _csrf_failure.

@@ -17,6 +17,7 @@ from core.collection.validation import RecordDraft
 from core.common.actors import Actor
 from core.common.copy import copy_rows
 from core.common.errors import ValidationFailed
+from core.common.versioning import data_changed
 from core.records.models import Record
 from core.subjects.services import SubjectClaim, subjects_resolve
 
@@ -145,6 +146,7 @@ def records_store(
                     )
             if audit_rows:
                 copy_rows(cursor, "audit_auditentry", AUDIT_COLUMNS, audit_rows)
+                data_changed()
     return results
 
 
@@ -217,6 +219,7 @@ def record_withdraw(*, record: Record, actor: Actor, reason: str, revoked_on: da
         raise ValidationFailed("撤销或变更决定日期不能晚于今天", field="revoked_on")
     record.withdrawn_at, record.withdrawal_reason, record.revoked_on = now, reason, revoked_on
     record.save(update_fields=["withdrawn_at", "withdrawal_reason", "revoked_on"])
+    data_changed()
     late_days = (timezone.localdate(now) - revoked_on).days
     audit_record(
         actor=actor,
@@ -240,6 +243,7 @@ def records_expire_due(*, today: date, actor: Actor) -> int:
         ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True))
         Record.objects.filter(id__in=ids).update(expired_at=timezone.now())
         if ids:
+            data_changed()
             audit_record(
                 actor=actor,
                 action="record.expire",

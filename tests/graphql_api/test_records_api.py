@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,22 +27,6 @@ mutation($data: RecordsPushInput!) {
 }
 """
 SUBJECT = "query($code: String!) { subject(code: $code) { name kindLabel code records { docNumber stateLabel publicityEnd fineWan } } }"
-
-
-@pytest.fixture
-def department(
-    wanzhou: object, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Department]:
-    settings.MEDIA_ROOT = str(tmp_path)
-    monkeypatch.setattr(timezone, "localdate", lambda *a: TODAY)
-    with schema_context("wanzhou"):
-        yield Department.objects.create(code=DEPARTMENT_CODE, name="市场监管局")
-
-
-@pytest.fixture
-def key(department: Department, wanzhou_admin: Any) -> str:
-    with schema_context("wanzhou"):
-        return api_key_issue(actor=wanzhou_admin, department=department, name="执法办案系统")
 
 
 def push(

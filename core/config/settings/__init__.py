@@ -15,11 +15,13 @@ from core.config.settings.database import (  # noqa: F401
     BASE_DIR,
     DATA_DIR,
     DATABASE_ROUTERS,
+    DATABASE_URL,
     DATABASES,
     DEFAULT_AUTO_FIELD,
     EMBEDDED_DATABASE,
 )
 from core.config.settings.services import (  # noqa: F401
+    CACHES,
     CELERY_ACCEPT_CONTENT,
     CELERY_BEAT_SCHEDULE,
     CELERY_BROKER_URL,
@@ -33,7 +35,13 @@ from core.config.settings.services import (  # noqa: F401
     CELERY_TIMEZONE,
     CELERY_WORKER_PREFETCH_MULTIPLIER,
     DEFAULT_FROM_EMAIL,
+    EMAIL_BACKEND,
+    EMAIL_FILE_PATH,
     EMAIL_HOST,
+    EMAIL_HOST_PASSWORD,
+    EMAIL_HOST_USER,
+    EMAIL_PORT,
+    EMAIL_USE_TLS,
     MEDIA_ROOT,
     MEDIA_URL,
     REDIS_URL,
@@ -168,6 +176,8 @@ GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 2000)
 GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 15)
 GRAPHQL_MAX_PAGE_SIZE = 100
 GRAPHQL_GET_MAX_AGE = env_int("GRAPHQL_GET_MAX_AGE", 30)
+# Anonymous district queries answered from the cache, keyed by the data version (0 turns it off).
+GRAPHQL_RESPONSE_CACHE_SECONDS = env_int("GRAPHQL_RESPONSE_CACHE_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,28 @@
+"""A per-district data version for caches: every write that changes what readers see bumps it
+(after commit), and cached answers are keyed by it, so they can never outlive their data.
+
+The version lives in the cache itself (tenant-prefixed keys). If the cache loses it, a fresh
+random version is chosen, which simply misses every older entry."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.cache import cache
+from django.db import transaction
+
+KEY = "data-version:records"
+
+
+def data_version() -> str:
+    version = cache.get(KEY)
+    if version is None:
+        version = secrets.token_hex(8)
+        if not cache.add(KEY, version, None):
+            version = cache.get(KEY) or version
+    return str(version)
+
+
+def data_changed() -> None:
+    """Call inside the writing transaction; the version moves once it commits."""
+    transaction.on_commit(lambda: cache.set(KEY, secrets.token_hex(8), None))
