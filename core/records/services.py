@@ -11,12 +11,16 @@ from enum import StrEnum
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.accounts.enums import StaffRole
+from core.accounts.models import User
+from core.accounts.permissions import require_role
 from core.audit.services import audit_record
 from core.catalog.models import CatalogItem
 from core.collection.validation import RecordDraft
 from core.common.actors import Actor
 from core.common.copy import copy_rows
 from core.common.errors import ValidationFailed
+from core.common.tenancy import current_schema
 from core.common.versioning import data_changed
 from core.records.models import Record
 from core.subjects.services import SubjectClaim, subjects_resolve
@@ -206,9 +210,12 @@ def _claim(draft: RecordDraft) -> SubjectClaim:
 
 
 @transaction.atomic
-def record_withdraw(*, record: Record, actor: Actor, reason: str, revoked_on: date) -> Record:
+def record_withdraw(*, record: Record, user: User, reason: str, revoked_on: date) -> Record:
     """Withdraw a published penalty that was changed or revoked (行政处罚法 Art. 48): publication
-    ends at once, the reason is kept, and whether it happened within 3 days is on the record."""
+    ends at once, the reason is kept, and whether it happened within 3 days is on the record.
+    Reviewers and district admins only."""
+    require_role(user, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
+    actor = Actor.for_user(user, schema=current_schema())
     reason = reason.strip()
     if not reason:
         raise ValidationFailed("撤回必须说明原因", field="reason")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +136,9 @@ def test_reviewers_withdraw_and_clerks_cannot(clerk: User, department: Departmen
     refused = signed_in(clerk).post(f"/console/records/{record.pk}/", form)
     done = signed_in(reviewer).post(f"/console/records/{record.pk}/", form)
 
-    assert refused.context["form"].non_field_errors() == ["只有区县管理员或审核员可以撤回记录"]
+    assert refused.context["form"].non_field_errors() == [
+        "此操作需要以下角色之一：审核员、区县管理员"
+    ]
     assert done.status_code == 302
     assert Record.objects.get().withdrawal_reason == "复议撤销"
 
@@ -211,3 +214,38 @@ def test_a_reviewer_accepts_a_submission_from_the_console(department: Department
     assert (record.kind, record.submission_id, record.fields["JL_BZ"]) == (
         "red_list", submission.pk, f"来源：信用征集 {submission.receipt_no}",
     )  # fmt: skip
+
+
+def test_a_record_is_corrected_from_its_page_and_keeps_its_history(
+    clerk: User, department: Department
+) -> None:
+    from core.records.models import RecordRevision
+
+    client = signed_in(clerk)
+    client.post("/console/records/new/", {"department": department.pk, **penalty(1)})
+    record = Record.objects.get()
+
+    form = client.get(f"/console/records/new/?from={record.pk}").context["form"]
+    values = {name: form.initial.get(name, "") for name in form.fields} | {
+        "set": "CF",
+        "NR": "罚款人民币叁仟元整",
+        "NR_FK": "0.3",
+    }
+    response = client.post("/console/records/new/", values)
+
+    assert response["Location"] == f"/console/records/{record.pk}/"
+    assert Record.objects.get().fine_wan == Decimal("0.3")
+    assert RecordRevision.objects.get().fields["CF_NR_FK"] == "0.2"
+
+
+def test_other_kinds_are_entered_with_the_general_template(
+    clerk: User, department: Department
+) -> None:
+    from tests.core.collection.files import listing
+
+    response = signed_in(clerk).post(
+        "/console/records/new/", {"set": "JL", "department": department.pk, **listing(1)}
+    )
+
+    assert response.status_code == 302
+    assert Record.objects.get().kind == "black_list"

@@ -10,15 +10,17 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.accounts.enums import StaffRole
 from core.audit.models import AuditEntry
 from core.catalog.models import Department
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
-from core.common.errors import ValidationFailed
+from core.common.errors import PermissionDenied, ValidationFailed
 from core.records.enums import RecordState
 from core.records.models import Record
 from core.records.services import record_withdraw, records_expire_due
 from core.records.state import record_state, state_case
+from tests.conftest import make_staff
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
 
 TODAY = date(2026, 11, 27)
@@ -73,9 +75,10 @@ def test_python_and_sql_derive_the_same_state(
 
 
 def test_withdrawing_ends_publication_and_records_the_reason(record: Record) -> None:
+    reviewer = make_staff("wanzhou", "r@wanzhou.test", StaffRole.REVIEWER)
     withdrawn = record_withdraw(
         record=record,
-        actor=Actor.cli(),
+        user=reviewer,
         reason="原处罚决定已被撤销",
         revoked_on=TODAY - timedelta(days=2),
     )
@@ -88,12 +91,19 @@ def test_withdrawing_ends_publication_and_records_the_reason(record: Record) -> 
         "within_3_days": True,
     }
     with pytest.raises(ValidationFailed, match="该记录已撤回"):
-        record_withdraw(record=withdrawn, actor=Actor.cli(), reason="再次", revoked_on=TODAY)
+        record_withdraw(record=withdrawn, user=reviewer, reason="再次", revoked_on=TODAY)
 
 
 def test_a_withdrawal_needs_a_reason(record: Record) -> None:
+    reviewer = make_staff("wanzhou", "r@wanzhou.test", StaffRole.REVIEWER)
     with pytest.raises(ValidationFailed, match="撤回必须说明原因"):
-        record_withdraw(record=record, actor=Actor.cli(), reason=" ", revoked_on=TODAY)
+        record_withdraw(record=record, user=reviewer, reason=" ", revoked_on=TODAY)
+
+
+def test_only_reviewers_and_admins_withdraw(record: Record) -> None:
+    clerk = make_staff("wanzhou", "c@wanzhou.test", StaffRole.DATA_CLERK)
+    with pytest.raises(PermissionDenied, match="此操作需要以下角色之一：审核员、区县管理员"):
+        record_withdraw(record=record, user=clerk, reason="x", revoked_on=TODAY)
 
 
 def test_the_daily_expiry_marks_only_records_past_their_end(record: Record) -> None:
