@@ -64,44 +64,6 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class RecordDraft:
-    kind: str
-    catalog_item_code: str
-    subject_kind: str
-    subject_name: str
-    uscc: str | None
-    id_number: str | None
-    aliases: dict[str, str]
-    doc_number: str
-    authority_name: str
-    authority_code: str
-    decision_date: date
-    title: str
-    severity: str
-    sector: str
-    fine_wan: Decimal | None
-    regime_code: str
-    published_by_rule: bool
-    publicity_start: date
-    repair_from: date
-    publicity_end: date
-    supplied_on: date
-    supply_deadline: date
-    timely: bool
-    fields: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def business_key(self) -> tuple[str, str, str]:
-        return (self.kind, self.doc_number, self.authority_code)
-
-    @property
-    def content_hash(self) -> str:
-        return hashlib.sha256(
-            json.dumps(self.fields, sort_keys=True, ensure_ascii=False).encode()
-        ).hexdigest()
-
-
-@dataclass(frozen=True)
 class KindFields:
     """What depends on the record's kind (penalty or licence)."""
 
@@ -116,6 +78,35 @@ class KindFields:
     publicity_start: date
     repair_from: date
     publicity_end: date
+
+
+@dataclass(frozen=True)
+class RecordDraft(KindFields):
+    """A validated record, ready to store: what depends on its kind plus its subject and supply."""
+
+    subject_kind: str
+    subject_name: str
+    uscc: str | None
+    id_number: str | None
+    aliases: dict[str, str]
+    doc_number: str
+    authority_name: str
+    authority_code: str
+    decision_date: date
+    supplied_on: date
+    supply_deadline: date
+    timely: bool
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def business_key(self) -> tuple[str, str, str]:
+        return (self.kind, self.doc_number, self.authority_code)
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(
+            json.dumps(self.fields, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
 
 
 @dataclass
@@ -267,17 +258,7 @@ def validate_row(
         supply_deadline=deadline,
         timely=ctx.supplied_on <= deadline,
         fields={f"{prefix}_{k}": v for k, v in sorted(row.values.items()) if v},
-        kind=draft.kind,
-        catalog_item_code=draft.catalog_item_code,
-        title=draft.title,
-        severity=draft.severity,
-        sector=draft.sector,
-        fine_wan=draft.fine_wan,
-        regime_code=draft.regime_code,
-        published_by_rule=draft.published_by_rule,
-        publicity_start=draft.publicity_start,
-        repair_from=draft.repair_from,
-        publicity_end=draft.publicity_end,
+        **vars(draft),
     )
 
 

@@ -1,21 +1,9 @@
 from django.db import migrations
 
-# Shared by every append-only log table; lives in public so district schemas hold no functions.
-FORBID = """
-CREATE OR REPLACE FUNCTION public.audit_forbid_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'audit entries are append-only (% refused on %)', TG_OP, TG_TABLE_NAME;
-END;
-$$;
-CREATE TRIGGER audit_auditentry_append_only
-    BEFORE UPDATE OR DELETE ON audit_auditentry
-    FOR EACH ROW EXECUTE FUNCTION public.audit_forbid_change();
-"""
-
-ALLOW = "DROP TRIGGER IF EXISTS audit_auditentry_append_only ON audit_auditentry;"
+from core.common.append_only import append_only_sql
 
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
 
-    operations = [migrations.RunSQL(FORBID, ALLOW)]
+    operations = [migrations.RunSQL(*append_only_sql("audit_auditentry"))]
