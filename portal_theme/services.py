@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.common.errors import NotFound, PermissionDenied, ValidationFailed
+from core.common.versioning import data_changed
 from portal_theme.models import Theme
 
 EDITABLE_FIELDS = (
@@ -63,4 +64,5 @@ def theme_update(*, actor: User, changes: ThemeChanges) -> Theme:
         raise ValidationFailed(f"{label}：{'；'.join(messages)}", field=field) from exc
     theme.updated_at = timezone.now()
     theme.save(update_fields=[*changed, "updated_at"])
+    data_changed()
     return theme

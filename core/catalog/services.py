@@ -23,6 +23,7 @@ from core.catalog.models import (
 )
 from core.common.errors import ValidationFailed
 from core.common.identifiers import normalise, uscc_problem
+from core.common.versioning import data_changed
 
 NATIONAL_CATALOGUE_FILE = Path(__file__).parent / "data" / "national_2021.json"
 
@@ -109,6 +110,7 @@ def catalog_item_add(
         raise ValidationFailed(f"该类别下已有信息项“{name}”", field="name", code="ITEM_EXISTS")
     prefix = f"D{category.number:02d}-"
     taken = CatalogItem.objects.filter(code__startswith=prefix).count()
+    data_changed()
     return CatalogItem.objects.create(
         category=category, code=f"{prefix}{taken + 1:02d}", name=name, description=description.strip(),
         disclosure=disclosure, subject_scope=subject_scope, source=CatalogSource.DISTRICT,
@@ -135,4 +137,5 @@ def catalog_item_set_active(*, actor: User, item: CatalogItem, active: bool) -> 
         raise ValidationFailed("全国基础目录中的信息项不能停用", code="NATIONAL_ITEM")
     item.is_active = active
     item.save(update_fields=["is_active"])
+    data_changed()
     return item

@@ -102,8 +102,14 @@ def batch_ingest(*, batch_id: int) -> UploadBatch:
     batch = UploadBatch.objects.select_related("department").get(pk=batch_id)
     if batch.status == BatchStatus.DONE:
         return batch
-    batch.status = BatchStatus.RUNNING
-    batch.save(update_fields=["status"])
+    # A batch interrupted earlier (a worker stopped mid-file) starts over: rows it already stored
+    # come out as duplicates, and the counts describe this run alone.
+    RejectedRow.objects.filter(batch=batch).delete()
+    batch.status, batch.error = BatchStatus.RUNNING, ""
+    batch.stored = batch.updated = batch.duplicate = batch.rejected = batch.rows_done = 0
+    batch.save(
+        update_fields=["status", "error", "stored", "updated", "duplicate", "rejected", "rows_done"]
+    )
     try:
         outcomes, rejected_rows, headers = _ingest(batch)
     except ApplicationError as exc:

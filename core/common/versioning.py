@@ -1,5 +1,6 @@
-"""A per-district data version for caches: every write that changes what readers see bumps it
-(after commit), and cached answers are keyed by it, so they can never outlive their data.
+"""A per-district data version for caches: every write that changes what readers see (records,
+the theme, the catalogue, the district's status) bumps it after commit, and cached answers are
+keyed by it, so they can never outlive their data.
 
 The version lives in the cache itself (tenant-prefixed keys). If the cache loses it, a fresh
 random version is chosen, which simply misses every older entry."""
@@ -11,7 +12,7 @@ import secrets
 from django.core.cache import cache
 from django.db import transaction
 
-KEY = "data-version:records"
+KEY = "data-version"
 
 
 def data_version() -> str:

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django_tenants.utils import schema_exists
+from django_tenants.utils import schema_context, schema_exists
 
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
 from core.common.tenancy import use_public_schema
+from core.common.versioning import data_changed
 from core.storage.api import delete_schema_prefix
 from tenants.enums import DistrictStatus
 from tenants.models import District
@@ -76,6 +77,9 @@ def _set_status(
             "purge_after",
         ]
     )
+    if status != S.PURGED:
+        with schema_context(district.schema_name):
+            data_changed()  # the district's cached answers show its status
     platform_audit_record(
         actor=actor,
         action=f"district.{action}",

@@ -68,3 +68,18 @@ def test_signed_in_staff_are_never_served_from_the_cache(wanzhou_admin: Any) -> 
         staff.force_login(wanzhou_admin)
 
     assert gql(staff, PROFILE)["data"]["district"]["theme"]["platformName"] == "新名称"
+
+
+@pytest.mark.django_db
+def test_a_theme_change_invalidates_cached_answers(
+    wanzhou_admin: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from portal_theme.services import ThemeChanges, theme_update
+
+    gql(client_for("wanzhou.localhost"), PROFILE)
+    with schema_context("wanzhou"), django_capture_on_commit_callbacks(execute=True):
+        theme_update(actor=wanzhou_admin, changes=ThemeChanges(platform_name="信用万州区"))
+
+    after = gql(client_for("wanzhou.localhost"), PROFILE)
+
+    assert after["data"]["district"]["theme"]["platformName"] == "信用万州区"

@@ -346,3 +346,15 @@ def test_every_stored_row_is_audited(district: Department) -> None:
     assert sorted(d["row"] for d in actions) == [2, 3]
     assert all(d["batch"] == batch.pk for d in actions)
     assert RejectedRow.objects.count() == 0
+
+
+def test_an_interrupted_batch_starts_over_with_fresh_counts(district: Department) -> None:
+    batch = upload(district, as_csv([penalty(1), penalty(2, JDRQ="x")]))
+    UploadBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.RUNNING
+    )  # as if the worker died
+
+    again = batch_ingest(batch_id=batch.pk)
+
+    assert (again.stored, again.duplicate, again.rejected, again.rows_done) == (0, 1, 1, 2)
+    assert RejectedRow.objects.filter(batch=again).count() == 1
