@@ -7,12 +7,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import tempfile
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -110,8 +111,10 @@ def batch_ingest(*, batch_id: int) -> UploadBatch:
     batch.save(
         update_fields=["status", "error", "stored", "updated", "duplicate", "rejected", "rows_done"]
     )
+    results = _CsvSpool(["行号", "结果", "记录编号", "说明"])
+    rejected_file: _CsvSpool | None = None
     try:
-        outcomes, rejected_rows, headers = _ingest(batch)
+        rejected_file = _ingest(batch, results)
     except ApplicationError as exc:
         batch.status, batch.error, batch.finished_at = (
             BatchStatus.FAILED,
@@ -120,14 +123,13 @@ def batch_ingest(*, batch_id: int) -> UploadBatch:
         )
         batch.save(update_fields=["status", "error", "finished_at"])
         return batch
+    code = batch.department.code
     batch.results_name = default_storage.save(
-        f"uploads/{batch.department.code}/results-{batch.pk}.csv",
-        ContentFile(_results_csv(outcomes)),
+        f"uploads/{code}/results-{batch.pk}.csv", results.file()
     )
-    if rejected_rows:
+    if rejected_file is not None and batch.rejected:
         batch.rejected_name = default_storage.save(
-            f"uploads/{batch.department.code}/rejected-{batch.pk}.csv",
-            ContentFile(_rejected_csv(headers, rejected_rows)),
+            f"uploads/{code}/rejected-{batch.pk}.csv", rejected_file.file()
         )
     batch.status, batch.finished_at = BatchStatus.DONE, timezone.now()
     batch.save(update_fields=["status", "finished_at", "results_name", "rejected_name"])
@@ -140,7 +142,26 @@ def batch_ingest(*, batch_id: int) -> UploadBatch:
     return batch
 
 
-def _ingest(batch: UploadBatch) -> tuple[list[_Outcome], list[RejectedRow], list[str]]:
+class _CsvSpool:
+    """A CSV written as rows are decided: in memory while small, on disk past 8 MB (so memory does
+    not grow with the file). UTF-8 with BOM, so Excel opens it; formula-like text neutralised."""
+
+    def __init__(self, header: list[str]) -> None:
+        self._spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b")  # noqa: SIM115
+        self._text = io.TextIOWrapper(self._spool, encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._text)
+        self._writer.writerow(header)
+
+    def write(self, row: list[object]) -> None:
+        self._writer.writerow([neutralise(v) if isinstance(v, str) else v for v in row])
+
+    def file(self) -> File:  # type: ignore[type-arg]
+        self._text.flush()
+        self._spool.seek(0)
+        return File(self._spool)
+
+
+def _ingest(batch: UploadBatch, results: _CsvSpool) -> _CsvSpool:
     with default_storage.open(batch.file_name_in_storage, "rb") as handle:
         batch.rows_total = count_rows(handle, batch.filename)
         batch.save(update_fields=["rows_total"])
@@ -154,7 +175,8 @@ def _ingest(batch: UploadBatch) -> tuple[list[_Outcome], list[RejectedRow], list
         prefix = detect_prefix(headers)
         if prefix is None:
             raise ValidationFailed(
-                "无法识别文件类型：表头应为行政许可（XK_）或行政处罚（CF_）字段", code="BAD_FILE"
+                "无法识别文件类型：表头应为行政许可（XK_）、行政处罚（CF_）或平台通用记录模板（JL_）字段",
+                code="BAD_FILE",
             )
         mapping = resolve_headers(headers, prefix)
         if mapping.missing:
@@ -169,12 +191,11 @@ def _ingest(batch: UploadBatch) -> tuple[list[_Outcome], list[RejectedRow], list
             batch_id=batch.pk,
             file_sha256=batch.file_sha256,
         )
-        outcomes: list[_Outcome] = []
-        rejected: list[RejectedRow] = []  # waiting to be saved with the next chunk
-        all_rejected: list[RejectedRow] = []
-        seen: dict[tuple[str, str, str], int] = {}
-        pending: list[tuple[int, RecordDraft]] = []
+        rejected_file = _CsvSpool([*headers, REJECTED_REASON_HEADER])
+        chunk = _Chunk()
         for number, cells in _numbered(rows):
+            if not any(c.strip() for c in cells):
+                continue  # blank lines are not rows
             values: dict[str, str] = {}
             for index, code in mapping.columns.items():
                 cell = cells[index] if index < len(cells) else ""
@@ -183,28 +204,30 @@ def _ingest(batch: UploadBatch) -> tuple[list[_Outcome], list[RejectedRow], list
                     if code in values and cell
                     else values.get(code) or cell
                 )
-            if not any(c.strip() for c in cells):
-                continue  # blank lines are not rows
             result = validate_row(prefix, values, ctx)
             if isinstance(result, list):
-                rejected.append(_rejected(batch, number, result, cells))
-                all_rejected.append(rejected[-1])
-                outcomes.append(
+                chunk.rejected.append(_rejected(batch, number, result, cells))
+                chunk.outcomes.append(
                     _Outcome(number, "rejected", reasons="；".join(str(p) for p in result))
                 )
-            elif result.business_key in seen:
-                outcomes.append(
-                    _Outcome(number, "duplicate", reasons=f"与第{seen[result.business_key]}行重复")
+                rejected_file.write(
+                    [*cells, "；".join(f"{p.label}（{p.field}）：{p.message}" for p in result)]
                 )
-                batch.duplicate += 1
             else:
-                seen[result.business_key] = number
-                pending.append((number, result))
-            if len(pending) >= CHUNK_ROWS:
-                _flush(batch, pending, provenance, outcomes, rejected)
-        _flush(batch, pending, provenance, outcomes, rejected)
-        outcomes.sort(key=lambda o: o.row)
-        return outcomes, all_rejected, headers
+                chunk.pending.append((number, result))
+            if len(chunk.pending) >= CHUNK_ROWS:
+                _flush(batch, chunk, provenance, results)
+        _flush(batch, chunk, provenance, results)
+        return rejected_file
+
+
+@dataclass
+class _Chunk:
+    """Rows decided since the last flush: written out (in row order) when the chunk is stored."""
+
+    outcomes: list[_Outcome] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    pending: list[tuple[int, RecordDraft]] = field(default_factory=list)
 
 
 def _numbered(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
@@ -240,26 +263,24 @@ def _rejected(
     )
 
 
-def _flush(
-    batch: UploadBatch,
-    pending: list[tuple[int, RecordDraft]],
-    provenance: Provenance,
-    outcomes: list[_Outcome],
-    rejected: list[RejectedRow],
-) -> None:
-    results = records_store(drafts=pending, provenance=provenance)
-    for (number, _), result in zip(pending, results, strict=True):
-        outcomes.append(_Outcome(number, result.outcome.value, result.record_id))
+def _flush(batch: UploadBatch, chunk: _Chunk, provenance: Provenance, results: _CsvSpool) -> None:
+    stored = records_store(drafts=chunk.pending, provenance=provenance)
+    for (number, _), result in zip(chunk.pending, stored, strict=True):
+        reason = f"与第{result.duplicate_of_row}行重复" if result.duplicate_of_row else ""
+        chunk.outcomes.append(_Outcome(number, result.outcome.value, result.record_id, reason))
         setattr(batch, result.outcome.value, getattr(batch, result.outcome.value) + 1)
-    RejectedRow.objects.bulk_create(rejected)
-    batch.rejected += len(rejected)
+    RejectedRow.objects.bulk_create(chunk.rejected)
+    batch.rejected += len(chunk.rejected)
     batch.rows_done = batch.stored + batch.updated + batch.duplicate + batch.rejected
     batch.rows_total = max(batch.rows_total, batch.rows_done)
     batch.save(
         update_fields=["stored", "updated", "duplicate", "rejected", "rows_done", "rows_total"]
     )
-    pending.clear()
-    rejected.clear()
+    for o in sorted(chunk.outcomes, key=lambda o: o.row):
+        results.write([o.row, OUTCOME_NAMES[o.outcome], o.record_id or "", o.reasons])
+    chunk.outcomes.clear()
+    chunk.rejected.clear()
+    chunk.pending.clear()
 
 
 def neutralise(value: str) -> str:
@@ -268,26 +289,6 @@ def neutralise(value: str) -> str:
 
 
 OUTCOME_NAMES = {"stored": "新增", "updated": "更新", "duplicate": "重复", "rejected": "退回"}
-
-
-def _results_csv(outcomes: list[_Outcome]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["行号", "结果", "记录编号", "说明"])
-    for o in outcomes:
-        writer.writerow([o.row, OUTCOME_NAMES[o.outcome], o.record_id or "", neutralise(o.reasons)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _rejected_csv(headers: list[str], rows: list[RejectedRow]) -> bytes:
-    """The rejected rows as uploaded plus a reason column: fix them and upload this file again."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([*headers, REJECTED_REASON_HEADER])
-    for row in rows:
-        reasons = "；".join(f"{p['label']}（{p['field']}）：{p['message']}" for p in row.problems)
-        writer.writerow([*(neutralise(str(c)) for c in row.values), neutralise(reasons)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ class Provenance:
 class StoreResult:
     outcome: Outcome
     record_id: int
+    # For a duplicate of a row stored earlier from the same batch: that row's number.
+    duplicate_of_row: int | None = None
 
 
 RECORD_COLUMNS = (
@@ -102,20 +104,34 @@ def records_store(
                     for i, claim in zip(unique, claims, strict=True)
                 ),
             )
+            # Statistics for the planner: a small table joined by index, not a scan of every record.
+            cursor.execute("ANALYZE tmp_record")
             cursor.execute(
-                f"SELECT t.pos, r.id, r.content_hash = t.content_hash FROM tmp_record t JOIN records_record r ON {SAME_KEY}"  # noqa: S608
+                "SELECT t.pos, r.id, r.content_hash = t.content_hash, "  # noqa: S608
+                "CASE WHEN r.batch_id = %s AND r.source_row IS DISTINCT FROM t.source_row THEN r.source_row END "
+                f"FROM tmp_record t JOIN records_record r ON {SAME_KEY}",
+                [provenance.batch_id],
             )
-            known = {int(pos): (int(pk), bool(same)) for pos, pk, same in cursor.fetchall()}
+            known = {
+                int(pos): (int(pk), bool(same), first) for pos, pk, same, first in cursor.fetchall()
+            }
+            # A key already stored from an earlier row of this same batch is a repeat within the
+            # file: reported as a duplicate of that row, never applied as a correction.
+            same_batch = (
+                ""
+                if provenance.batch_id is None
+                else f" AND r.batch_id IS DISTINCT FROM {int(provenance.batch_id)}"
+            )
             cursor.execute(
                 "INSERT INTO records_recordrevision (record_id, fields, content_hash, replaced_at, replaced_by, batch_id) "  # noqa: S608
                 f"SELECT r.id, r.fields, r.content_hash, %s, %s, %s FROM records_record r JOIN tmp_record t ON {SAME_KEY} "
-                "WHERE r.content_hash <> t.content_hash",
+                "WHERE r.content_hash <> t.content_hash" + same_batch,
                 (now, provenance.actor.label, provenance.batch_id),
             )
             assignments = ", ".join(f"{c} = t.{c}" for c in UPDATED)
             cursor.execute(
                 f"UPDATE records_record r SET {assignments}, batch_id = %s, file_sha256 = %s, updated_at = %s "  # noqa: S608
-                f"FROM tmp_record t WHERE {SAME_KEY} AND r.content_hash <> t.content_hash",
+                f"FROM tmp_record t WHERE {SAME_KEY} AND r.content_hash <> t.content_hash{same_batch}",
                 [provenance.batch_id, provenance.file_sha256, now],
             )
             inserted = [c for c in RECORD_COLUMNS if c != "pos"]
@@ -135,10 +151,13 @@ def records_store(
                 first = first_of[draft.business_key]
                 if first != index:
                     record_id = results[first].record_id
-                    results.append(StoreResult(Outcome.DUPLICATE, record_id))
+                    results.append(StoreResult(Outcome.DUPLICATE, record_id, drafts[first][0]))
                     continue
                 if index in known:
-                    record_id, same = known[index]
+                    record_id, same, first_row = known[index]
+                    if first_row is not None:
+                        results.append(StoreResult(Outcome.DUPLICATE, record_id, int(first_row)))
+                        continue
                     outcome = Outcome.DUPLICATE if same else Outcome.UPDATED
                 else:
                     record_id, outcome = new_ids[draft.business_key], Outcome.STORED

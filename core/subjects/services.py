@@ -75,6 +75,7 @@ def subjects_resolve(claims: Sequence[SubjectClaim]) -> dict[tuple[str, str], in
             "CREATE TEMP TABLE tmp_latest ON COMMIT DROP AS SELECT DISTINCT ON (key_kind, key) * "
             "FROM tmp_claim ORDER BY key_kind, key, seen_on DESC"
         )
+        cursor.execute("ANALYZE tmp_claim, tmp_latest")  # small tables: join by index
         cursor.execute(
             "INSERT INTO subjects_subject (kind, name, name_as_of, uscc, id_hash, id_masked, id_cipher, created_at, updated_at) "
             "SELECT kind, name, seen_on, CASE WHEN key_kind = 'uscc' THEN key END, "

@@ -169,7 +169,7 @@ def test_a_row_repeated_in_one_file_is_reported_as_a_duplicate(district: Departm
 
     assert (batch.stored, batch.duplicate) == (1, 1)
     results = default_storage.open(batch.results_name).read().decode("utf-8-sig").splitlines()
-    assert results[2] == "3,重复,,与第2行重复"
+    assert results[2] == f"3,重复,{Record.objects.get().pk},与第2行重复"
 
 
 def test_xlsx_with_field_codes_and_excel_dates(district: Department) -> None:
@@ -358,3 +358,18 @@ def test_an_interrupted_batch_starts_over_with_fresh_counts(district: Department
 
     assert (again.stored, again.duplicate, again.rejected, again.rows_done) == (0, 1, 1, 2)
     assert RejectedRow.objects.filter(batch=again).count() == 1
+
+
+def test_a_changed_repeat_within_one_file_does_not_overwrite_the_first_row(
+    district: Department,
+) -> None:
+    rows = [penalty(1), penalty(2), penalty(1, NR="另一版本的处罚内容")]
+
+    batch = upload(district, as_csv(rows))
+
+    assert (batch.stored, batch.updated, batch.duplicate) == (2, 0, 1)
+    assert (
+        Record.objects.get(doc_number="万州市监罚〔2026〕1号").fields["CF_NR"]
+        == "罚款人民币贰仟元整"
+    )
+    assert RecordRevision.objects.count() == 0
