@@ -6,7 +6,9 @@ import shutil
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 
+from core.storage.backends import prefixed
 from core.storage.client import s3_delete_prefix, s3_enabled
 
 
@@ -22,3 +24,11 @@ def delete_schema_prefix(schema: str) -> int:
     count = sum(1 for p in root.rglob("*") if p.is_file())
     shutil.rmtree(root)
     return count
+
+
+def where_stored(name: str) -> str:
+    """Where a stored file can be found by a person at this machine: its path on local disk, or
+    its storage key (under the schema prefix) when files are kept in S3."""
+    if s3_enabled():
+        return f"s3://{settings.S3_BUCKET}/{prefixed(name)}"
+    return str(default_storage.path(name))

@@ -8,7 +8,6 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
@@ -17,6 +16,7 @@ from core.collection.models import BatchStatus
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
+from core.storage.api import where_stored
 from tenants.selectors import district_get
 
 
@@ -62,18 +62,9 @@ class Command(BaseCommand):
             f"批次 {batch.pk}：共 {batch.rows_done} 行，新增 {batch.stored}，更新 {batch.updated}，"
             f"重复 {batch.duplicate}，退回 {batch.rejected}"
         )
-        self.stdout.write(
-            f"逐行结果：{default_storage.path(batch.results_name) if _local() else batch.results_name}"
-        )
+        self.stdout.write(f"逐行结果：{where_stored(batch.results_name)}")
         if batch.rejected:
-            where = default_storage.path(batch.rejected_name) if _local() else batch.rejected_name
-            self.stdout.write(f"退回行文件（改正后可重新上传）：{where}")
+            self.stdout.write(
+                f"退回行文件（改正后可重新上传）：{where_stored(batch.rejected_name)}"
+            )
             raise CommandError(f"{batch.rejected} 行被退回")
-
-
-def _local() -> bool:
-    try:
-        default_storage.path("probe")
-    except NotImplementedError:
-        return False
-    return True
