@@ -8,8 +8,11 @@ maps each to the canonical code and reports what it cannot place.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
+from operator import itemgetter
 
 
 class FieldType(StrEnum):
@@ -181,6 +184,38 @@ class HeaderMap:
     ignored: list[str]  # legacy columns known to carry nothing we keep
     unknown: list[str]  # headers we could not place
     missing: list[FieldSpec]  # required fields with no column
+
+    def values(self, cells: list[str]) -> dict[str, str]:
+        """A row's cells by canonical code; a field given by several columns (the legacy file's
+        two penalty-category columns) joins them with ";"."""
+        if self._simple and len(cells) > self._last:
+            return dict(zip(self._codes, self._pick(cells), strict=True))
+        values: dict[str, str] = {}
+        for index, code in self.columns.items():
+            cell = cells[index] if index < len(cells) else ""
+            values[code] = (
+                f"{values[code]};{cell}" if code in values and cell else values.get(code) or cell
+            )
+        return values
+
+    @cached_property
+    def _codes(self) -> list[str]:
+        return [self.columns[i] for i in sorted(self.columns)]
+
+    @cached_property
+    def _pick(self) -> Callable[[list[str]], tuple[str, ...]]:
+        indices = sorted(self.columns)
+        if len(indices) == 1:
+            return lambda cells: (cells[indices[0]],)
+        return itemgetter(*indices)
+
+    @cached_property
+    def _last(self) -> int:
+        return max(self.columns, default=-1)
+
+    @cached_property
+    def _simple(self) -> bool:
+        return bool(self.columns) and len(set(self.columns.values())) == len(self.columns)
 
 
 def detect_prefix(headers: list[str]) -> str | None:

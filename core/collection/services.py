@@ -33,7 +33,7 @@ from core.common.workdays import WorkdayCalendar
 from core.publicity.rules import PublicityRules
 from core.records.services import Provenance, records_store
 
-CHUNK_ROWS = 2000
+CHUNK_ROWS = 5000
 REJECTED_REASON_HEADER = "错误原因"
 
 
@@ -196,15 +196,7 @@ def _ingest(batch: UploadBatch, results: _CsvSpool) -> _CsvSpool:
         for number, cells in _numbered(rows):
             if not any(c.strip() for c in cells):
                 continue  # blank lines are not rows
-            values: dict[str, str] = {}
-            for index, code in mapping.columns.items():
-                cell = cells[index] if index < len(cells) else ""
-                values[code] = (
-                    f"{values[code]};{cell}"
-                    if code in values and cell
-                    else values.get(code) or cell
-                )
-            result = validate_row(prefix, values, ctx)
+            result = validate_row(prefix, mapping.values(cells), ctx)
             if isinstance(result, list):
                 chunk.rejected.append(_rejected(batch, number, result, cells))
                 chunk.outcomes.append(
@@ -264,18 +256,20 @@ def _rejected(
 
 
 def _flush(batch: UploadBatch, chunk: _Chunk, provenance: Provenance, results: _CsvSpool) -> None:
-    stored = records_store(drafts=chunk.pending, provenance=provenance)
-    for (number, _), result in zip(chunk.pending, stored, strict=True):
-        reason = f"与第{result.duplicate_of_row}行重复" if result.duplicate_of_row else ""
-        chunk.outcomes.append(_Outcome(number, result.outcome.value, result.record_id, reason))
-        setattr(batch, result.outcome.value, getattr(batch, result.outcome.value) + 1)
-    RejectedRow.objects.bulk_create(chunk.rejected)
-    batch.rejected += len(chunk.rejected)
-    batch.rows_done = batch.stored + batch.updated + batch.duplicate + batch.rejected
-    batch.rows_total = max(batch.rows_total, batch.rows_done)
-    batch.save(
-        update_fields=["stored", "updated", "duplicate", "rejected", "rows_done", "rows_total"]
-    )
+    # One transaction per chunk: its records, its rejected rows and the progress shown.
+    with transaction.atomic():
+        stored = records_store(drafts=chunk.pending, provenance=provenance)
+        for (number, _), result in zip(chunk.pending, stored, strict=True):
+            reason = f"与第{result.duplicate_of_row}行重复" if result.duplicate_of_row else ""
+            chunk.outcomes.append(_Outcome(number, result.outcome.value, result.record_id, reason))
+            setattr(batch, result.outcome.value, getattr(batch, result.outcome.value) + 1)
+        RejectedRow.objects.bulk_create(chunk.rejected)
+        batch.rejected += len(chunk.rejected)
+        batch.rows_done = batch.stored + batch.updated + batch.duplicate + batch.rejected
+        batch.rows_total = max(batch.rows_total, batch.rows_done)
+        batch.save(
+            update_fields=["stored", "updated", "duplicate", "rejected", "rows_done", "rows_total"]
+        )
     for o in sorted(chunk.outcomes, key=lambda o: o.row):
         results.write([o.row, OUTCOME_NAMES[o.outcome], o.record_id or "", o.reasons])
     chunk.outcomes.clear()

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from core.collection.fields import (
     DEFAULT_SEVERITY,
@@ -102,11 +103,18 @@ class RecordDraft(KindFields):
     def business_key(self) -> tuple[str, str, str]:
         return (self.kind, self.doc_number, self.authority_code)
 
+    @cached_property
+    def fields_json(self) -> str:
+        """The fields as stored (keys sorted), serialised once for both the row and its hash."""
+        return json.dumps(self.fields, sort_keys=True, ensure_ascii=False)
+
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(
-            json.dumps(self.fields, sort_keys=True, ensure_ascii=False).encode()
-        ).hexdigest()
+        return hashlib.sha256(self.fields_json.encode()).hexdigest()
+
+
+_REQUIRED = {p: {s.code for s in specs if s.required} for p, specs in FIELD_SETS.items()}
+_MAX_LENGTHS = {p: {s.code: s.max_length for s in specs} for p, specs in FIELD_SETS.items()}
 
 
 @dataclass
@@ -145,7 +153,7 @@ def _date_problem(raw: str) -> str:
 class _Row:
     def __init__(self, prefix: str, values: dict[str, str]) -> None:
         self.prefix = prefix
-        self.values = {k: (v or "").strip() for k, v in values.items()}
+        self.values = {k: stripped for k, v in values.items() if v and (stripped := v.strip())}
         self.problems: list[Problem] = []
 
     def get(self, code: str) -> str:
@@ -198,12 +206,17 @@ def validate_row(
 ) -> RecordDraft | list[Problem]:
     """Check one national-format row; return the draft or every problem found."""
     row = _Row(prefix, values)
-    for spec in FIELD_SETS[prefix]:
-        value = row.get(spec.code)
-        if spec.required and not value:
-            row.fail(spec.code, "必填项为空")
-        elif len(value) > spec.max_length:
-            row.fail(spec.code, f"长度超过{spec.max_length}字")
+    present = row.values
+    limits = _MAX_LENGTHS[prefix]
+    if not _REQUIRED[prefix] <= present.keys() or any(
+        len(v) > limits.get(k, len(v)) for k, v in present.items()
+    ):
+        for spec in FIELD_SETS[prefix]:  # in field order, every problem
+            value = row.get(spec.code)
+            if spec.required and not value:
+                row.fail(spec.code, "必填项为空")
+            elif len(value) > spec.max_length:
+                row.fail(spec.code, f"长度超过{spec.max_length}字")
 
     subject_kind = SUBJECT_CATEGORIES.get(row.get("XDR_LB"))
     if row.get("XDR_LB") and subject_kind is None:
@@ -257,7 +270,7 @@ def validate_row(
         supplied_on=ctx.supplied_on,
         supply_deadline=deadline,
         timely=ctx.supplied_on <= deadline,
-        fields={f"{prefix}_{k}": v for k, v in sorted(row.values.items()) if v},
+        fields={f"{prefix}_{k}": v for k, v in sorted(present.items()) if v},
         **vars(draft),
     )
 

@@ -29,9 +29,16 @@ class Record(models.Model):
     """
 
     kind = models.CharField("类别", max_length=24, choices=RecordKind.choices)
-    catalog_item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="records")
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="records")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="records")
+    catalog_item = models.ForeignKey(
+        CatalogItem, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
+    # Indexed by record_subject_kind (subject first); department by record_dept_decided.
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
     doc_number = models.CharField("决定文书号", max_length=128)
     authority_name = models.CharField("决定机关", max_length=200)
     authority_code = models.CharField("决定机关统一社会信用代码", max_length=18)

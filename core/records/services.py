@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from core.accounts.enums import StaffRole
@@ -75,7 +76,7 @@ def records_store(
 ) -> list[StoreResult]:
     """Store validated drafts (with their source row numbers) in one transaction: new business keys
     are inserted, changed ones updated (the previous fields kept as a revision), identical ones
-    reported as duplicates. Every insert and update is audited. Set-based (COPY and a few
+    reported as duplicates. Every insert and update is audited. Set-based (one COPY and a few
     statements), so a chunk of thousands costs about what one record does with the ORM."""
     if not drafts:
         return []
@@ -94,6 +95,10 @@ def records_store(
         subjects = subjects_resolve(claims)
         now = timezone.now()
         with connection.cursor() as cursor:
+            if provenance.batch_id is not None:
+                # A batch that is cut off restarts from its first row and comes out the same
+                # (idempotent), so its chunks need not wait for the WAL to reach the disk.
+                cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute(TMP_RECORD)
             copy_rows(
                 cursor,
@@ -104,8 +109,9 @@ def records_store(
                     for i, claim in zip(unique, claims, strict=True)
                 ),
             )
-            # Statistics for the planner: a small table joined by index, not a scan of every record.
-            cursor.execute("ANALYZE tmp_record")
+            # Statistics for the planner (of the key only: cheap), so a chunk is joined by index
+            # rather than by scanning every record.
+            cursor.execute("ANALYZE tmp_record (kind, doc_number, authority_code)")
             cursor.execute(
                 "SELECT t.pos, r.id, r.content_hash = t.content_hash, "  # noqa: S608
                 "CASE WHEN r.batch_id = %s AND r.source_row IS DISTINCT FROM t.source_row THEN r.source_row END "
@@ -117,65 +123,109 @@ def records_store(
             }
             # A key already stored from an earlier row of this same batch is a repeat within the
             # file: reported as a duplicate of that row, never applied as a correction.
-            same_batch = (
-                ""
-                if provenance.batch_id is None
-                else f" AND r.batch_id IS DISTINCT FROM {int(provenance.batch_id)}"
-            )
-            cursor.execute(
-                "INSERT INTO records_recordrevision (record_id, fields, content_hash, replaced_at, replaced_by, batch_id) "  # noqa: S608
-                f"SELECT r.id, r.fields, r.content_hash, %s, %s, %s FROM records_record r JOIN tmp_record t ON {SAME_KEY} "
-                "WHERE r.content_hash <> t.content_hash" + same_batch,
-                (now, provenance.actor.label, provenance.batch_id),
-            )
-            assignments = ", ".join(f"{c} = t.{c}" for c in UPDATED)
-            cursor.execute(
-                f"UPDATE records_record r SET {assignments}, batch_id = %s, file_sha256 = %s, updated_at = %s "  # noqa: S608
-                f"FROM tmp_record t WHERE {SAME_KEY} AND r.content_hash <> t.content_hash{same_batch}",
-                [provenance.batch_id, provenance.file_sha256, now],
-            )
-            inserted = [c for c in RECORD_COLUMNS if c != "pos"]
-            cursor.execute(
-                f"INSERT INTO records_record ({', '.join(inserted)}, batch_id, file_sha256, created_by, "  # noqa: S608
-                "created_at, updated_at, withdrawal_reason) "
-                f"SELECT {', '.join('t.' + c for c in inserted)}, %s, %s, %s, %s, %s, '' FROM tmp_record t "
-                f"WHERE NOT EXISTS (SELECT 1 FROM records_record r WHERE {SAME_KEY}) "
-                "RETURNING id, kind, doc_number, authority_code",
-                [provenance.batch_id, provenance.file_sha256, provenance.actor.label, now, now],
-            )
-            new_ids = {(k, d, a): int(pk) for pk, k, d, a in cursor.fetchall()}
+            changed = {
+                pos: pk for pos, (pk, same, first) in known.items() if not same and first is None
+            }
+            if changed:
+                _update(cursor, changed, provenance, now)
+            new_ids = _insert(cursor, list(known), provenance, now)
             cursor.execute("DROP TABLE tmp_record")
-            results: list[StoreResult] = []
-            audit_rows = []
-            for index, (row, draft) in enumerate(drafts):
-                first = first_of[draft.business_key]
-                if first != index:
-                    record_id = results[first].record_id
-                    results.append(StoreResult(Outcome.DUPLICATE, record_id, drafts[first][0]))
-                    continue
-                if index in known:
-                    record_id, same, first_row = known[index]
-                    if first_row is not None:
-                        results.append(StoreResult(Outcome.DUPLICATE, record_id, int(first_row)))
-                        continue
-                    outcome = Outcome.DUPLICATE if same else Outcome.UPDATED
+        results: list[StoreResult] = []
+        for index, (_, draft) in enumerate(drafts):
+            first = first_of[draft.business_key]
+            if first != index:
+                record_id = results[first].record_id
+                results.append(StoreResult(Outcome.DUPLICATE, record_id, drafts[first][0]))
+            elif index in known:
+                record_id, same, first_row = known[index]
+                if first_row is not None:
+                    results.append(StoreResult(Outcome.DUPLICATE, record_id, int(first_row)))
                 else:
-                    record_id, outcome = new_ids[draft.business_key], Outcome.STORED
-                results.append(StoreResult(outcome, record_id))
-                if outcome != Outcome.DUPLICATE:
-                    action = "record.store" if outcome == Outcome.STORED else "record.update"
-                    audit_rows.append(
-                        _audit_row(now, provenance, action, record_id, subjects, draft, row)
-                    )
-            if audit_rows:
-                copy_rows(cursor, "audit_auditentry", AUDIT_COLUMNS, audit_rows)
-                data_changed()
+                    outcome = Outcome.DUPLICATE if same else Outcome.UPDATED
+                    results.append(StoreResult(outcome, record_id))
+            elif draft.business_key in new_ids:
+                results.append(StoreResult(Outcome.STORED, new_ids[draft.business_key]))
+            else:
+                # Another upload stored this key between our read and our insert: store the row
+                # again, now as an update of (or a duplicate of) that record.
+                results.append(records_store(drafts=[drafts[index]], provenance=provenance)[0])
+        if new_ids or changed:
+            data_changed()
     return results
 
 
-AUDIT_COLUMNS = (
-    "occurred_at", "actor_kind", "actor_label", "actor_user_id", "action", "subject_id", "record_id", "details",
-)  # fmt: skip
+# The audit entry of every record written, by the statement that writes it (no row goes back and
+# forth through Python).
+AUDIT_INSERT = (
+    "INSERT INTO audit_auditentry (occurred_at, actor_kind, actor_label, actor_user_id, action, "
+    "subject_id, record_id, details) SELECT %s, %s, %s, %s, %s, w.subject_id, w.id, "
+    "jsonb_build_object('batch', w.batch_id, 'row', w.source_row) FROM written w"
+)
+
+
+def _audit_params(provenance: Provenance, now: datetime, action: str) -> list[Any]:
+    actor = provenance.actor
+    return [now, actor.kind.value, actor.label, actor.user_id, action]
+
+
+def _update(
+    cursor: CursorWrapper,
+    changed: dict[int, int],
+    provenance: Provenance,
+    now: datetime,
+) -> None:
+    """Corrections: keep each record's previous fields as a revision, then replace them."""
+    assignments = ", ".join(f"{c} = t.{c}" for c in UPDATED)
+    cursor.execute(
+        "WITH m AS (SELECT unnest(%s::int[]) AS pos, unnest(%s::bigint[]) AS id), "  # noqa: S608
+        "revision AS (INSERT INTO records_recordrevision (record_id, fields, content_hash, "
+        "replaced_at, replaced_by, batch_id) SELECT r.id, r.fields, r.content_hash, %s, %s, %s "
+        "FROM records_record r JOIN m ON m.id = r.id), "
+        f"written AS (UPDATE records_record r SET {assignments}, batch_id = %s, file_sha256 = %s, "
+        "updated_at = %s FROM tmp_record t JOIN m ON m.pos = t.pos WHERE r.id = m.id "
+        f"RETURNING r.id, r.subject_id, r.batch_id, r.source_row) {AUDIT_INSERT}",
+        [
+            list(changed),
+            list(changed.values()),
+            now,
+            provenance.actor.label,
+            provenance.batch_id,
+            provenance.batch_id,
+            provenance.file_sha256,
+            now,
+            *_audit_params(provenance, now, "record.update"),
+        ],
+    )
+
+
+def _insert(
+    cursor: CursorWrapper,
+    known: list[int],
+    provenance: Provenance,
+    now: datetime,
+) -> dict[tuple[str, str, str], int]:
+    """New business keys (rows not among the `known` positions); returns their record ids. A key
+    another upload inserted meanwhile is skipped (ON CONFLICT) and left to the caller."""
+    inserted = [c for c in RECORD_COLUMNS if c != "pos"]
+    cursor.execute(
+        f"WITH written AS (INSERT INTO records_record ({', '.join(inserted)}, batch_id, "  # noqa: S608
+        "file_sha256, created_by, created_at, updated_at, withdrawal_reason) "
+        f"SELECT {', '.join('t.' + c for c in inserted)}, %s, %s, %s, %s, %s, '' "
+        "FROM tmp_record t WHERE NOT t.pos = ANY(%s::int[]) "
+        "ON CONFLICT (kind, doc_number, authority_code) DO NOTHING "
+        "RETURNING id, kind, doc_number, authority_code, subject_id, batch_id, source_row), "
+        f"audit AS ({AUDIT_INSERT}) SELECT id, kind, doc_number, authority_code FROM written",
+        [
+            provenance.batch_id,
+            provenance.file_sha256,
+            provenance.actor.label,
+            now,
+            now,
+            known,
+            *_audit_params(provenance, now, "record.store"),
+        ],
+    )
+    return {(k, d, a): int(pk) for pk, k, d, a in cursor.fetchall()}
 
 
 def _record_row(
@@ -189,32 +239,9 @@ def _record_row(
     return (
         index, d.kind, items[d.catalog_item_code], subject_id, provenance.department_id, d.doc_number,
         d.authority_name, d.authority_code, d.decision_date, d.title, d.severity, d.sector, d.fine_wan,
-        json.dumps(d.fields, ensure_ascii=False), d.content_hash, d.regime_code, d.published_by_rule,
+        d.fields_json, d.content_hash, d.regime_code, d.published_by_rule,
         d.publicity_start, d.repair_from, d.publicity_end, d.supplied_on, d.supply_deadline, d.timely, row,
     )  # fmt: skip
-
-
-def _audit_row(
-    now: datetime,
-    provenance: Provenance,
-    action: str,
-    record_id: int,
-    subjects: dict[tuple[str, str], int],
-    draft: RecordDraft,
-    row: int | None,
-) -> tuple[object, ...]:
-    actor = provenance.actor
-    details = json.dumps({"batch": provenance.batch_id, "row": row})
-    return (
-        now,
-        actor.kind.value,
-        actor.label,
-        actor.user_id,
-        action,
-        subjects[_claim(draft).key],
-        record_id,
-        details,
-    )
 
 
 def _claim(draft: RecordDraft) -> SubjectClaim:

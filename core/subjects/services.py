@@ -33,9 +33,6 @@ class SubjectClaim:
         return ("id", lookup_hash(self.id_number or ""))
 
 
-CLAIM_COLUMNS = ("key_kind", "key", "kind", "name", "seen_on", "id_masked", "id_cipher")
-
-
 def subjects_resolve(claims: Sequence[SubjectClaim]) -> dict[tuple[str, str], int]:
     """Subject ids for every claim's key, creating subjects that do not exist yet. A newer (or
     same-day) name replaces the current one; every name seen is kept in SubjectName; legacy codes
@@ -43,39 +40,40 @@ def subjects_resolve(claims: Sequence[SubjectClaim]) -> dict[tuple[str, str], in
     if not claims:
         return {}
     now = timezone.now()
-    keys = [c.key for c in claims]
-    protected: dict[str, tuple[str, str]] = {}
-    for claim, (kind, key) in zip(claims, keys, strict=True):
-        if kind == "id" and key not in protected:
-            number = claim.id_number or ""
-            protected[key] = (mask_resident_id(number), encrypt(number))
-    rows = [
-        (
-            kind,
-            key,
-            c.kind,
-            c.name,
-            c.seen_on,
-            *(protected.get(key, ("", "")) if kind == "id" else ("", "")),
-        )
-        for c, (kind, key) in zip(claims, keys, strict=True)
-    ]
-    aliases = [
-        (kind, key, a_kind, a_value)
-        for c, (kind, key) in zip(claims, keys, strict=True)
-        for a_kind, a_value in c.aliases.items()
-    ]
+    # Fold the claims first (a chunk names each subject several times): the latest claim per key,
+    # the first day each (key, name) was seen, each alias once.
+    latest: dict[tuple[str, str], SubjectClaim] = {}
+    names: dict[tuple[tuple[str, str], str], date] = {}
+    aliases: set[tuple[str, str, str, str]] = set()
+    for claim in claims:
+        key = claim.key
+        current = latest.get(key)
+        if current is None or claim.seen_on >= current.seen_on:
+            latest[key] = claim
+        seen = names.get((key, claim.name))
+        if seen is None or claim.seen_on < seen:
+            names[(key, claim.name)] = claim.seen_on
+        for a_kind, a_value in claim.aliases.items():
+            aliases.add((*key, a_kind, a_value))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMP TABLE tmp_claim (key_kind text, key text, kind text, name text, seen_on date, "
-            "id_masked text, id_cipher text) ON COMMIT DROP"
+            "CREATE TEMP TABLE tmp_latest (key_kind text, key text, kind text, name text, "
+            "seen_on date, id_masked text, id_cipher text) ON COMMIT DROP"
         )
-        copy_rows(cursor, "tmp_claim", CLAIM_COLUMNS, rows)
+        copy_rows(
+            cursor, "tmp_latest", LATEST_COLUMNS, (_latest_row(k, c) for k, c in latest.items())
+        )
         cursor.execute(
-            "CREATE TEMP TABLE tmp_latest ON COMMIT DROP AS SELECT DISTINCT ON (key_kind, key) * "
-            "FROM tmp_claim ORDER BY key_kind, key, seen_on DESC"
+            "CREATE TEMP TABLE tmp_name (key_kind text, key text, name text, seen_on date) "
+            "ON COMMIT DROP"
         )
-        cursor.execute("ANALYZE tmp_claim, tmp_latest")  # small tables: join by index
+        copy_rows(
+            cursor,
+            "tmp_name",
+            ("key_kind", "key", "name", "seen_on"),
+            ((*key, name, seen) for (key, name), seen in names.items()),
+        )
+        cursor.execute("ANALYZE tmp_latest, tmp_name")  # small tables: join by index
         cursor.execute(
             "INSERT INTO subjects_subject (kind, name, name_as_of, uscc, id_hash, id_masked, id_cipher, created_at, updated_at) "
             "SELECT kind, name, seen_on, CASE WHEN key_kind = 'uscc' THEN key END, "
@@ -99,8 +97,8 @@ def subjects_resolve(claims: Sequence[SubjectClaim]) -> dict[tuple[str, str], in
             )
             cursor.execute(
                 "INSERT INTO subjects_subjectname (subject_id, name, seen_from) "  # noqa: S608
-                f"SELECT s.id, c.name, min(c.seen_on) FROM tmp_claim c JOIN subjects_subject s ON s.{column} = c.key "
-                "WHERE c.key_kind = %s GROUP BY s.id, c.name ON CONFLICT DO NOTHING",
+                f"SELECT s.id, n.name, n.seen_on FROM tmp_name n JOIN subjects_subject s ON s.{column} = n.key "
+                "WHERE n.key_kind = %s ON CONFLICT DO NOTHING",
                 [kind],
             )
         if aliases:
@@ -114,7 +112,25 @@ def subjects_resolve(claims: Sequence[SubjectClaim]) -> dict[tuple[str, str], in
                 "ON (a.key_kind = 'uscc' AND s.uscc = a.key) OR (a.key_kind = 'id' AND s.id_hash = a.key) "
                 "ON CONFLICT DO NOTHING"
             )
-        cursor.execute("DROP TABLE tmp_claim, tmp_latest")
+        cursor.execute("DROP TABLE tmp_latest, tmp_name")
         if aliases:
             cursor.execute("DROP TABLE tmp_alias")
     return ids
+
+
+LATEST_COLUMNS = ("key_kind", "key", "kind", "name", "seen_on", "id_masked", "id_cipher")
+
+
+def _latest_row(key: tuple[str, str], claim: SubjectClaim) -> tuple[object, ...]:
+    if key[0] == "id":
+        # Only for natural persons' numbers: masked for display, encrypted for authorised use.
+        number = claim.id_number or ""
+        return (
+            *key,
+            claim.kind,
+            claim.name,
+            claim.seen_on,
+            mask_resident_id(number),
+            encrypt(number),
+        )
+    return (*key, claim.kind, claim.name, claim.seen_on, "", "")

@@ -162,6 +162,13 @@ def test_a_corrected_row_updates_its_record_and_keeps_the_old_version(district: 
     assert (record.fine_wan, record.fields["CF_NR"]) == (Decimal("0.3"), "罚款人民币叁仟元整")
     revision = RecordRevision.objects.get(record=record)
     assert revision.fields["CF_NR"] == "罚款人民币贰仟元整"
+    assert (revision.batch_id, revision.content_hash) != (batch.pk, record.content_hash)
+    from core.audit.models import AuditEntry
+
+    update = AuditEntry.objects.get(action="record.update")
+    assert (update.record_id, update.subject_id) == (record.pk, record.subject_id)
+    assert update.details == {"batch": batch.pk, "row": 2}
+    assert update.actor_label == f"system:upload:{batch.uploaded_by}"
 
 
 def test_a_row_repeated_in_one_file_is_reported_as_a_duplicate(district: Department) -> None:
