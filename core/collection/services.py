@@ -31,7 +31,9 @@ from core.common.errors import ApplicationError, ValidationFailed
 from core.common.tenancy import current_schema
 from core.common.workdays import WorkdayCalendar
 from core.publicity.rules import PublicityRules
+from core.records.models import Record
 from core.records.services import Provenance, records_store
+from core.scoring.services import scores_refresh_later
 
 CHUNK_ROWS = 5000
 REJECTED_REASON_HEADER = "错误原因"
@@ -114,7 +116,7 @@ def batch_ingest(*, batch_id: int) -> UploadBatch:
     results = _CsvSpool(["行号", "结果", "记录编号", "说明"])
     rejected_file: _CsvSpool | None = None
     try:
-        rejected_file = _ingest(batch, results)
+        rejected_file, moved = _ingest(batch, results)
     except ApplicationError as exc:
         batch.status, batch.error, batch.finished_at = (
             BatchStatus.FAILED,
@@ -132,13 +134,18 @@ def batch_ingest(*, batch_id: int) -> UploadBatch:
             f"uploads/{code}/rejected-{batch.pk}.csv", rejected_file.file()
         )
     batch.status, batch.finished_at = BatchStatus.DONE, timezone.now()
-    batch.save(update_fields=["status", "finished_at", "results_name", "rejected_name"])
-    audit_record(
-        actor=Actor.system("ingest"),
-        action="batch.ingest",
-        details={"batch": batch.pk, "stored": batch.stored, "updated": batch.updated,
-                 "duplicate": batch.duplicate, "rejected": batch.rejected},
-    )  # fmt: skip
+    with transaction.atomic():
+        batch.save(update_fields=["status", "finished_at", "results_name", "rejected_name"])
+        audit_record(
+            actor=Actor.system("ingest"),
+            action="batch.ingest",
+            details={"batch": batch.pk, "stored": batch.stored, "updated": batch.updated,
+                     "duplicate": batch.duplicate, "rejected": batch.rejected},
+        )  # fmt: skip
+        if batch.stored or batch.updated:
+            # One rescore for the whole file: the subjects whose records it stored or changed.
+            mine = Record.objects.filter(batch_id=batch.pk).values_list("subject_id", flat=True)
+            scores_refresh_later(set(mine.distinct()) | moved, reason="batch.ingest")
     return batch
 
 
@@ -161,7 +168,7 @@ class _CsvSpool:
         return File(self._spool)
 
 
-def _ingest(batch: UploadBatch, results: _CsvSpool) -> _CsvSpool:
+def _ingest(batch: UploadBatch, results: _CsvSpool) -> tuple[_CsvSpool, set[int]]:
     with default_storage.open(batch.file_name_in_storage, "rb") as handle:
         batch.rows_total = count_rows(handle, batch.filename)
         batch.save(update_fields=["rows_total"])
@@ -210,7 +217,7 @@ def _ingest(batch: UploadBatch, results: _CsvSpool) -> _CsvSpool:
             if len(chunk.pending) >= CHUNK_ROWS:
                 _flush(batch, chunk, provenance, results)
         _flush(batch, chunk, provenance, results)
-        return rejected_file
+        return rejected_file, chunk.moved
 
 
 @dataclass
@@ -220,6 +227,8 @@ class _Chunk:
     outcomes: list[_Outcome] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     pending: list[tuple[int, RecordDraft]] = field(default_factory=list)
+    # Subjects a corrected record moved away from (rescored with the batch's own subjects).
+    moved: set[int] = field(default_factory=set)
 
 
 def _numbered(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
@@ -258,8 +267,10 @@ def _rejected(
 def _flush(batch: UploadBatch, chunk: _Chunk, provenance: Provenance, results: _CsvSpool) -> None:
     # One transaction per chunk: its records, its rejected rows and the progress shown.
     with transaction.atomic():
-        stored = records_store(drafts=chunk.pending, provenance=provenance)
+        stored = records_store(drafts=chunk.pending, provenance=provenance, rescore=False)
         for (number, _), result in zip(chunk.pending, stored, strict=True):
+            if result.previous_subject_id is not None:
+                chunk.moved.add(result.previous_subject_id)
             reason = f"与第{result.duplicate_of_row}行重复" if result.duplicate_of_row else ""
             chunk.outcomes.append(_Outcome(number, result.outcome.value, result.record_id, reason))
             setattr(batch, result.outcome.value, getattr(batch, result.outcome.value) + 1)

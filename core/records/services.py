@@ -24,6 +24,7 @@ from core.common.errors import ValidationFailed
 from core.common.tenancy import current_schema
 from core.common.versioning import data_changed
 from core.records.models import Record
+from core.scoring.services import scores_refresh_later
 from core.subjects.services import SubjectClaim, subjects_resolve
 
 
@@ -47,6 +48,8 @@ class StoreResult:
     record_id: int
     # For a duplicate of a row stored earlier from the same batch: that row's number.
     duplicate_of_row: int | None = None
+    # For an update that moved the record to another subject: the subject it left.
+    previous_subject_id: int | None = None
 
 
 RECORD_COLUMNS = (
@@ -72,12 +75,17 @@ SAME_KEY = "r.kind = t.kind AND r.doc_number = t.doc_number AND r.authority_code
 
 
 def records_store(
-    *, drafts: Sequence[tuple[int | None, RecordDraft]], provenance: Provenance
+    *,
+    drafts: Sequence[tuple[int | None, RecordDraft]],
+    provenance: Provenance,
+    rescore: bool = True,
 ) -> list[StoreResult]:
     """Store validated drafts (with their source row numbers) in one transaction: new business keys
     are inserted, changed ones updated (the previous fields kept as a revision), identical ones
     reported as duplicates. Every insert and update is audited. Set-based (one COPY and a few
-    statements), so a chunk of thousands costs about what one record does with the ORM."""
+    statements), so a chunk of thousands costs about what one record does with the ORM.
+    The subjects concerned are rescored after commit, unless `rescore` is False (a batch rescores
+    once, at its end)."""
     if not drafts:
         return []
     first_of: dict[tuple[str, str, str], int] = {}
@@ -114,13 +122,15 @@ def records_store(
             cursor.execute("ANALYZE tmp_record (kind, doc_number, authority_code)")
             cursor.execute(
                 "SELECT t.pos, r.id, r.content_hash = t.content_hash, "  # noqa: S608
-                "CASE WHEN r.batch_id = %s AND r.source_row IS DISTINCT FROM t.source_row THEN r.source_row END "
+                "CASE WHEN r.batch_id = %s AND r.source_row IS DISTINCT FROM t.source_row THEN r.source_row END, "
+                "CASE WHEN r.subject_id <> t.subject_id THEN r.subject_id END "
                 f"FROM tmp_record t JOIN records_record r ON {SAME_KEY}",
                 [provenance.batch_id],
             )
-            known = {
-                int(pos): (int(pk), bool(same), first) for pos, pk, same, first in cursor.fetchall()
-            }
+            known, left = {}, {}
+            for pos, pk, same, first, previous in cursor.fetchall():
+                known[int(pos)] = (int(pk), bool(same), first)
+                left[int(pos)] = previous
             # A key already stored from an earlier row of this same batch is a repeat within the
             # file: reported as a duplicate of that row, never applied as a correction.
             changed = {
@@ -141,8 +151,12 @@ def records_store(
                 if first_row is not None:
                     results.append(StoreResult(Outcome.DUPLICATE, record_id, int(first_row)))
                 else:
-                    outcome = Outcome.DUPLICATE if same else Outcome.UPDATED
-                    results.append(StoreResult(outcome, record_id))
+                    if same:
+                        results.append(StoreResult(Outcome.DUPLICATE, record_id))
+                    else:
+                        results.append(
+                            StoreResult(Outcome.UPDATED, record_id, previous_subject_id=left[index])
+                        )
             elif draft.business_key in new_ids:
                 results.append(StoreResult(Outcome.STORED, new_ids[draft.business_key]))
             else:
@@ -151,7 +165,28 @@ def records_store(
                 results.append(records_store(drafts=[drafts[index]], provenance=provenance)[0])
         if new_ids or changed:
             data_changed()
+            if rescore:
+                scores_refresh_later(
+                    _touched(results, subjects, claims, unique), reason="records.store"
+                )
     return results
+
+
+def _touched(
+    results: list[StoreResult],
+    subjects: dict[tuple[str, str], int],
+    claims: list[SubjectClaim],
+    unique: list[int],
+) -> set[int]:
+    """Subjects whose records this call stored or changed (and any a record moved away from)."""
+    touched = set()
+    for index, claim in zip(unique, claims, strict=True):
+        result = results[index]
+        if result.outcome != Outcome.DUPLICATE:
+            touched.add(subjects[claim.key])
+            if result.previous_subject_id is not None:
+                touched.add(result.previous_subject_id)
+    return touched
 
 
 # The audit entry of every record written, by the statement that writes it (no row goes back and
@@ -273,6 +308,7 @@ def record_withdraw(*, record: Record, user: User, reason: str, revoked_on: date
     record.withdrawn_at, record.withdrawal_reason, record.revoked_on = now, reason, revoked_on
     record.save(update_fields=["withdrawn_at", "withdrawal_reason", "revoked_on"])
     data_changed()
+    scores_refresh_later([record.subject_id], reason="record.withdraw")
     late_days = (timezone.localdate(now) - revoked_on).days
     audit_record(
         actor=actor,
@@ -293,10 +329,12 @@ def records_expire_due(*, today: date, actor: Actor) -> int:
     the mark lets later work, such as rescoring, find what changed). Returns how many."""
     due = Record.objects.filter(publicity_end__lt=today, expired_at__isnull=True)
     with transaction.atomic():
-        ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True))
+        rows = list(due.select_for_update(skip_locked=True).values_list("id", "subject_id"))
+        ids = [pk for pk, _ in rows]
         Record.objects.filter(id__in=ids).update(expired_at=timezone.now())
         if ids:
             data_changed()
+            scores_refresh_later({s for _, s in rows}, reason="record.expire")
             audit_record(
                 actor=actor,
                 action="record.expire",

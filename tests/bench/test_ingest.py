@@ -75,6 +75,7 @@ def district(
     django_db_setup: None, django_db_blocker: Any, tmp_path: Path, settings: Any
 ) -> Iterator[Department]:
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.COLLECTION_MAX_UPLOAD_BYTES = 1 << 30  # 1M rows are ~315 MB (uploads: 200 MB)
     with django_db_blocker.unblock(), schema_context("wanzhou"):
         department = Department.objects.create(code=DEPARTMENT_CODE, name="市场监管局")
         yield department

@@ -83,6 +83,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "records.records_expire_due_everywhere_task",
         "schedule": crontab(hour=0, minute=10),
     },
+    # After expiry (so expired records have stopped counting) and before the working day.
+    "rescore-subjects": {
+        "task": "scoring.scores_refresh_everywhere_task",
+        "schedule": crontab(hour=1, minute=0),
+    },
     "refill-spare-schemas": {
         "task": "tenants.spare_pool_fill_task",
         "schedule": 3600,

@@ -32,6 +32,7 @@ TENANT_APPS = [
     "core.subjects",
     "core.records",
     "core.collection",
+    "core.scoring",
     "portal_theme",
 ]
 
