@@ -14,3 +14,15 @@ class ScorecardStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     PUBLISHED = "published", "现行"
     RETIRED = "retired", "已停用"
+
+
+# Why a score was computed (SubjectScore.reason), for people.
+REASON_LABELS = {
+    "batch.ingest": "数据上传",
+    "records.store": "录入、更正或推送",
+    "record.withdraw": "记录撤回",
+    "record.expire": "公示期满",
+    "record.repair": "信用修复",
+    "scorecard.publish": "评分模型新版本",
+    "nightly": "每日重算",
+}

@@ -28,6 +28,8 @@ from core.common.errors import ApplicationError, NotFound
 from core.common.tenancy import current_schema
 from core.records.selectors import record_get, record_list_for_subject
 from core.records.services import record_withdraw
+from core.scoring.engine import SCORED_KINDS
+from core.scoring.selectors import score_current, score_explain, score_history
 from core.subjects.selectors import subject_get, subject_search
 from tenants.links import first_login_path
 
@@ -151,12 +153,16 @@ def subject_detail(request: HttpRequest, subject_id: int) -> HttpResponse:
     except Exception as exc:
         raise Http404("没有这个主体") from exc
     today = timezone.localdate()
+    score = score_current(subject.pk)
     return render(
         request,
         "portal_theme/console/subject_detail.html",
         {
             "subject": subject,
             "records": record_list_for_subject(subject_id=subject.pk, today=today),
+            "scored": subject.kind in SCORED_KINDS,
+            "explained": score_explain(score) if score else None,
+            "history": score_history(subject.pk, limit=20),
         },
     )
 

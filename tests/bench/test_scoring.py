@@ -124,9 +124,7 @@ def test_full_and_incremental_rescore(district: None) -> None:
     median, p95 = statistics.median(times), sorted(times)[int(len(times) * 0.95)]
     print(f"incremental, one subject: median {median * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
     grades = dict(
-        SubjectScore.objects.filter(is_current=True)
-        .values_list("grade")
-        .annotate(n=Count("id"))
+        SubjectScore.objects.filter(is_current=True).values_list("grade").annotate(n=Count("id"))
     )
     print(f"grade distribution: {dict(sorted(grades.items()))}")
     assert SubjectScore.objects.filter(is_current=True).count() == SUBJECTS

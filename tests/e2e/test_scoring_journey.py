@@ -1,0 +1,131 @@
+"""A district admin's scoring journey in a real browser (issue: scoring): read a company's score and
+why, change a weight, publish a new scorecard version, see the score recomputed with its
+explanation, then withdraw a penalty and see it stop lowering the score."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django_tenants.utils import schema_context
+from playwright.sync_api import Page, expect
+
+from core.accounts.services import login_link_redeem
+from core.catalog.models import Department
+from core.collection.services import batch_create
+from core.common.actors import Actor
+from core.common.tenancy import use_public_schema
+from tenants.models import District
+from tenants.services.lifecycle import district_purge, district_request_deletion
+from tenants.services.onboarding import OnboardingRequest, district_onboard
+from tests.core.collection.files import DEPARTMENT_CODE, as_csv, as_record_csv, listing, penalty
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.e2e
+
+FENGDU = OnboardingRequest(
+    "fengdu",
+    "丰都县",
+    "信用丰都",
+    "500230",
+    "fengdu.localhost",
+    "admin@fengdu.example",
+    "丰都管理员",
+)
+PASSWORD = "Fengdu-Admin-2026"
+ACTOR = Actor.system("e2e")
+
+
+@pytest.fixture(scope="module")
+def fengdu(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    from django.conf import settings
+
+    media, settings.MEDIA_ROOT = settings.MEDIA_ROOT, str(tmp_path_factory.mktemp("media"))
+    with django_db_blocker.unblock():
+        result = district_onboard(request=FENGDU, actor=ACTOR)
+        with schema_context("fengdu"):
+            login_link_redeem(token=result.login_token or "", new_password=PASSWORD)
+            department = Department.objects.create(
+                code=DEPARTMENT_CODE, name="丰都县市场监督管理局"
+            )
+            # Committed uploads: each is ingested and its subjects scored when it commits.
+            for name, content in (
+                ("处罚.csv", as_csv([penalty(1, XDR_MC="丰都县第1建设有限公司")])),
+                (
+                    "名单.csv",
+                    as_record_csv([listing(2, XDR_MC="丰都县第2商贸有限公司", LX="守信激励")]),
+                ),
+            ):
+                batch_create(actor=ACTOR, department=department, filename=name,
+                             content=io.BytesIO(content), size=len(content))  # fmt: skip
+        use_public_schema()
+    yield
+    with django_db_blocker.unblock():
+        use_public_schema()
+        district_request_deletion(
+            district=District.objects.get(schema_name="fengdu"), actor=ACTOR, grace_days=0
+        )
+        district_purge(district=District.objects.get(schema_name="fengdu"), actor=ACTOR)
+    settings.MEDIA_ROOT = media
+
+
+def open_company(page: Page, base: str, name: str) -> None:
+    page.goto(f"{base}/console/subjects/")
+    page.get_by_label("统一社会信用代码、身份证号码或名称").fill(name)
+    page.get_by_role("button", name="查询").click()
+    page.get_by_role("link", name=name).click()
+
+
+def test_an_admin_republishes_the_scorecard_and_a_withdrawn_penalty_stops_counting(
+    page: Page, server_port: int, fengdu: None, tmp_path: Path
+) -> None:
+    base = f"http://fengdu.localhost:{server_port}"
+    page.goto(f"{base}/console/login/")
+    page.get_by_label("电子邮箱").fill("admin@fengdu.example")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+    open_company(page, base, "丰都县第1建设有限公司")
+    expect(page.get_by_test_id("score-total")).to_have_text("760")
+    expect(page.get_by_test_id("score-grade")).to_have_text("B 基本诚信")
+    expect(page.get_by_test_id("explanation")).to_contain_text("R02 一般行政处罚：−40分")
+    screenshot(page, "console-subject-score")
+
+    page.get_by_role("link", name="信用评分").click()
+    expect(page.get_by_test_id("grade-distribution")).to_contain_text("B 基本诚信")
+    page.get_by_role("button", name="创建草稿").click()
+    draft = page.get_by_test_id("draft")
+    draft.get_by_label("遵纪守法权重").fill("0.4")
+    draft.get_by_role("button", name="保存草稿").click()
+    expect(page.get_by_test_id("draft")).to_contain_text("各维度权重之和应为1，现为1.1")
+    page.get_by_test_id("draft").get_by_label("资质荣誉权重").fill("0.05")
+    page.get_by_test_id("draft").get_by_role("button", name="保存草稿").click()
+    expect(page.get_by_test_id("done")).to_have_text("草稿已保存")
+    screenshot(page, "console-scorecard-draft")
+    page.get_by_test_id("draft").get_by_role("button", name="发布为现行版本并重新评分").click()
+    expect(page.get_by_test_id("done")).to_contain_text("v2 已发布")
+    expect(page.get_by_test_id("published")).to_contain_text("现行版本：v2")
+
+    # 遵纪守法 is now 400 (行政处罚 240); 资质荣誉 50: base 400 + 200 + 10 + 70 + 200 = 880.
+    open_company(page, base, "丰都县第1建设有限公司")
+    expect(page.get_by_test_id("score-total")).to_have_text("840")
+    expect(page.get_by_test_id("score-grade")).to_have_text("B 基本诚信")
+    expect(page.get_by_test_id("score")).to_contain_text("评分模型v2")
+    expect(page.get_by_test_id("explanation")).to_contain_text("200 / 240")
+
+    page.get_by_test_id("explanation").get_by_role("link").first.click()
+    page.get_by_label("撤回原因").fill("行政复议决定撤销原处罚决定")
+    page.get_by_label("撤销或变更决定日期").fill("2026-11-25")
+    page.get_by_role("button", name="撤回").click()
+    expect(page.get_by_test_id("record-state")).to_have_text("已撤回")
+
+    open_company(page, base, "丰都县第1建设有限公司")
+    expect(page.get_by_test_id("score-total")).to_have_text("880")
+    expect(page.get_by_test_id("score-grade")).to_have_text("A 诚信优良")
+    expect(page.get_by_test_id("explanation")).not_to_contain_text("R02")
+    expect(page.get_by_test_id("score")).to_contain_text("评分历史（3）")
