@@ -4,7 +4,7 @@ from django.urls import path
 
 from core.storage.views import signed_file
 from graphql_api.views import district_graphql_view
-from portal_theme.views import console, console_records, console_scoring, portal
+from portal_theme.views import console, console_records, console_scoring, console_stats, portal
 
 handler404 = "portal_theme.views.errors.not_found"
 handler500 = "portal_theme.views.errors.server_error"
@@ -35,6 +35,8 @@ urlpatterns = [
     path("console/records/<int:record_id>/", console_records.record_detail, name="console-record"),
     path("console/staff/", console_records.staff, name="console-staff"),
     path("console/scoring/", console_scoring.scoring, name="console-scoring"),
+    path("console/stats/", console_stats.stats, name="console-stats"),
+    path("achievements/", portal.achievements, name="portal-achievements"),
     path("console/catalogue/", console_records.catalogue, name="console-catalogue"),
     path("console/submissions/", console_records.submissions, name="console-submissions"),
     path(

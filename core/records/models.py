@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import JSONField
+from django.db.models import JSONField, Q
 from django.utils import timezone
 
 from core.catalog.models import CatalogItem, Department
@@ -91,6 +91,18 @@ class Record(models.Model):
             models.Index(fields=["subject", "kind"], name="record_subject_kind"),
             models.Index(fields=["publicity_end"], name="record_publicity_end"),
             models.Index(fields=["department", "decision_date"], name="record_dept_decided"),
+            # Red and black lists as published (portal lists, statistics): small, index-only.
+            models.Index(
+                fields=["kind", "publicity_end", "subject"],
+                name="record_public_lists",
+                include=["id"],
+                condition=Q(
+                    kind__in=["red_list", "black_list"],
+                    withdrawn_at__isnull=True,
+                    repaired_at__isnull=True,
+                    published_by_rule=True,
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

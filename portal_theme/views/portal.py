@@ -8,11 +8,29 @@ from django import forms
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from core.catalog.selectors import catalog_category_list
 from core.collection.models import SubmissionKind
 from core.collection.submissions import SubmissionForm, submission_create, submission_status
 from core.common.errors import ApplicationError
+from core.stats.selectors import Filters, by_kind, by_month, list_sizes, timeliness, totals
+
+
+def achievements(request: HttpRequest) -> HttpResponse:
+    """成果展示: what the platform has gathered and published over the last 12 months, as counts
+    only (the public subset of the statistics: no subject, no department-internal figures)."""
+    today = timezone.localdate()
+    filters = Filters.last_months(today)
+    months = by_month(filters)
+    top = max((m.count for m in months), default=0) or 1
+    supplied = timeliness(filters)
+    records, timely = sum(t.records for t in supplied), sum(t.timely for t in supplied)
+    return render(request, "portal_theme/portal/achievements.html", {
+        "filters": filters, "kinds": by_kind(filters), "lists": list_sizes(today),
+        "months": [(m, 100 * m.count / top) for m in months], "total": totals(filters)["records"],
+        "rate": f"{100 * timely / records:.1f}" if records else "",
+    })  # fmt: skip
 
 
 def home(request: HttpRequest) -> HttpResponse:

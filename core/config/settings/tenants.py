@@ -33,6 +33,7 @@ TENANT_APPS = [
     "core.records",
     "core.collection",
     "core.scoring",
+    "core.stats",
     "portal_theme",
 ]
 
