@@ -96,8 +96,9 @@ class Record(models.Model):
                 fields=["kind", "publicity_end", "subject"],
                 name="record_public_lists",
                 include=["id"],
-                condition=Q(
-                    kind__in=["red_list", "black_list"],
+                # An OR, not IN: its SQL reads back the same after the template is copied.
+                condition=(Q(kind="red_list") | Q(kind="black_list"))
+                & Q(
                     withdrawn_at__isnull=True,
                     repaired_at__isnull=True,
                     published_by_rule=True,

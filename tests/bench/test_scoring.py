@@ -14,7 +14,7 @@ import os
 import random
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -162,7 +162,7 @@ def test_statistics_dashboard_queries() -> None:
     scores_refresh(reason="bench", today=today)
     year = Filters.last_months(today)
     everything = Filters.last_months(today, months=60)
-    queries = {
+    queries: dict[str, Callable[[Filters], object]] = {
         "by kind": lambda f: selectors.by_kind(f),
         "by month": lambda f: selectors.by_month(f),
         "by catalogue item": lambda f: selectors.by_item(f),
