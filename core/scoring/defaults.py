@@ -33,19 +33,22 @@ class IndicatorDef:
 
 
 @dataclass(frozen=True)
-class RuleDef:
-    code: str
-    indicator: str
+class RuleSpec:
+    """A rule: which records (every condition set must hold) and what they are worth. `code` is
+    given for the default's rules and assigned (R14, R15 …) for rules an admin adds."""
+
+    indicator_code: str
     name: str
     points: str
     record_kind: str = ""
     catalog_item_code: str = ""
     severity: str = ""
     penalty_category: str = ""
-    min_fine_wan: str | None = None
-    cap: str | None = None
+    min_fine_wan: str = ""
+    cap: str = ""
     use_recency: bool = False
     veto_grade: str = ""
+    code: str = ""
 
 
 NAME = "默认公共信用综合评价模型"
@@ -70,17 +73,17 @@ INDICATORS = [
 ]  # fmt: skip
 
 RULES = [
-    RuleDef("R01", "D1.1", "轻微行政处罚", "-10", record_kind="penalty", severity="minor", use_recency=True),
-    RuleDef("R02", "D1.1", "一般行政处罚", "-40", record_kind="penalty", severity="ordinary", use_recency=True),
-    RuleDef("R03", "D1.1", "严重行政处罚", "-150", record_kind="penalty", severity="serious", use_recency=True),
-    RuleDef("R04", "D1.1", "大额罚款（10万元及以上）", "-20", record_kind="penalty", penalty_category="罚款", min_fine_wan="10", use_recency=True),
-    RuleDef("R05", "D1.2", "失信被执行人", "-120", record_kind="court_enforcement", veto_grade="C"),
-    RuleDef("R06", "D2.1", "作出信用承诺", "5", record_kind="commitment", cap="25"),
-    RuleDef("R07", "D2.1", "信用承诺履行良好", "10", record_kind="commitment_fulfilment", cap="25"),
-    RuleDef("R08", "D2.2", "合同履约记录", "10", record_kind="contract", cap="25", use_recency=True),
-    RuleDef("R09", "D3.1", "有效行政许可", "5", record_kind="license", cap="30"),
-    RuleDef("R10", "D3.2", "守信激励与诚信荣誉", "30", record_kind="red_list", cap="90"),
-    RuleDef("R11", "D4.1", "信用评价结果", "10", record_kind="evaluation", cap="30", use_recency=True),
-    RuleDef("R12", "D5.1", "列入经营异常名录", "-80", record_kind="abnormal"),
-    RuleDef("R13", "D5.2", "列入严重失信主体名单", "-120", record_kind="black_list", veto_grade="D"),
+    RuleSpec("D1.1", "轻微行政处罚", "-10", record_kind="penalty", severity="minor", use_recency=True, code="R01"),
+    RuleSpec("D1.1", "一般行政处罚", "-40", record_kind="penalty", severity="ordinary", use_recency=True, code="R02"),
+    RuleSpec("D1.1", "严重行政处罚", "-150", record_kind="penalty", severity="serious", use_recency=True, code="R03"),
+    RuleSpec("D1.1", "大额罚款（10万元及以上）", "-20", record_kind="penalty", penalty_category="罚款", min_fine_wan="10", use_recency=True, code="R04"),
+    RuleSpec("D1.2", "失信被执行人", "-120", record_kind="court_enforcement", veto_grade="C", code="R05"),
+    RuleSpec("D2.1", "作出信用承诺", "5", record_kind="commitment", cap="25", code="R06"),
+    RuleSpec("D2.1", "信用承诺履行良好", "10", record_kind="commitment_fulfilment", cap="25", code="R07"),
+    RuleSpec("D2.2", "合同履约记录", "10", record_kind="contract", cap="25", use_recency=True, code="R08"),
+    RuleSpec("D3.1", "有效行政许可", "5", record_kind="license", cap="30", code="R09"),
+    RuleSpec("D3.2", "守信激励与诚信荣誉", "30", record_kind="red_list", cap="90", code="R10"),
+    RuleSpec("D4.1", "信用评价结果", "10", record_kind="evaluation", cap="30", use_recency=True, code="R11"),
+    RuleSpec("D5.1", "列入经营异常名录", "-80", record_kind="abnormal", code="R12"),
+    RuleSpec("D5.2", "列入严重失信主体名单", "-120", record_kind="black_list", veto_grade="D", code="R13"),
 ]  # fmt: skip

@@ -15,11 +15,15 @@ from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.accounts.permissions import require_role
 from core.audit.services import audit_record
+from core.catalog.models import CatalogItem
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
 from core.common.tenancy import current_schema
 from core.common.versioning import data_changed
+from core.publicity.enums import Severity
+from core.records.enums import RecordKind
 from core.scoring import defaults
+from core.scoring.defaults import RuleSpec
 from core.scoring.engine import compute
 from core.scoring.enums import Grade, ScorecardStatus
 from core.scoring.models import Indicator, Scorecard, ScoringRule
@@ -51,7 +55,7 @@ def scorecard_ensure_default() -> Scorecard:
             )  # fmt: skip
         ScoringRule.objects.bulk_create(
             ScoringRule(
-                scorecard=card, indicator=nodes[r.indicator], code=r.code, name=r.name,
+                scorecard=card, indicator=nodes[r.indicator_code], code=r.code, name=r.name,
                 record_kind=r.record_kind, catalog_item_code=r.catalog_item_code,
                 severity=r.severity, penalty_category=r.penalty_category,
                 min_fine_wan=Decimal(r.min_fine_wan) if r.min_fine_wan else None,
@@ -142,6 +146,7 @@ def rule_update(
     points: str | Decimal,
     cap: str | Decimal | None,
     veto_grade: str = "",
+    min_fine_wan: str | Decimal | None = None,
 ) -> ScoringRule:
     _editable(user, rule.scorecard)
     rule.points = _number(points, "points")  # type: ignore[assignment]
@@ -150,9 +155,78 @@ def rule_update(
         raise ValidationFailed("上限应为正数（留空表示不设上限）", field="cap")
     if veto_grade and veto_grade not in Grade.values:
         raise ValidationFailed("一票否决等级应为A、B、C或D", field="veto_grade")
-    rule.cap, rule.veto_grade = capped, veto_grade
-    rule.save(update_fields=["points", "cap", "veto_grade"])
+    fine = _number(min_fine_wan, "min_fine_wan", blank=True)
+    if fine is not None and fine < 0:
+        raise ValidationFailed("罚款金额门槛不能为负数", field="min_fine_wan")
+    rule.cap, rule.veto_grade, rule.min_fine_wan = capped, veto_grade, fine
+    rule.save(update_fields=["points", "cap", "veto_grade", "min_fine_wan"])
     return rule
+
+
+@transaction.atomic
+def rule_add(*, user: User, scorecard: Scorecard, spec: RuleSpec) -> ScoringRule:
+    """Add a rule to a draft (e.g. for a district supplement catalogue item)."""
+    _editable(user, scorecard)
+    indicator = scorecard.indicators.filter(code=spec.indicator_code, parent__isnull=False).first()
+    if indicator is None:
+        raise ValidationFailed("请选择规则所属的二级指标", field="indicator")
+    name = spec.name.strip()
+    if not name:
+        raise ValidationFailed("请填写规则名称", field="name")
+    if spec.record_kind and spec.record_kind not in RecordKind.values:
+        raise ValidationFailed("记录类别不存在", field="record_kind")
+    if (
+        spec.catalog_item_code
+        and not CatalogItem.objects.filter(code=spec.catalog_item_code).exists()
+    ):
+        raise ValidationFailed(
+            f"目录中没有信息项{spec.catalog_item_code}", field="catalog_item_code"
+        )
+    if spec.severity and spec.severity not in Severity.values:
+        raise ValidationFailed("严重程度应为轻微、一般或严重", field="severity")
+    if not (spec.record_kind or spec.catalog_item_code):
+        raise ValidationFailed("请至少指定记录类别或目录信息项", field="record_kind")
+    taken = set(scorecard.rules.values_list("code", flat=True))
+    number = next(n for n in range(1, 1000) if f"R{n:02d}" not in taken)
+    rule = ScoringRule.objects.create(
+        scorecard=scorecard, indicator=indicator, code=f"R{number:02d}", name=name[:100],
+        record_kind=spec.record_kind, catalog_item_code=spec.catalog_item_code,
+        severity=spec.severity, penalty_category=spec.penalty_category.strip()[:40],
+        points=Decimal(0), use_recency=spec.use_recency,
+    )  # fmt: skip
+    return rule_update(user=user, rule=rule, points=spec.points, cap=spec.cap,
+                       veto_grade=spec.veto_grade, min_fine_wan=spec.min_fine_wan)  # fmt: skip
+
+
+@transaction.atomic
+def rule_delete(*, user: User, rule: ScoringRule) -> None:
+    _editable(user, rule.scorecard)
+    rule.delete()
+
+
+@transaction.atomic
+def scorecard_update_recency(
+    *, user: User, scorecard: Scorecard, steps: list[tuple[str, str]], older_factor: str
+) -> Scorecard:
+    """Recency factors: [(months, factor), …] in ascending months, each factor 0–1."""
+    _editable(user, scorecard)
+    recency: list[list[int | str]] = []
+    previous = 0
+    for months_raw, factor_raw in steps:
+        if not str(months_raw).strip() and not str(factor_raw).strip():
+            continue
+        try:
+            months = int(str(months_raw).strip())
+        except ValueError:
+            raise ValidationFailed(f"“{months_raw}”不是月数", field="recency") from None
+        if months <= previous:
+            raise ValidationFailed("时效分段的月数应从小到大且为正整数", field="recency")
+        previous = months
+        recency.append([months, str(_share(factor_raw, "recency").normalize())])
+    scorecard.recency = recency
+    scorecard.older_factor = _share(older_factor, "older_factor")
+    scorecard.save(update_fields=["recency", "older_factor"])
+    return scorecard
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ def tables(filters: Filters, today: date) -> dict[str, Table]:
     return {
         "kind": ("按类别", ["类别", "记录数"], [[r.label, r.count] for r in selectors.by_kind(filters)]),
         "month": ("按月份", ["月份", "记录数"], [[r.label, r.count] for r in selectors.by_month(filters)]),
+        "department": ("按部门", ["部门", "记录数"], [[r.label, r.count] for r in selectors.by_department(filters)]),
         "item": ("按信息项", ["信息项", "记录数"], [[r.label, r.count] for r in selectors.by_item(filters)]),
         "timeliness": (
             "报送及时率",

@@ -72,20 +72,21 @@ def by_month(filters: Filters) -> list[Row]:
     return months
 
 
+def _by(filters: Filters, column: str, names: dict[int, str]) -> list[Row]:
+    rows = _counts(filters).values(column).annotate(n=Sum("records")).order_by("-n", column)
+    return [Row(names.get(r[column], "（已删除）"), r["n"]) for r in rows if r["n"]]
+
+
 def by_item(filters: Filters) -> list[Row]:
-    rows = (
-        _counts(filters)
-        .values("catalog_item_id")
-        .annotate(n=Sum("records"))
-        .order_by("-n", "catalog_item_id")
-    )
-    names = dict(CatalogItem.objects.values_list("id", "name"))
-    codes = dict(CatalogItem.objects.values_list("id", "code"))
-    return [
-        Row(f"{codes.get(r['catalog_item_id'], '')} {names.get(r['catalog_item_id'], '')}", r["n"])
-        for r in rows
-        if r["n"]
-    ]
+    names = {
+        pk: f"{code} {name}"
+        for pk, code, name in CatalogItem.objects.values_list("id", "code", "name")
+    }
+    return _by(filters, "catalog_item_id", names)
+
+
+def by_department(filters: Filters) -> list[Row]:
+    return _by(filters, "department_id", dict(Department.objects.values_list("id", "name")))
 
 
 @dataclass(frozen=True)

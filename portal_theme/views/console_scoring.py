@@ -4,8 +4,10 @@ draft version and publishes it) and the grade distribution. Thin: services write
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 from urllib.parse import quote
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count
@@ -14,20 +16,60 @@ from django.shortcuts import redirect, render
 
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
+from core.catalog.models import CatalogItem
 from core.common.errors import ApplicationError
+from core.publicity.enums import Severity
+from core.records.enums import RecordKind
+from core.scoring.defaults import RuleSpec
 from core.scoring.engine import leaves
 from core.scoring.enums import Grade
-from core.scoring.models import Scorecard, SubjectScore
+from core.scoring.models import Scorecard, ScoringRule, SubjectScore
 from core.scoring.selectors import scorecard_for_console, scorecard_versions
 from core.scoring.services import (
     indicator_update,
+    rule_add,
+    rule_delete,
     rule_update,
     scorecard_draft,
     scorecard_ensure_default,
     scorecard_problems,
     scorecard_publish,
     scorecard_update_grades,
+    scorecard_update_recency,
 )
+
+RECENCY_ROWS = 4
+
+
+class RuleAddForm(forms.Form):
+    indicator_code = forms.ChoiceField(label="所属指标")
+    name = forms.CharField(label="规则名称", max_length=100)
+    record_kind = forms.ChoiceField(
+        label="记录类别", required=False, choices=[("", "不限"), *RecordKind.choices]
+    )
+    catalog_item_code = forms.ChoiceField(label="目录信息项", required=False)
+    severity = forms.ChoiceField(
+        label="严重程度", required=False, choices=[("", "不限"), *Severity.choices]
+    )
+    penalty_category = forms.CharField(label="处罚类别（如“罚款”）", required=False, max_length=40)
+    min_fine_wan = forms.CharField(label="罚款不低于（万元）", required=False, max_length=20)
+    points = forms.CharField(label="每条记录分值（扣分为负数）", max_length=20)
+    cap = forms.CharField(label="本规则分值上限", required=False, max_length=20)
+    use_recency = forms.BooleanField(label="按时效折算", required=False)
+    veto_grade = forms.ChoiceField(
+        label="一票否决", required=False, choices=[("", "无"), *[(g, f"最高{g}级") for g in "ABCD"]]
+    )
+
+    def __init__(self, draft: Scorecard, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        leaves_ = draft.indicators.filter(parent__isnull=False).order_by("position")
+        indicator = self.fields["indicator_code"]
+        item = self.fields["catalog_item_code"]
+        assert isinstance(indicator, forms.ChoiceField)
+        assert isinstance(item, forms.ChoiceField)
+        indicator.choices = [(i.code, f"{i.code} {i.name}") for i in leaves_]
+        items = CatalogItem.objects.order_by("code").values_list("code", "name")
+        item.choices = [("", "不限"), *[(c, f"{c} {n}") for c, n in items]]
 
 
 def _user(request: HttpRequest) -> User:
@@ -40,6 +82,7 @@ def scoring(request: HttpRequest) -> HttpResponse:
     published = scorecard_ensure_default()
     _, draft = scorecard_for_console()
     errors: dict[str, str] = {}
+    add_form: RuleAddForm | None = None
     if request.method == "POST":
         if user.role != StaffRole.DISTRICT_ADMIN:
             raise Http404("只有区县管理员可以修改评分模型")
@@ -47,10 +90,21 @@ def scoring(request: HttpRequest) -> HttpResponse:
             if "draft_create" in request.POST:
                 scorecard_draft(user=user)
                 return redirect("/console/scoring/?done=" + quote("已创建草稿，可修改后发布"))
-            if draft is not None and "save" in request.POST:
+            if draft is not None and ("save" in request.POST or "rule_delete" in request.POST):
                 errors = _save(user, draft, request.POST)
+                if not errors and "rule_delete" in request.POST:
+                    rule = draft.rules.get(pk=int(request.POST["rule_delete"]))
+                    rule_delete(user=user, rule=rule)
+                    return redirect("/console/scoring/?done=" + quote(f"已删除规则{rule.code}"))
                 if not errors:
                     return redirect("/console/scoring/?done=" + quote("草稿已保存"))
+            if draft is not None and "rule_add" in request.POST:
+                add_form = RuleAddForm(draft, request.POST)
+                if add_form.is_valid():
+                    rule = rule_add(
+                        user=user, scorecard=draft, spec=RuleSpec(**add_form.cleaned_data)
+                    )
+                    return redirect("/console/scoring/?done=" + quote(f"已添加规则{rule.code}"))
             if draft is not None and "publish" in request.POST:
                 scorecard_publish(user=user, scorecard=draft)
                 return redirect(
@@ -58,7 +112,12 @@ def scoring(request: HttpRequest) -> HttpResponse:
                     + quote(f"v{draft.number} 已发布，全部主体正在按新版本重新评分")
                 )
         except ApplicationError as exc:
-            errors["form"] = exc.message
+            if add_form is not None:
+                add_form.add_error(exc.field if exc.field in add_form.fields else None, exc.message)
+            else:
+                errors["form"] = exc.message
+        except (ValueError, ScoringRule.DoesNotExist):
+            errors["form"] = "该规则不存在或已删除"
     grades = dict(
         SubjectScore.objects.filter(is_current=True)
         .values_list("grade")
@@ -84,6 +143,7 @@ def scoring(request: HttpRequest) -> HttpResponse:
             "scored": scored,
             "done": request.GET.get("done", ""),
             "is_admin": user.role == StaffRole.DISTRICT_ADMIN,
+            "add_form": add_form or (RuleAddForm(draft) if draft else None),
         },
     )
 
@@ -102,6 +162,16 @@ def _tree(card: Scorecard, values: dict[str, str] | None = None) -> dict[str, ob
         rule.input_points = submitted.get(f"rule-{rule.pk}-points", _plain(rule.points))  # type: ignore[attr-defined]
         rule.input_cap = submitted.get(f"rule-{rule.pk}-cap", _plain(rule.cap))  # type: ignore[attr-defined]
         rule.input_veto = submitted.get(f"rule-{rule.pk}-veto", rule.veto_grade)  # type: ignore[attr-defined]
+        rule.input_fine = submitted.get(f"rule-{rule.pk}-fine", _plain(rule.min_fine_wan))  # type: ignore[attr-defined]
+    steps = [*card.recency, *[["", ""]] * RECENCY_ROWS][:RECENCY_ROWS]
+    recency = [
+        (
+            n,
+            submitted.get(f"recency-{n}-months", str(m)),
+            submitted.get(f"recency-{n}-factor", str(f)),
+        )
+        for n, (m, f) in enumerate(steps)
+    ]
     dimensions = []
     for node in nodes:
         if node.parent_id is None:
@@ -111,7 +181,14 @@ def _tree(card: Scorecard, values: dict[str, str] | None = None) -> dict[str, ob
                 for child in nodes if child.parent_id == node.pk
             ]  # fmt: skip
             dimensions.append({"node": node, "max": card.scale * node.weight, "children": children})
-    return {"card": card, "dimensions": dimensions, "rules": rules}
+    older = submitted.get("older_factor", _plain(card.older_factor))
+    return {
+        "card": card,
+        "dimensions": dimensions,
+        "rules": rules,
+        "recency": recency,
+        "older": older,
+    }
 
 
 def _save(user: User, draft: Scorecard, data: dict[str, str]) -> dict[str, str]:
@@ -129,9 +206,17 @@ def _save(user: User, draft: Scorecard, data: dict[str, str]) -> dict[str, str]:
             key = f"rule-{rule.pk}"
             try:
                 rule_update(user=user, rule=rule, points=data.get(f"{key}-points", ""),
-                            cap=data.get(f"{key}-cap", ""), veto_grade=data.get(f"{key}-veto", ""))  # fmt: skip
+                            cap=data.get(f"{key}-cap", ""), veto_grade=data.get(f"{key}-veto", ""),
+                            min_fine_wan=data.get(f"{key}-fine", ""))  # fmt: skip
             except ApplicationError as exc:
                 errors[f"{key}-{exc.field or 'points'}"] = f"{rule.name}：{exc.message}"
+        try:
+            steps = [(data.get(f"recency-{n}-months", ""), data.get(f"recency-{n}-factor", ""))
+                     for n in range(RECENCY_ROWS)]  # fmt: skip
+            scorecard_update_recency(user=user, scorecard=draft, steps=steps,
+                                     older_factor=data.get("older_factor", ""))  # fmt: skip
+        except ApplicationError as exc:
+            errors["recency"] = f"时效系数：{exc.message}"
         try:
             scorecard_update_grades(
                 user=user, scorecard=draft, grade_a=_int(data.get("grade_a")),

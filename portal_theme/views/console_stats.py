@@ -76,6 +76,7 @@ def stats(request: HttpRequest) -> HttpResponse:
         "form": form, "filters": filters, "totals": selectors.totals(filters),
         "kinds": _bars(selectors.by_kind(filters)), "months": _bars(months),
         "items": selectors.by_item(filters), "timeliness": selectors.timeliness(filters),
+        "departments": _bars(selectors.by_department(filters)),
         "violations": _bars(selectors.top_violations(filters)), "lists": selectors.list_sizes(today),
         "grades": _bars(selectors.grade_distribution()), "query": request.GET.urlencode(),
     })  # fmt: skip

@@ -68,6 +68,7 @@ def test_xlsx_export_has_a_sheet_per_table(auditor_client: Client) -> None:
         "说明",
         "按类别",
         "按月份",
+        "按部门",
         "按信息项",
         "报送及时率",
         "违法行为类型",

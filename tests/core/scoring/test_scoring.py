@@ -14,16 +14,19 @@ from core.catalog.models import Department
 from core.common.errors import PermissionDenied, ValidationFailed
 from core.records.models import Record
 from core.records.services import record_withdraw
+from core.scoring.defaults import RuleSpec
 from core.scoring.engine import base_total
 from core.scoring.models import Indicator, Scorecard, ScoringRule, SubjectScore
 from core.scoring.selectors import score_current, score_explain, score_history
 from core.scoring.services import (
     indicator_update,
+    rule_add,
     rule_update,
     scorecard_draft,
     scorecard_ensure_default,
     scorecard_publish,
     scorecard_update_grades,
+    scorecard_update_recency,
     scores_refresh,
 )
 from core.subjects.models import Subject
@@ -291,3 +294,38 @@ def test_only_a_district_admin_edits_and_only_drafts(department: Department) -> 
     assert (rule.points, published.rules.get(code="R02").points) == (Decimal("-50"), Decimal("-40"))
     assert Indicator.objects.filter(scorecard=draft).count() == 14
     assert ScoringRule.objects.filter(scorecard=draft).count() == 13
+
+
+def test_a_rule_added_for_a_district_item_scores_its_records(department: Department) -> None:
+    admin = make_staff("wanzhou", "scorer@wanzhou.test", StaffRole.DISTRICT_ADMIN)
+    draft = scorecard_draft(user=admin)
+    with pytest.raises(ValidationFailed, match="目录中没有信息项D99-01"):
+        rule_add(user=admin, scorecard=draft,
+                 spec=RuleSpec("D4.1", "志愿服务", "10", catalog_item_code="D99-01"))  # fmt: skip
+    rule = rule_add(user=admin, scorecard=draft, spec=RuleSpec(
+        "D1.1", "罚款百万元以上", "-50", record_kind="penalty", penalty_category="罚款",
+        min_fine_wan="100", use_recency=True,
+    ))  # fmt: skip
+    scorecard_update_recency(user=admin, scorecard=draft, steps=[("6", "1"), ("24", "0.5")],
+                             older_factor="0.1")  # fmt: skip
+    scorecard_publish(user=admin, scorecard=draft)
+    upload(
+        department, as_csv([penalty(1, NR_FK="120"), penalty(2, NR_FK="120", JDRQ="2026-01-10")])
+    )
+
+    assert rule.code == "R14"
+    assert rules_of(score_of(1), "D1.1") == [("R02", -40.0), ("R04", -20.0), ("R14", -50.0)]
+    assert rules_of(score_of(2), "D1.1") == [("R02", -20.0), ("R04", -10.0), ("R14", -25.0)]
+
+
+def test_recency_steps_must_ascend(department: Department) -> None:
+    admin = make_staff("wanzhou", "scorer@wanzhou.test", StaffRole.DISTRICT_ADMIN)
+    draft = scorecard_draft(user=admin)
+
+    with pytest.raises(ValidationFailed, match="时效分段的月数应从小到大"):
+        scorecard_update_recency(user=admin, scorecard=draft, steps=[("24", "1"), ("12", "0.5")],
+                                 older_factor="0.1")  # fmt: skip
+    with pytest.raises(ValidationFailed, match="应为0到1之间的小数"):
+        scorecard_update_recency(
+            user=admin, scorecard=draft, steps=[("12", "1.5")], older_factor="0"
+        )

@@ -17,6 +17,7 @@ from core.scoring.services import scores_refresh
 from core.stats.models import RecordCount
 from core.stats.selectors import (
     Filters,
+    by_department,
     by_item,
     by_kind,
     by_month,
@@ -110,6 +111,7 @@ def test_the_dashboard_figures(department: Department) -> None:
         "2026-11": 1,
     }
     assert [(r.label, r.count) for r in by_item(YEAR)][0] == ("N03-02 行政处罚信息", 2)
+    assert [(r.label, r.count) for r in by_department(YEAR)] == [(department.name, 5)]
     (row,) = timeliness(YEAR)
     assert (row.department, row.records, row.timely, row.rate) == (
         department.name,
