@@ -28,7 +28,7 @@ from core.collection.readers import check_size, count_rows, read_rows
 from core.collection.validation import Problem, RecordDraft, ValidationContext, validate_row
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, ValidationFailed
-from core.common.tenancy import current_schema
+from core.common.tenancy import current_schema, on_commit_here
 from core.common.workdays import WorkdayCalendar
 from core.publicity.rules import PublicityRules
 from core.records.models import Record
@@ -77,7 +77,7 @@ def batch_create(
             action="batch.upload",
             details={"batch": batch.pk, "file": filename, "sha256": sha},
         )
-        transaction.on_commit(lambda: _enqueue(batch.pk))
+        on_commit_here(lambda: _enqueue(batch.pk))
     return batch
 
 

@@ -3,7 +3,9 @@ the connection at run time; type checkers cannot see them)."""
 
 from __future__ import annotations
 
-from django.db import connection
+from collections.abc import Callable
+
+from django.db import connection, transaction
 
 PUBLIC_SCHEMA = "public"
 
@@ -16,3 +18,18 @@ def current_schema() -> str:
 def use_public_schema() -> None:
     """Switch the default connection back to the public schema."""
     connection.set_schema_to_public()  # type: ignore[attr-defined]
+
+
+def on_commit_here(callback: Callable[[], object]) -> None:
+    """`transaction.on_commit`, run in the schema current now. A callback can run after its caller
+    moved to another schema (at the end of an outer transaction that spans districts); a task it
+    queues or a cache key it writes must still belong to the caller's district."""
+    from django_tenants.utils import schema_context
+
+    schema = current_schema()
+
+    def run() -> None:
+        with schema_context(schema):
+            callback()
+
+    transaction.on_commit(run)

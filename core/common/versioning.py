@@ -10,7 +10,8 @@ from __future__ import annotations
 import secrets
 
 from django.core.cache import cache
-from django.db import transaction
+
+from core.common.tenancy import on_commit_here
 
 KEY = "data-version"
 
@@ -26,4 +27,4 @@ def data_version() -> str:
 
 def data_changed() -> None:
     """Call inside the writing transaction; the version moves once it commits."""
-    transaction.on_commit(lambda: cache.set(KEY, secrets.token_hex(8), None))
+    on_commit_here(lambda: cache.set(KEY, secrets.token_hex(8), None))

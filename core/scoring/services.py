@@ -18,7 +18,7 @@ from core.audit.services import audit_record
 from core.catalog.models import CatalogItem
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
-from core.common.tenancy import current_schema
+from core.common.tenancy import current_schema, on_commit_here
 from core.common.versioning import data_changed
 from core.publicity.enums import Severity
 from core.records.enums import RecordKind
@@ -276,7 +276,7 @@ def scorecard_publish(*, user: User, scorecard: Scorecard) -> Scorecard:
         action="scorecard.publish",
         details={"scorecard": scorecard.pk, "number": scorecard.number},
     )
-    transaction.on_commit(lambda: _enqueue(None, "scorecard.publish"))
+    on_commit_here(lambda: _enqueue(None, "scorecard.publish"))
     return scorecard
 
 
@@ -308,7 +308,7 @@ def scores_refresh_later(subject_ids: Iterable[int] | None, *, reason: str) -> N
     if ids is not None and len(ids) > RESCORE_ALL_ABOVE:
         ids = None
     if ids != []:
-        transaction.on_commit(lambda: _enqueue(ids, reason))
+        on_commit_here(lambda: _enqueue(ids, reason))
 
 
 def _enqueue(subject_ids: list[int] | None, reason: str) -> None:

@@ -7,10 +7,14 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Sum
 from django.test import Client
 from django_tenants.utils import schema_context
 
 from core.accounts.models import User
+from core.collection.models import UploadBatch
+from core.scoring.models import SubjectScore
+from core.stats.models import RecordCount
 from tenants.models import District
 
 
@@ -25,20 +29,22 @@ def _without_the_test_districts(db: None) -> None:
 
 @pytest.mark.django_db
 def test_demo_setup_creates_the_operator_and_three_districts_and_prints_how_to_log_in(
-    settings: Any, tmp_path: Path
+    settings: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
     settings.DATA_DIR = str(tmp_path)
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     out = StringIO()
 
-    call_command("demo_setup", "--port", "8000", stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_setup", "--port", "8000", stdout=out)
 
     lines = out.getvalue().splitlines()
     password = (tmp_path / "demo-operator-password").read_text().strip()
     assert lines[0] == "运营管理后台：http://localhost:8000/admin/"
     assert lines[1] == f"  账号 operator@localhost  密码 {password}"
-    assert lines[2] == "信用万州：http://wanzhou.localhost:8000/"
-    assert lines[4] == "信用开州：http://kaizhou.localhost:8000/"
-    assert lines[6] == "信用云阳：http://yunyang.localhost:8000/"
+    assert lines[2] == "信用万州：http://wanzhou.localhost:8000/（示例记录219条）"
+    assert lines[4] == "信用开州：http://kaizhou.localhost:8000/（示例记录219条）"
+    assert lines[6] == "信用云阳：http://yunyang.localhost:8000/（示例记录219条）"
     assert lines[7].startswith(
         "  管理员 admin@yunyang.localhost 首次登录（设置密码）：http://yunyang.localhost:8000/console/first-login/"
     )
@@ -52,11 +58,17 @@ def test_demo_setup_creates_the_operator_and_three_districts_and_prints_how_to_l
     client = Client(HTTP_HOST="localhost")
     assert client.login(username="operator@localhost", password=password)
     assert client.get("/admin/tenants/district/").status_code == 200
+    with schema_context("wanzhou"):
+        # The samples went through the real pipeline: every row stored, subjects scored.
+        assert list(UploadBatch.objects.values_list("rejected", flat=True)) == [0, 0, 0]
+        assert SubjectScore.objects.filter(is_current=True).count() == 120
+        assert RecordCount.objects.aggregate(n=Sum("records"))["n"] == 219
 
 
 @pytest.mark.django_db
 def test_demo_setup_runs_again_without_changing_anything(settings: Any, tmp_path: Path) -> None:
     settings.DATA_DIR = str(tmp_path)
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     call_command("demo_setup", stdout=StringIO())
     districts = District.objects.count()
 

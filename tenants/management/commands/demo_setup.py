@@ -8,9 +8,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django_tenants.utils import schema_context
 
 from core.accounts.models import User
 from core.common.actors import Actor
+from core.common.tenancy import use_public_schema
+from tenants.demo import demo_records_ensure
 from tenants.links import district_url, first_login_path
 from tenants.services.onboarding import OnboardingRequest, district_onboard
 from tenants.services.operator import operator_ensure
@@ -80,9 +83,15 @@ class Command(BaseCommand):
         self.stdout.write(f"  账号 {OPERATOR_EMAIL}  密码 {password}")
         for request in DEMO_DISTRICTS:
             result = district_onboard(request=request, actor=Actor.system("demo"))
+            with schema_context(request.slug):
+                records = demo_records_ensure(
+                    district_name=request.name, region=request.region_code
+                )
+            use_public_schema()
             self.stdout.write(
                 f"{request.platform_name}："
                 + district_url(domain=request.domain, path="/", port=port)
+                + f"（示例记录{records}条）"
             )
             if result.login_token:
                 link = district_url(
