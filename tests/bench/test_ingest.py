@@ -25,24 +25,11 @@ from core.catalog.models import Department
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
+from tenants.demo import TRADES
 from tests.core.collection.files import DEPARTMENT_CODE, LABELS, penalty, uscc
 
 ROWS = int(os.environ.get("BENCH_INGEST_ROWS", "1000000"))
 PLACES = ["万州", "开州", "云阳", "奉节", "巫山", "巫溪", "忠县", "梁平", "城口", "丰都"]
-TRADES = [
-    "建设",
-    "建筑",
-    "商贸",
-    "物流",
-    "餐饮",
-    "食品",
-    "药房",
-    "科技",
-    "农业",
-    "运输",
-    "装饰",
-    "汽修",
-]
 FORMS = ["有限公司", "有限责任公司", "股份有限公司", "个体工商户"]
 
 
