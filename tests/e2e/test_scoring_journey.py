@@ -129,3 +129,15 @@ def test_an_admin_republishes_the_scorecard_and_a_withdrawn_penalty_stops_counti
     expect(page.get_by_test_id("score-grade")).to_have_text("A 诚信优良")
     expect(page.get_by_test_id("explanation")).not_to_contain_text("R02")
     expect(page.get_by_test_id("score")).to_contain_text("评分历史（3）")
+
+    page.get_by_role("link", name="分类统计").click()
+    expect(page.get_by_test_id("by-kind")).to_contain_text("守信激励（红名单）")
+    expect(page.get_by_test_id("lists")).to_contain_text("守信激励（红名单）")
+    screenshot(page, "console-stats")
+    with page.expect_download() as download:
+        page.get_by_test_id("export-xlsx").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+
+    page.goto(f"{base}/achievements/")
+    expect(page.get_by_test_id("achievements-kinds")).to_contain_text("守信激励（红名单）")
+    screenshot(page, "portal-achievements")
