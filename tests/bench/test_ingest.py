@@ -69,6 +69,8 @@ def district(
         with connection.cursor() as cursor:
             for table in (
                 "audit_auditentry",
+                "scoring_subjectscore",
+                "stats_recordcount",
                 "records_recordrevision",
                 "records_record",
                 "subjects_subjectname",
