@@ -17,11 +17,11 @@ from core.accounts.permissions import require_role
 from core.catalog.models import Department
 from core.collection.fields import FIELD_SETS
 from core.collection.models import DepartmentApiKey, PushRequest
-from core.collection.services import validation_context
+from core.collection.services import refused_problem, validation_context
 from core.collection.validation import RecordDraft, validate_row
 from core.common.actors import Actor, ActorKind
 from core.common.errors import Conflict, PermissionDenied, ValidationFailed
-from core.records.services import Provenance, records_store
+from core.records.services import Outcome, Provenance, records_store
 
 MAX_PUSH_RECORDS = 1000
 KEY_PREFIX = "dk_"
@@ -122,7 +122,14 @@ def records_push(
             stored = records_store(
                 drafts=drafts, provenance=Provenance(actor=actor, department_id=department.pk)
             )
-            for position, result in zip(positions, stored, strict=True):
+            for position, (_, draft), result in zip(positions, drafts, stored, strict=True):
+                if result.outcome == Outcome.REFUSED:
+                    p = refused_problem(prefix, draft, result)
+                    results[position].outcome = "rejected"
+                    results[position].problems = [
+                        {"field": p.field, "label": p.label, "value": p.value, "message": p.message}
+                    ]
+                    continue
                 results[position].outcome, results[position].record_id = (
                     result.outcome.value,
                     result.record_id,

@@ -22,7 +22,7 @@ from core.accounts.models import User
 from core.accounts.permissions import require_department
 from core.audit.services import audit_record
 from core.catalog.models import CatalogSupply, Department
-from core.collection.fields import detect_prefix, resolve_headers
+from core.collection.fields import detect_prefix, resolve_headers, spec_for
 from core.collection.models import BatchStatus, RejectedRow, UploadBatch
 from core.collection.readers import check_size, count_rows, read_rows
 from core.collection.validation import Problem, RecordDraft, ValidationContext, validate_row
@@ -32,7 +32,7 @@ from core.common.tenancy import current_schema, on_commit_here
 from core.common.workdays import WorkdayCalendar
 from core.publicity.rules import PublicityRules
 from core.records.models import Record
-from core.records.services import Provenance, records_store
+from core.records.services import Outcome, Provenance, StoreResult, records_store
 from core.scoring.services import scores_refresh_later
 
 CHUNK_ROWS = 5000
@@ -142,10 +142,10 @@ def batch_ingest(*, batch_id: int) -> UploadBatch:
             details={"batch": batch.pk, "stored": batch.stored, "updated": batch.updated,
                      "duplicate": batch.duplicate, "rejected": batch.rejected},
         )  # fmt: skip
-        if batch.stored or batch.updated:
-            # One rescore for the whole file: the subjects whose records it stored or changed.
-            mine = Record.objects.filter(batch_id=batch.pk).values_list("subject_id", flat=True)
-            scores_refresh_later(set(mine.distinct()) | moved, reason="batch.ingest")
+        # One rescore for the whole file: the subjects whose records it stored or changed (also
+        # when this run found them already stored by an earlier, interrupted run of the batch).
+        mine = Record.objects.filter(batch_id=batch.pk).values_list("subject_id", flat=True)
+        scores_refresh_later(set(mine.distinct()) | moved, reason="batch.ingest")
     return batch
 
 
@@ -214,9 +214,10 @@ def _ingest(batch: UploadBatch, results: _CsvSpool) -> tuple[_CsvSpool, set[int]
                 )
             else:
                 chunk.pending.append((number, result))
+                chunk.cells[number] = cells
             if len(chunk.pending) >= CHUNK_ROWS:
-                _flush(batch, chunk, provenance, results)
-        _flush(batch, chunk, provenance, results)
+                _flush(batch, chunk, provenance, results, rejected_file)
+        _flush(batch, chunk, provenance, results, rejected_file)
         return rejected_file, chunk.moved
 
 
@@ -227,6 +228,7 @@ class _Chunk:
     outcomes: list[_Outcome] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     pending: list[tuple[int, RecordDraft]] = field(default_factory=list)
+    cells: dict[int, list[str]] = field(default_factory=dict)  # of the pending rows
     # Subjects a corrected record moved away from (rescored with the batch's own subjects).
     moved: set[int] = field(default_factory=set)
 
@@ -264,11 +266,26 @@ def _rejected(
     )
 
 
-def _flush(batch: UploadBatch, chunk: _Chunk, provenance: Provenance, results: _CsvSpool) -> None:
+def _flush(
+    batch: UploadBatch,
+    chunk: _Chunk,
+    provenance: Provenance,
+    results: _CsvSpool,
+    rejected_file: _CsvSpool,
+) -> None:
     # One transaction per chunk: its records, its rejected rows and the progress shown.
     with transaction.atomic():
         stored = records_store(drafts=chunk.pending, provenance=provenance, rescore=False)
-        for (number, _), result in zip(chunk.pending, stored, strict=True):
+        for (number, draft), result in zip(chunk.pending, stored, strict=True):
+            if result.outcome == Outcome.REFUSED:
+                problem = refused_problem(batch.kind, draft, result)
+                cells = chunk.cells[number]
+                chunk.rejected.append(_rejected(batch, number, [problem], cells))
+                chunk.outcomes.append(_Outcome(number, "rejected", reasons=str(problem)))
+                rejected_file.write(
+                    [*cells, f"{problem.label}（{problem.field}）：{problem.message}"]
+                )
+                continue
             if result.previous_subject_id is not None:
                 chunk.moved.add(result.previous_subject_id)
             reason = f"与第{result.duplicate_of_row}行重复" if result.duplicate_of_row else ""
@@ -286,6 +303,20 @@ def _flush(batch: UploadBatch, chunk: _Chunk, provenance: Provenance, results: _
     chunk.outcomes.clear()
     chunk.rejected.clear()
     chunk.pending.clear()
+    chunk.cells.clear()
+
+
+def refused_problem(prefix: str, draft: RecordDraft, result: StoreResult) -> Problem:
+    """Why a change to another department's record was not applied."""
+    owner = Department.objects.filter(pk=result.owner_department_id or 0).values_list(
+        "name", flat=True
+    )
+    return Problem(
+        f"{prefix}_WSH",
+        spec_for(prefix, "WSH").label,
+        draft.doc_number,
+        f"该文书号的记录由{owner.first() or '其他部门'}报送，只能由该部门更正",
+    )
 
 
 def neutralise(value: str) -> str:
@@ -317,4 +348,6 @@ def record_enter(
             actor=Actor.for_user(actor, schema=current_schema()), department_id=department.pk
         ),
     )[0]
+    if stored.outcome == Outcome.REFUSED:
+        return [refused_problem(prefix, result, stored)]
     return EntryResult(stored.outcome.value, stored.record_id)

@@ -32,6 +32,8 @@ class Outcome(StrEnum):
     STORED = "stored"
     UPDATED = "updated"
     DUPLICATE = "duplicate"
+    # A change to a record another department supplied: only that department may correct it.
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class StoreResult:
     duplicate_of_row: int | None = None
     # For an update that moved the record to another subject: the subject it left.
     previous_subject_id: int | None = None
+    # For a refused change: the department that supplied the record.
+    owner_department_id: int | None = None
 
 
 RECORD_COLUMNS = (
@@ -66,7 +70,7 @@ TMP_RECORD = """CREATE TEMP TABLE tmp_record (
     supplied_on date, supply_deadline date, timely boolean, source_row integer) ON COMMIT DROP"""
 # Columns a correction replaces (the business key and the creation provenance stay).
 UPDATED = (
-    "catalog_item_id", "subject_id", "department_id", "authority_name", "decision_date", "title",
+    "catalog_item_id", "subject_id", "authority_name", "decision_date", "title",
     "severity", "sector", "fine_wan", "fields", "content_hash", "regime_code", "published_by_rule",
     "publicity_start", "repair_from", "publicity_end", "supplied_on", "supply_deadline", "timely",
     "source_row",
@@ -123,18 +127,22 @@ def records_store(
             cursor.execute(
                 "SELECT t.pos, r.id, r.content_hash = t.content_hash, "  # noqa: S608
                 "CASE WHEN r.batch_id = %s AND r.source_row IS DISTINCT FROM t.source_row THEN r.source_row END, "
-                "CASE WHEN r.subject_id <> t.subject_id THEN r.subject_id END "
+                "CASE WHEN r.subject_id <> t.subject_id THEN r.subject_id END, r.department_id "
                 f"FROM tmp_record t JOIN records_record r ON {SAME_KEY}",
                 [provenance.batch_id],
             )
-            known, left = {}, {}
-            for pos, pk, same, first, previous in cursor.fetchall():
+            known, left, owner = {}, {}, {}
+            for pos, pk, same, first, previous, department in cursor.fetchall():
                 known[int(pos)] = (int(pk), bool(same), first)
                 left[int(pos)] = previous
+                if not same and department != provenance.department_id:
+                    owner[int(pos)] = int(department)
             # A key already stored from an earlier row of this same batch is a repeat within the
             # file: reported as a duplicate of that row, never applied as a correction.
             changed = {
-                pos: pk for pos, (pk, same, first) in known.items() if not same and first is None
+                pos: pk
+                for pos, (pk, same, first) in known.items()
+                if not same and first is None and pos not in owner
             }
             if changed:
                 _update(cursor, changed, provenance, now)
@@ -146,6 +154,11 @@ def records_store(
             if first != index:
                 record_id = results[first].record_id
                 results.append(StoreResult(Outcome.DUPLICATE, record_id, drafts[first][0]))
+            elif index in owner:
+                record_id = known[index][0]
+                results.append(
+                    StoreResult(Outcome.REFUSED, record_id, owner_department_id=owner[index])
+                )
             elif index in known:
                 record_id, same, first_row = known[index]
                 if first_row is not None:
@@ -182,7 +195,7 @@ def _touched(
     touched = set()
     for index, claim in zip(unique, claims, strict=True):
         result = results[index]
-        if result.outcome != Outcome.DUPLICATE:
+        if result.outcome in (Outcome.STORED, Outcome.UPDATED):
             touched.add(subjects[claim.key])
             if result.previous_subject_id is not None:
                 touched.add(result.previous_subject_id)
@@ -217,7 +230,7 @@ def _update(
         "replaced_at, replaced_by, batch_id) SELECT r.id, r.fields, r.content_hash, %s, %s, %s "
         "FROM records_record r JOIN m ON m.id = r.id), "
         f"written AS (UPDATE records_record r SET {assignments}, batch_id = %s, file_sha256 = %s, "
-        "updated_at = %s FROM tmp_record t JOIN m ON m.pos = t.pos WHERE r.id = m.id "
+        "updated_at = %s, expired_at = NULL FROM tmp_record t JOIN m ON m.pos = t.pos WHERE r.id = m.id "
         f"RETURNING r.id, r.subject_id, r.batch_id, r.source_row) {AUDIT_INSERT}",
         [
             list(changed),
@@ -300,6 +313,7 @@ def record_withdraw(*, record: Record, user: User, reason: str, revoked_on: date
     reason = reason.strip()
     if not reason:
         raise ValidationFailed("撤回必须说明原因", field="reason")
+    record = Record.objects.select_for_update().get(pk=record.pk)  # one withdrawal at a time
     if record.withdrawn_at is not None:
         raise ValidationFailed("该记录已撤回", code="ALREADY_WITHDRAWN")
     now = timezone.now()

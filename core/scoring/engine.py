@@ -75,6 +75,11 @@ def compute(
     records_sql, records_params = records.query.sql_with_params()
     recency_case, recency_params = _recency(scorecard, today)
     with transaction.atomic(), connection.cursor() as cursor:
+        # One scoring run at a time per district: a full run and an incremental one overlapping
+        # would otherwise let the older result overwrite the newer.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('scoring'), hashtext(current_schema()))"
+        )
         cursor.execute(
             "CREATE TEMP TABLE tmp_rule (id bigint, code text, name text, indicator_id bigint, "
             "record_kind text, item_id bigint, severity text, category text, min_fine numeric, "

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -34,6 +34,13 @@ def scorecard_ensure_default() -> Scorecard:
     current = Scorecard.objects.filter(status=ScorecardStatus.PUBLISHED).first()
     if current is not None:
         return current
+    try:
+        return _create_default()
+    except IntegrityError:  # another request created it at the same moment
+        return Scorecard.objects.get(status=ScorecardStatus.PUBLISHED)
+
+
+def _create_default() -> Scorecard:
     with transaction.atomic():
         card = Scorecard.objects.create(
             number=1,
@@ -71,10 +78,12 @@ def scorecard_ensure_default() -> Scorecard:
 def scorecard_draft(*, user: User) -> Scorecard:
     """The draft the admin edits: the existing one, or a copy of the published version."""
     require_role(user, StaffRole.DISTRICT_ADMIN)
+    source = scorecard_ensure_default()
+    # Lock the published version: two admins creating a draft at once get the same one.
+    Scorecard.objects.select_for_update().get(pk=source.pk)
     existing = Scorecard.objects.filter(status=ScorecardStatus.DRAFT).first()
     if existing is not None:
         return existing
-    source = scorecard_ensure_default()
     number = (
         Scorecard.objects.order_by("-number").values_list("number", flat=True).first() or 0
     ) + 1
@@ -99,31 +108,54 @@ def scorecard_draft(*, user: User) -> Scorecard:
 
 
 def _editable(user: User, scorecard: Scorecard) -> None:
+    """Only a district admin edits, and only a draft: checked on the row, locked for the rest of
+    the transaction (so a publish running alongside cannot slip in between)."""
     require_role(user, StaffRole.DISTRICT_ADMIN)
-    if scorecard.status != ScorecardStatus.DRAFT:
+    status = (
+        Scorecard.objects.select_for_update()
+        .filter(pk=scorecard.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status != ScorecardStatus.DRAFT:
         raise ValidationFailed("只能修改草稿版本；请先创建草稿", code="NOT_DRAFT")
 
 
-def _share(raw: str | Decimal, field: str) -> Decimal:
+def _decimal(raw: str | Decimal | None, field: str, places: str) -> Decimal | None:
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return None
     try:
-        value = Decimal(str(raw).strip())
+        value = Decimal(text)
+        if not value.is_finite():
+            raise InvalidOperation
+        return value.quantize(Decimal(places))
     except InvalidOperation:
-        raise ValidationFailed(f"“{raw}”不是数字", field=field) from None
-    if not value.is_finite() or not Decimal(0) <= value <= Decimal(1):
+        raise ValidationFailed(f"“{text}”不是合适的数字", field=field) from None
+
+
+def _share(raw: str | Decimal, field: str) -> Decimal:
+    value = _decimal(raw, field, "0.0001")
+    if value is None or not Decimal(0) <= value <= Decimal(1):
         raise ValidationFailed("应为0到1之间的小数，如0.25", field=field)
     return value
 
 
-def _number(raw: str | Decimal | None, field: str, *, blank: bool = False) -> Decimal | None:
-    text = "" if raw is None else str(raw).strip()
-    if not text and blank:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValidationFailed(f"“{text}”不是数字", field=field) from None
-    if not value.is_finite() or abs(value) >= 100000:
-        raise ValidationFailed("数值超出范围", field=field)
+def _number(
+    raw: str | Decimal | None,
+    field: str,
+    *,
+    blank: bool = False,
+    places: str = "0.01",
+    limit: int = 10000,
+) -> Decimal | None:
+    value = _decimal(raw, field, places)
+    if value is None:
+        if blank:
+            return None
+        raise ValidationFailed("请填写数值", field=field)
+    if abs(value) >= limit:
+        raise ValidationFailed(f"数值应在±{limit}以内", field=field)
     return value
 
 
@@ -155,7 +187,7 @@ def rule_update(
         raise ValidationFailed("上限应为正数（留空表示不设上限）", field="cap")
     if veto_grade and veto_grade not in Grade.values:
         raise ValidationFailed("一票否决等级应为A、B、C或D", field="veto_grade")
-    fine = _number(min_fine_wan, "min_fine_wan", blank=True)
+    fine = _number(min_fine_wan, "min_fine_wan", blank=True, places="0.0001", limit=10**7)
     if fine is not None and fine < 0:
         raise ValidationFailed("罚款金额门槛不能为负数", field="min_fine_wan")
     rule.cap, rule.veto_grade, rule.min_fine_wan = capped, veto_grade, fine
@@ -204,6 +236,9 @@ def rule_delete(*, user: User, rule: ScoringRule) -> None:
     rule.delete()
 
 
+MAX_RECENCY_MONTHS = 120
+
+
 @transaction.atomic
 def scorecard_update_recency(
     *, user: User, scorecard: Scorecard, steps: list[tuple[str, str]], older_factor: str
@@ -219,8 +254,10 @@ def scorecard_update_recency(
             months = int(str(months_raw).strip())
         except ValueError:
             raise ValidationFailed(f"“{months_raw}”不是月数", field="recency") from None
-        if months <= previous:
-            raise ValidationFailed("时效分段的月数应从小到大且为正整数", field="recency")
+        if months <= previous or months > MAX_RECENCY_MONTHS:
+            raise ValidationFailed(
+                f"时效分段的月数应从小到大，且为1到{MAX_RECENCY_MONTHS}的整数", field="recency"
+            )
         previous = months
         recency.append([months, str(_share(factor_raw, "recency").normalize())])
     scorecard.recency = recency

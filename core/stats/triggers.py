@@ -51,4 +51,5 @@ BACKWARD = """
 DROP TRIGGER IF EXISTS records_stats_insert ON records_record;
 DROP TRIGGER IF EXISTS records_stats_update ON records_record;
 DROP TRIGGER IF EXISTS records_stats_delete ON records_record;
+DELETE FROM stats_recordcount;
 """

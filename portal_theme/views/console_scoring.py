@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.catalog.models import CatalogItem
-from core.common.errors import ApplicationError
+from core.common.errors import ApplicationError, ValidationFailed
 from core.publicity.enums import Severity
 from core.records.enums import RecordKind
 from core.scoring.defaults import RuleSpec
@@ -90,6 +90,24 @@ def scoring(request: HttpRequest) -> HttpResponse:
             if "draft_create" in request.POST:
                 scorecard_draft(user=user)
                 return redirect("/console/scoring/?done=" + quote("已创建草稿，可修改后发布"))
+            edits = {"save", "publish", "rule_delete", "rule_add"} & set(request.POST)
+            if edits and draft is None:
+                raise ValidationFailed("草稿已发布或不存在，请刷新页面后再修改", code="STALE")
+            if draft is not None and request.POST.get("number", str(draft.number)) != str(
+                draft.number
+            ):
+                raise ValidationFailed(
+                    "草稿已被其他管理员发布或替换，请刷新页面后再修改", code="STALE"
+                )
+            if draft is not None and "publish" in request.POST:
+                # What is on the screen is what gets published.
+                errors = _save(user, draft, request.POST)
+                if not errors:
+                    scorecard_publish(user=user, scorecard=draft)
+                    return redirect(
+                        "/console/scoring/?done="
+                        + quote(f"v{draft.number} 已发布，全部主体正在按新版本重新评分")
+                    )
             if draft is not None and ("save" in request.POST or "rule_delete" in request.POST):
                 errors = _save(user, draft, request.POST)
                 if not errors and "rule_delete" in request.POST:
@@ -105,12 +123,6 @@ def scoring(request: HttpRequest) -> HttpResponse:
                         user=user, scorecard=draft, spec=RuleSpec(**add_form.cleaned_data)
                     )
                     return redirect("/console/scoring/?done=" + quote(f"已添加规则{rule.code}"))
-            if draft is not None and "publish" in request.POST:
-                scorecard_publish(user=user, scorecard=draft)
-                return redirect(
-                    "/console/scoring/?done="
-                    + quote(f"v{draft.number} 已发布，全部主体正在按新版本重新评分")
-                )
         except ApplicationError as exc:
             if add_form is not None:
                 add_form.add_error(exc.field if exc.field in add_form.fields else None, exc.message)

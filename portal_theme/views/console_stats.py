@@ -16,6 +16,8 @@ from core.records.enums import RecordKind
 from core.stats import exports, selectors
 from core.stats.selectors import Filters
 
+FIRST_YEAR, LAST_YEAR, MAX_MONTHS = 2000, 2100, 120
+
 
 class StatsFilterForm(forms.Form):
     start = forms.CharField(
@@ -39,8 +41,15 @@ class StatsFilterForm(forms.Form):
                     data[name] = date.fromisoformat(f"{raw}-01")
                 except ValueError:
                     self.add_error(name, "月份格式应为yyyy-MM，如2026-03")
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            self.add_error("end", "截止月份不能早于起始月份")
+                    continue
+                if not FIRST_YEAR <= data[name].year <= LAST_YEAR:
+                    self.add_error(name, f"月份应在{FIRST_YEAR}年至{LAST_YEAR}年之间")
+        start, end = data.get("start"), data.get("end")
+        if isinstance(start, date) and isinstance(end, date):
+            if start > end:
+                self.add_error("end", "截止月份不能早于起始月份")
+            elif (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
+                self.add_error("end", f"一次最多统计{MAX_MONTHS // 12}年，请缩小月份范围")
         return data
 
 

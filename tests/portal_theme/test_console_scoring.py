@@ -50,7 +50,7 @@ def test_a_wrong_number_is_explained_and_what_was_typed_stays(admin_client: Clie
 
     page = admin_client.post("/console/scoring/", values).content.decode()
 
-    assert "时效系数：时效分段的月数应从小到大且为正整数" in page
+    assert "时效系数：时效分段的月数应从小到大，且为1到120的整数" in page
     assert 'name="grade_a" size="5" value="900"' in page  # kept on the page …
     with schema_context("wanzhou"):
         assert Scorecard.objects.get(status="draft").grade_a == 850  # … but nothing saved
@@ -88,3 +88,34 @@ def test_other_staff_read_but_do_not_change(department: Department) -> None:  # 
 
     assert "现行版本：v1" in clerk.get("/console/scoring/").content.decode()
     assert clerk.post("/console/scoring/", {"draft_create": "1"}).status_code == 404
+
+
+def test_publish_publishes_what_is_on_the_screen(admin_client: Client) -> None:
+    values = draft_values(admin_client)
+    values.update({"grade_a": "900", "publish": "1"})
+
+    assert admin_client.post("/console/scoring/", values).status_code == 302
+    with schema_context("wanzhou"):
+        assert Scorecard.objects.get(status="published").grade_a == 900
+
+
+def test_numbers_too_large_or_odd_are_explained_not_crashed(admin_client: Client) -> None:
+    values = draft_values(admin_client)
+    rule_points = next(k for k in values if k.endswith("-points"))
+    values.update({rule_points: "99999.999", "recency-0-months": "30000", "save": "1"})
+
+    page = admin_client.post("/console/scoring/", values).content.decode()
+
+    assert "数值应在±10000以内" in page
+    assert "时效分段的月数应从小到大，且为1到120的整数" in page
+    values.update({rule_points: "1E+999999", "recency-0-months": "12"})
+    assert "不是合适的数字" in admin_client.post("/console/scoring/", values).content.decode()
+
+
+def test_a_stale_page_does_not_change_a_newer_draft(admin_client: Client) -> None:
+    values = draft_values(admin_client)
+    values.update({"number": "1", "save": "1"})  # the page showed another version
+
+    page = admin_client.post("/console/scoring/", values).content.decode()
+
+    assert "请刷新页面后再修改" in page

@@ -85,3 +85,11 @@ def test_the_portal_shows_the_public_figures(auditor_client: Client) -> None:
     assert 'data-testid="achievements-total">2<' in page
     assert 'data-testid="achievements-rate">50.0%<' in page
     assert "HYPERLINK" not in page  # violation types are for staff
+
+
+def test_months_far_away_or_too_many_are_refused(auditor_client: Client) -> None:
+    page = auditor_client.get("/console/stats/?start=9999-01&end=9999-12").content.decode()
+    assert "月份应在2000年至2100年之间" in page
+
+    page = auditor_client.get("/console/stats/?start=2000-01&end=2026-11").content.decode()
+    assert "一次最多统计10年，请缩小月份范围" in page

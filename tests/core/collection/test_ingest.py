@@ -380,3 +380,22 @@ def test_a_changed_repeat_within_one_file_does_not_overwrite_the_first_row(
         == "罚款人民币贰仟元整"
     )
     assert RecordRevision.objects.count() == 0
+
+
+def test_another_department_cannot_change_a_record(district: Department) -> None:
+    upload(district, as_csv([penalty(1)]))
+    other = Department.objects.create(code=uscc(88, head="11500101"), name="重庆市万州区交通运输局")
+
+    batch = upload(
+        other, as_csv([penalty(1, SJLYDM=other.code, NR="罚款人民币伍万元整", NR_FK="5")])
+    )
+
+    assert (batch.updated, batch.rejected) == (0, 1)
+    assert problems(batch) == {
+        2: ["CF_WSH: 该文书号的记录由重庆市万州区市场监督管理局报送，只能由该部门更正"]
+    }
+    record = Record.objects.get()
+    assert (record.department_id, record.fine_wan) == (district.pk, Decimal("0.2"))
+    rejected = default_storage.open(batch.rejected_name).read().decode("utf-8-sig")
+    assert "罚款人民币伍万元整" in rejected
+    assert "只能由该部门更正" in rejected
