@@ -399,3 +399,20 @@ def test_another_department_cannot_change_a_record(district: Department) -> None
     rejected = default_storage.open(batch.rejected_name).read().decode("utf-8-sig")
     assert "罚款人民币伍万元整" in rejected
     assert "只能由该部门更正" in rejected
+
+
+def test_console_entry_refuses_a_change_to_another_departments_record(
+    district: Department,
+) -> None:
+    from core.collection.services import record_enter
+
+    upload(district, as_csv([penalty(1)]))
+    other = Department.objects.create(code=uscc(88, head="11500101"), name="重庆市万州区交通运输局")
+    admin = make_staff("wanzhou", "entry-admin@wanzhou.test", StaffRole.DISTRICT_ADMIN)
+
+    outcome = record_enter(actor=admin, department=other, prefix="CF",
+                           values=penalty(1, SJLYDM=other.code, NR="改动"))  # fmt: skip
+
+    assert [str(p) for p in outcome] == [  # type: ignore[union-attr]
+        "行政处罚决定书文号（CF_WSH）：该文书号的记录由重庆市万州区市场监督管理局报送，只能由该部门更正（值为“万州市监罚〔2026〕1号”）"
+    ]
