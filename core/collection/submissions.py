@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import IO
 
-from django.core.cache import cache
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,10 +21,10 @@ from core.common.actors import Actor, ActorKind
 from core.common.errors import NotFound, ValidationFailed
 from core.common.identifiers import normalise, uscc_problem
 from core.common.tenancy import current_schema
+from core.common.throttle import throttle
 from core.records.models import Record
+from core.storage.api import store_attachment
 
-MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-ATTACHMENT_TYPES = {b"%PDF": ".pdf", b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg"}
 RATE_LIMIT = 5  # submissions per client address per hour
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -69,13 +65,6 @@ def _check(form: SubmissionForm) -> SubmissionForm:
     return SubmissionForm(form.kind, name, code, content, contact, phone)
 
 
-def _throttle(client: str) -> None:
-    key = "submission-rate:" + hashlib.sha256(client.encode()).hexdigest()[:32]
-    cache.add(key, 0, 3600)
-    if cache.incr(key) > RATE_LIMIT:
-        raise ValidationFailed("提交过于频繁，请一小时后再试", code="RATE_LIMITED")
-
-
 def submission_create(
     *,
     form: SubmissionForm,
@@ -88,8 +77,8 @@ def submission_create(
     clean = _check(form)
     stored = ""
     if attachment is not None:
-        stored = _store_attachment(attachment)
-    _throttle(client)
+        stored = store_attachment(attachment, folder="submissions")
+    throttle("submission", client, per_hour=RATE_LIMIT)
     with transaction.atomic():
         submission = Submission.objects.create(
             receipt_no=_receipt(),
@@ -105,19 +94,6 @@ def submission_create(
         audit_record(actor=Actor(kind=ActorKind.SYSTEM, label="public"), action="submission.create",
                      details={"receipt": submission.receipt_no})  # fmt: skip
     return submission
-
-
-def _store_attachment(attachment: IO[bytes]) -> str:
-    head = attachment.read(8)
-    attachment.seek(0, 2)
-    size = attachment.tell()
-    attachment.seek(0)
-    if size > MAX_ATTACHMENT_BYTES:
-        raise ValidationFailed("附件不能超过5 MB", field="attachment")
-    suffix = next((ext for magic, ext in ATTACHMENT_TYPES.items() if head.startswith(magic)), None)
-    if suffix is None:
-        raise ValidationFailed("附件只接受PDF、PNG或JPG文件", field="attachment")
-    return default_storage.save(f"submissions/{secrets.token_hex(8)}{suffix}", File(attachment))
 
 
 def submission_status(*, receipt_no: str) -> Submission:

@@ -4,7 +4,15 @@ from django.urls import path
 
 from core.storage.views import signed_file
 from graphql_api.views import district_graphql_view
-from portal_theme.views import console, console_records, console_scoring, console_stats, portal
+from portal_theme.views import (
+    console,
+    console_records,
+    console_remedies,
+    console_scoring,
+    console_stats,
+    portal,
+    portal_remedies,
+)
 
 handler404 = "portal_theme.views.errors.not_found"
 handler500 = "portal_theme.views.errors.server_error"
@@ -36,7 +44,30 @@ urlpatterns = [
     path("console/staff/", console_records.staff, name="console-staff"),
     path("console/scoring/", console_scoring.scoring, name="console-scoring"),
     path("console/stats/", console_stats.stats, name="console-stats"),
+    path("console/remedies/", console_remedies.remedies, name="console-remedies"),
+    path(
+        "console/remedies/objections/<int:objection_id>/",
+        console_remedies.objection_detail,
+        name="console-objection",
+    ),
+    path(
+        "console/remedies/repairs/<int:application_id>/",
+        console_remedies.repair_detail,
+        name="console-repair",
+    ),
+    path(
+        "console/records/<int:record_id>/objection/",
+        console_remedies.objection_new,
+        name="console-objection-new",
+    ),
+    path(
+        "console/records/<int:record_id>/repair/",
+        console_remedies.repair_new,
+        name="console-repair-new",
+    ),
     path("achievements/", portal.achievements, name="portal-achievements"),
+    path("objections/new/", portal_remedies.objection_new, name="portal-objection-new"),
+    path("repair/new/", portal_remedies.repair_new, name="portal-repair-new"),
     path("console/catalogue/", console_records.catalogue, name="console-catalogue"),
     path("console/submissions/", console_records.submissions, name="console-submissions"),
     path(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
 
+from core.common.errors import ValidationFailed
 from core.storage.backends import prefixed
 from core.storage.client import s3_delete_prefix, s3_enabled
 
@@ -32,3 +36,22 @@ def where_stored(name: str) -> str:
     if s3_enabled():
         return f"s3://{settings.S3_BUCKET}/{prefixed(name)}"
     return str(default_storage.path(name))
+
+
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+ATTACHMENT_TYPES = {b"%PDF": ".pdf", b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg"}
+
+
+def store_attachment(attachment: IO[bytes], *, folder: str, field: str = "attachment") -> str:
+    """Keep a document the public or a clerk hands in (PDF, PNG or JPG by content, 5 MB at most)
+    under `folder` with an unguessable name; returns the stored name."""
+    head = attachment.read(8)
+    attachment.seek(0, 2)
+    size = attachment.tell()
+    attachment.seek(0)
+    if size > MAX_ATTACHMENT_BYTES:
+        raise ValidationFailed("附件不能超过5 MB", field=field)
+    suffix = next((ext for magic, ext in ATTACHMENT_TYPES.items() if head.startswith(magic)), None)
+    if suffix is None:
+        raise ValidationFailed("附件只接受PDF、PNG或JPG文件", field=field)
+    return default_storage.save(f"{folder}/{secrets.token_hex(8)}{suffix}", File(attachment))

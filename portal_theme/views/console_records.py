@@ -28,6 +28,7 @@ from core.common.errors import ApplicationError, NotFound
 from core.common.tenancy import current_schema
 from core.records.selectors import record_get, record_list_for_subject
 from core.records.services import record_withdraw
+from core.remedies.selectors import remedies_for_record
 from core.scoring.engine import SCORED_KINDS
 from core.scoring.selectors import score_current, score_explain, score_history
 from core.subjects.selectors import subject_get, subject_search
@@ -195,13 +196,16 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             return redirect("console-record", record_id=record.pk)
+    objections, repairs = remedies_for_record(record.pk)
     labels = {f"{prefix}_{s.code}": s.label for prefix, specs in FIELD_SETS.items() for s in specs}
     fields = [(labels.get(code, code), value) for code, value in record.fields.items()]
     return render(
         request,
         "portal_theme/console/record_detail.html",
         {"record": record, "fields": fields, "form": form, "today": today,
-         "can_withdraw": user.role in (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER)},
+         "can_withdraw": user.role in (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER),
+         "can_take": user.role in (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER, StaffRole.WINDOW_CLERK),
+         "objections": objections, "repairs": repairs},
     )  # fmt: skip
 
 

@@ -34,6 +34,7 @@ TENANT_APPS = [
     "core.collection",
     "core.scoring",
     "core.stats",
+    "core.remedies",
     "portal_theme",
 ]
 

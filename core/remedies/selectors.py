@@ -1,0 +1,67 @@
+"""Reads for objections and repair: the queues staff work from, and a record's history of both."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from core.common.identifiers import normalise
+from core.records.models import Record
+from core.remedies.enums import ObjectionStatus, RepairStatus
+from core.remedies.models import Objection, RepairApplication
+from core.subjects.protection import lookup_hash
+
+
+def objections_open(*, today: date, overdue_only: bool = False) -> QuerySet[Objection]:
+    """Open objections, earliest deadline first; `overdue_only`: past their 20 days."""
+    rows = Objection.objects.select_related("record", "subject").filter(status=ObjectionStatus.OPEN)
+    if overdue_only:
+        rows = rows.filter(due_on__lt=today)
+    return rows.order_by("due_on", "id")
+
+
+def objections_answered(limit: int = 50) -> list[Objection]:
+    return list(
+        Objection.objects.select_related("record", "subject")
+        .exclude(status=ObjectionStatus.OPEN)
+        .order_by("-answered_at")[:limit]
+    )
+
+
+def repairs_pending() -> QuerySet[RepairApplication]:
+    return (
+        RepairApplication.objects.select_related("record", "subject")
+        .filter(status=RepairStatus.SUBMITTED)
+        .order_by("submitted_at", "id")
+    )
+
+
+def repairs_decided(limit: int = 50) -> list[RepairApplication]:
+    return list(
+        RepairApplication.objects.select_related("record", "subject")
+        .exclude(status=RepairStatus.SUBMITTED)
+        .order_by("-decided_at")[:limit]
+    )
+
+
+def remedies_for_record(record_id: int) -> tuple[list[Objection], list[RepairApplication]]:
+    return (
+        list(Objection.objects.filter(record_id=record_id).order_by("-received_at")),
+        list(RepairApplication.objects.filter(record_id=record_id).order_by("-submitted_at")),
+    )
+
+
+def record_find_public(*, code: str, doc_number: str, today: date) -> Record | None:
+    """A record the public names by its subject's code (统一社会信用代码 or 身份证号码) and its
+    document number, if it is public today."""
+    number = normalise(code)
+    if not number or not doc_number.strip():
+        return None
+    subject = Q(subject__uscc=number) | Q(subject__id_hash=lookup_hash(number))
+    return (
+        Record.objects.publishable(today)
+        .select_related("subject")
+        .filter(subject, doc_number=doc_number.strip())
+        .first()
+    )

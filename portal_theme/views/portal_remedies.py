@@ -1,0 +1,71 @@
+"""The portal's 异议 and 信用修复 forms: anyone names a public record by its subject's code and the
+document number; the objection marks it disputed at once, the repair application goes to review.
+Natural persons' and agents' identities are checked at the service-hall window instead."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from core.common.actors import Actor, ActorKind
+from core.common.errors import ApplicationError
+from core.common.throttle import throttle
+from core.records.models import Record
+from core.remedies.enums import Channel
+from core.remedies.models import Objection, RepairApplication
+from core.remedies.selectors import record_find_public
+from core.remedies.services import objection_file, repair_apply
+from portal_theme.views.remedy_forms import PortalObjectionForm, PortalRepairForm
+
+PUBLIC = Actor(kind=ActorKind.SYSTEM, label="public")
+PER_HOUR = 5
+
+
+def _named(form: PortalObjectionForm | PortalRepairForm) -> Record | None:
+    record = record_find_public(code=form.cleaned_data["code"],
+                                doc_number=form.cleaned_data["doc_number"], today=timezone.localdate())  # fmt: skip
+    if record is None:
+        form.add_error(
+            "doc_number", "未找到该主体正在公示的这份文书，请核对统一社会信用代码和文书号"
+        )
+    return record
+
+
+def objection_new(request: HttpRequest) -> HttpResponse:
+    form = PortalObjectionForm(request.POST or None, request.FILES or None)
+    done: Objection | None = None
+    if request.method == "POST" and form.is_valid() and (record := _named(form)) is not None:
+        data = form.cleaned_data
+        try:
+            throttle("objection", request.META.get("REMOTE_ADDR", ""), per_hour=PER_HOUR)
+            done = objection_file(
+                record=record, reason=data["reason"], attachment=data.get("attachment"), actor=PUBLIC,
+                applicant=form.applicant(Channel.PORTAL),
+            )  # fmt: skip
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return render(request, "portal_theme/portal/remedy_form.html", {
+        "form": form, "done": done, "title": "信用信息异议申请",
+        "intro": "对本平台公示的信用信息有异议的，可提出异议申请。受理后该信息即标注“异议处理中”，"
+                 "平台在20日内书面答复处理结果。",
+    })  # fmt: skip
+
+
+def repair_new(request: HttpRequest) -> HttpResponse:
+    form = PortalRepairForm(request.POST or None, request.FILES or None)
+    done: RepairApplication | None = None
+    if request.method == "POST" and form.is_valid() and (record := _named(form)) is not None:
+        try:
+            throttle("repair", request.META.get("REMOTE_ADDR", ""), per_hour=PER_HOUR)
+            done = repair_apply(
+                record=record, statement=form.cleaned_data["statement"], actor=PUBLIC,
+                materials=form.materials(), applicant=form.applicant(Channel.PORTAL),
+            )  # fmt: skip
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return render(request, "portal_theme/portal/remedy_form.html", {
+        "form": form, "done": done, "title": "信用修复申请",
+        "intro": "行政处罚等失信信息最短公示期届满、已纠正失信行为并履行法定义务的，可申请信用修复。"
+                 "修复后该信息停止公示和共享。",
+    })  # fmt: skip

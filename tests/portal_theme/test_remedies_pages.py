@@ -1,0 +1,104 @@
+"""Objection and repair pages: the window registers, the portal takes applications, reviewers
+answer and decide, and the queue shows what is overdue."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.accounts.enums import StaffRole
+from core.catalog.models import Department
+from core.records.models import Record
+from core.remedies.models import Objection, RepairApplication
+from tests.conftest import client_for, make_staff
+from tests.core.collection.files import as_csv, penalty, uscc
+from tests.core.collection.test_ingest import upload
+from tests.portal_theme.test_console_records import department, signed_in  # noqa: F401
+
+
+@pytest.fixture
+def record(department: Department) -> Record:  # noqa: F811
+    with schema_context("wanzhou"):
+        upload(department, as_csv([penalty(1, JDRQ="2026-01-10", YXQ="2027-01-10")]))
+        return Record.objects.get()
+
+
+def pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4\n% test\n", content_type="application/pdf")
+
+
+def test_the_window_registers_an_objection_and_a_reviewer_answers(
+    record: Record, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = signed_in(make_staff("wanzhou", "window@wanzhou.test", StaffRole.WINDOW_CLERK))
+    response = window.post(f"/console/records/{record.pk}/objection/", {
+        "applicant_name": "张三", "applicant_phone": "13800000000", "reason": "罚款金额与决定书不一致，请核实。",
+    })  # fmt: skip
+    assert response.status_code == 302
+    assert "异议处理中" in window.get(f"/console/records/{record.pk}/").content.decode()
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a: date(2026, 12, 18))
+    queue = window.get("/console/remedies/?overdue=1").content.decode()
+    assert 'data-testid="overdue"' in queue
+
+    reviewer = signed_in(make_staff("wanzhou", "reviewer@wanzhou.test", StaffRole.REVIEWER))
+    with schema_context("wanzhou"):
+        objection = Objection.objects.get()
+    assert (
+        window.post(
+            f"/console/remedies/objections/{objection.pk}/",
+            {"outcome": "confirmed", "reply": "x" * 20},
+        ).status_code
+        == 404
+    )
+    response = reviewer.post(f"/console/remedies/objections/{objection.pk}/", {
+        "outcome": "confirmed", "reply": "经与处罚机关核实，记录与决定书一致，维持原记录。",
+    })  # fmt: skip
+    assert response.status_code == 302
+    page = reviewer.get(f"/console/remedies/objections/{objection.pk}/").content.decode()
+    assert "维持原记录" in page
+
+
+def test_the_portal_takes_an_objection_by_code_and_document_number(record: Record) -> None:
+    portal = client_for("wanzhou.localhost")
+
+    page = portal.post("/objections/new/", {
+        "code": uscc(1), "doc_number": "万州市监罚〔2026〕9号", "applicant_name": "张三",
+        "applicant_phone": "13800000000", "reason": "该处罚决定已被撤销，请核实。",
+    }).content.decode()  # fmt: skip
+    assert "未找到该主体正在公示的这份文书" in page
+
+    page = portal.post("/objections/new/", {
+        "code": uscc(1), "doc_number": record.doc_number, "applicant_name": "张三",
+        "applicant_phone": "13800000000", "reason": "该处罚决定已被撤销，请核实。",
+    }).content.decode()  # fmt: skip
+    assert 'data-testid="remedy-number">YY20261127-' in page
+    with schema_context("wanzhou"):
+        assert Objection.objects.get().channel == "portal"
+
+
+def test_a_portal_repair_application_with_its_materials_is_decided(record: Record) -> None:
+    portal = client_for("wanzhou.localhost")
+    page = portal.post("/repair/new/", {
+        "code": uscc(1), "doc_number": record.doc_number, "applicant_name": "李四",
+        "applicant_phone": "13900000000", "statement": "已缴清全部罚款并完成整改。",
+        "commitment": pdf("承诺书.pdf"), "rectification": pdf("缴款凭证.pdf"),
+    }).content.decode()  # fmt: skip
+    assert 'data-testid="remedy-number">XF20261127-' in page
+
+    admin = signed_in(
+        make_staff("wanzhou", "remedies-admin@wanzhou.test", StaffRole.DISTRICT_ADMIN)
+    )
+    with schema_context("wanzhou"):
+        application = RepairApplication.objects.get()
+    detail = admin.get(f"/console/remedies/repairs/{application.pk}/").content.decode()
+    assert "信用修复承诺书" in detail
+    response = admin.post(
+        f"/console/remedies/repairs/{application.pk}/", {"approve": "1", "reason": ""}
+    )
+    assert response.status_code == 302
+    assert "已修复" in admin.get(f"/console/records/{record.pk}/").content.decode()
