@@ -1,6 +1,6 @@
 """A district admin's scoring journey in a real browser (issue: scoring): read a company's score and
 why, change a weight, publish a new scorecard version, see the score recomputed with its
-explanation, then withdraw a penalty and see it stop lowering the score."""
+explanation, then repair the penalty through the window and see it stop lowering the score."""
 
 from __future__ import annotations
 
@@ -55,7 +55,19 @@ def fengdu(
             )
             # Committed uploads: each is ingested and its subjects scored when it commits.
             for name, content in (
-                ("处罚.csv", as_csv([penalty(1, XDR_MC="丰都县第1建设有限公司")])),
+                (
+                    "处罚.csv",
+                    as_csv(
+                        [
+                            penalty(
+                                1,
+                                XDR_MC="丰都县第1建设有限公司",
+                                JDRQ="2026-01-10",
+                                YXQ="2027-01-10",
+                            )
+                        ]
+                    ),
+                ),
                 (
                     "名单.csv",
                     as_record_csv([listing(2, XDR_MC="丰都县第2商贸有限公司", LX="守信激励")]),
@@ -81,7 +93,7 @@ def open_company(page: Page, base: str, name: str) -> None:
     page.get_by_role("link", name=name).click()
 
 
-def test_an_admin_republishes_the_scorecard_and_a_withdrawn_penalty_stops_counting(
+def test_an_admin_republishes_the_scorecard_and_a_repaired_penalty_stops_counting(
     page: Page, server_port: int, fengdu: None, tmp_path: Path
 ) -> None:
     base = f"http://fengdu.localhost:{server_port}"
@@ -118,11 +130,23 @@ def test_an_admin_republishes_the_scorecard_and_a_withdrawn_penalty_stops_counti
     expect(page.get_by_test_id("score")).to_contain_text("评分模型v2")
     expect(page.get_by_test_id("explanation")).to_contain_text("200 / 240")
 
+    # The company applies for credit repair at the window; a reviewer (here the admin) approves.
+    commitment, proof = tmp_path / "承诺书.pdf", tmp_path / "缴款凭证.pdf"
+    for document in (commitment, proof):
+        document.write_bytes(b"%PDF-1.4\n% signed document\n")
     page.get_by_test_id("explanation").get_by_role("link").first.click()
-    page.get_by_label("撤回原因").fill("行政复议决定撤销原处罚决定")
-    page.get_by_label("撤销或变更决定日期").fill("2026-11-25")
-    page.get_by_role("button", name="撤回").click()
-    expect(page.get_by_test_id("record-state")).to_have_text("已撤回")
+    page.get_by_role("link", name="受理信用修复申请").click()
+    page.get_by_label("申请人（经办人）姓名").fill("王五")
+    page.get_by_label("联系电话").fill("13800000000")
+    page.get_by_label("整改情况说明").fill("已缴清罚款，整改完毕并通过复查。")
+    page.get_by_label("信用修复承诺书（PDF或图片）").set_input_files(str(commitment))
+    page.get_by_label("已纠正失信行为、履行法定义务的证明材料（PDF或图片）").set_input_files(
+        str(proof)
+    )
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_test_id("repair-status")).to_have_text("待审核")
+    page.get_by_role("button", name="准予修复").click()
+    expect(page.get_by_test_id("done")).to_contain_text("已审核")
 
     open_company(page, base, "丰都县第1建设有限公司")
     expect(page.get_by_test_id("score-total")).to_have_text("880")
