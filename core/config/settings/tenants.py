@@ -35,6 +35,7 @@ TENANT_APPS = [
     "core.scoring",
     "core.stats",
     "core.remedies",
+    "core.reports",
     "portal_theme",
 ]
 

@@ -1,0 +1,86 @@
+"""Consents (授权), the query log (append-only: who asked about whom, when, why, under which
+consent, with what result) and issued reports (the assembled JSON kept in storage with its hash, so
+a report number and verification code can be checked later)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import JSONField
+from django.utils import timezone
+
+from core.common.placement import district_model
+from core.reports.enums import Product, QueryResult, RequesterKind
+from core.subjects.models import Subject
+
+
+@district_model
+class Consent(models.Model):
+    """A subject's written authorisation for someone to query it, for a purpose, within a scope."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="consents")
+    grantee_name = models.CharField("被授权人", max_length=200)
+    grantee_code = models.CharField("被授权人证件号或统一社会信用代码", max_length=30)
+    purpose = models.CharField("查询用途", max_length=200)
+    products = JSONField("授权范围", default=list)  # Product values
+    valid_from = models.DateField("授权起始")
+    valid_until = models.DateField("授权截止")
+    document = models.CharField("授权书", max_length=300)
+    recorded_by = models.CharField("登记人", max_length=254)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "查询授权"
+        verbose_name_plural = "查询授权"
+        ordering = ("-recorded_at",)
+
+    def __str__(self) -> str:
+        return f"{self.grantee_name} → {self.subject_id}"
+
+
+@district_model
+class Report(models.Model):
+    number = models.CharField("报告编号", max_length=32, unique=True)
+    verification_code = models.CharField("验证码", max_length=12)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="reports")
+    product = models.CharField("产品", max_length=20, choices=Product.choices)
+    schema_version = models.CharField("报告格式版本", max_length=30)
+    data_as_of = models.DateTimeField("数据截止时间")
+    stored_json = models.CharField("报告文件", max_length=300)
+    sha256 = models.CharField(max_length=64)
+    issued_at = models.DateTimeField("出具时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "信用报告"
+        verbose_name_plural = "信用报告"
+        ordering = ("-issued_at",)
+
+    def __str__(self) -> str:
+        return self.number
+
+
+@district_model
+class QueryLog(models.Model):
+    """Every query, issued or refused. Append-only: a trigger refuses UPDATE and DELETE."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="queries")
+    requester_kind = models.CharField("查询人类型", max_length=12, choices=RequesterKind.choices)
+    requester_name = models.CharField("查询人", max_length=200)
+    requester_code = models.CharField("查询人证件号或代码", max_length=30, blank=True)
+    purpose = models.CharField("查询用途", max_length=200)
+    product = models.CharField("产品", max_length=20, choices=Product.choices)
+    consent = models.ForeignKey(Consent, on_delete=models.PROTECT, null=True, blank=True)
+    result = models.CharField("结果", max_length=10, choices=QueryResult.choices)
+    reason = models.CharField("说明", max_length=300, blank=True)
+    report_number = models.CharField("报告编号", max_length=32, blank=True)
+    handled_by = models.CharField("经办人", max_length=254)
+    at = models.DateTimeField("查询时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "查询记录"
+        verbose_name_plural = "查询记录"
+        ordering = ("-at", "-id")
+        indexes = [models.Index(fields=["subject", "at"], name="querylog_subject_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.requester_name} {self.result}"

@@ -1,0 +1,165 @@
+"""Consents and report issuing. Every query is logged, issued or refused (征信业管理条例 Art. 18:
+querying a person needs their written consent and a stated purpose). A refusal is logged in its own
+transaction and then raised, so the refusal itself is never lost."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import IO
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from core.accounts.enums import StaffRole
+from core.accounts.models import User
+from core.accounts.permissions import require_role
+from core.audit.services import audit_record
+from core.common.actors import Actor
+from core.common.errors import PermissionDenied, ValidationFailed
+from core.common.identifiers import normalise
+from core.common.tenancy import current_schema
+from core.reports.assembly import SCHEMA, assemble
+from core.reports.enums import Product, QueryResult, RequesterKind
+from core.reports.models import Consent, QueryLog, Report
+from core.storage.api import store_attachment
+from core.subjects.enums import SubjectKind
+from core.subjects.models import Subject
+
+WINDOW_ROLES = (StaffRole.WINDOW_CLERK, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
+FREE_SELF_QUERIES_PER_YEAR = 2  # 征信业管理条例 Art. 17
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class Requester:
+    kind: str
+    name: str
+    code: str = ""  # ID number or 统一社会信用代码 of the requester
+
+
+def consent_record(
+    *,
+    user: User,
+    subject: Subject,
+    grantee_name: str,
+    grantee_code: str,
+    purpose: str,
+    products: list[str],
+    valid_from: date,
+    valid_until: date,
+    document: IO[bytes],
+) -> Consent:
+    """Keep a signed authorisation (the document is required) for someone to query `subject`."""
+    require_role(user, *WINDOW_ROLES)
+    if not grantee_name.strip() or not normalise(grantee_code):
+        raise ValidationFailed(
+            "请填写被授权人名称和证件号（或统一社会信用代码）", field="grantee_name"
+        )
+    if not purpose.strip():
+        raise ValidationFailed("请填写查询用途", field="purpose")
+    if not products or any(p not in Product.values for p in products):
+        raise ValidationFailed("请选择授权查询的产品", field="products")
+    if valid_until < valid_from:
+        raise ValidationFailed("授权截止日期不能早于起始日期", field="valid_until")
+    stored = store_attachment(document, folder="consents", field="document")
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            subject=subject, grantee_name=grantee_name.strip(), grantee_code=normalise(grantee_code),
+            purpose=purpose.strip(), products=products, valid_from=valid_from,
+            valid_until=valid_until, document=stored, recorded_by=user.email,
+        )  # fmt: skip
+        audit_record(actor=Actor.for_user(user, schema=current_schema()), action="consent.record",
+                     subject_id=subject.pk, details={"consent": consent.pk, "purpose": consent.purpose})  # fmt: skip
+    return consent
+
+
+def _valid_consent(
+    subject: Subject, requester: Requester, product: str, consent_id: int | None, today: date
+) -> Consent | None:
+    if consent_id is None:
+        return None
+    consent = Consent.objects.filter(pk=consent_id, subject=subject).first()
+    if consent is None:
+        raise _Refused("所选授权不属于该主体")
+    if consent.revoked_at is not None:
+        raise _Refused("该授权已撤销")
+    if not consent.valid_from <= today <= consent.valid_until:
+        raise _Refused(
+            f"该授权的有效期为{consent.valid_from}至{consent.valid_until}，今天不在有效期内"
+        )
+    if product not in consent.products:
+        raise _Refused("该授权不包括此报告产品")
+    if normalise(requester.code) != consent.grantee_code:
+        raise _Refused("查询人与授权书中的被授权人不一致")
+    return consent
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def self_queries_this_year(subject: Subject, today: date) -> int:
+    return QueryLog.objects.filter(
+        subject=subject, requester_kind=RequesterKind.SELF, result=QueryResult.ISSUED,
+        at__year=today.year,
+    ).count()  # fmt: skip
+
+
+def report_issue(
+    *,
+    subject: Subject,
+    requester: Requester,
+    purpose: str,
+    handled_by: User,
+    product: str = Product.CREDIT_REPORT,
+    consent_id: int | None = None,
+) -> Report:
+    """Issue a public credit report, or refuse with the reason; either way the query is logged.
+
+    A natural person's report needs the person (identity checked at the window) or a valid consent
+    naming the requester. An organisation's public information needs none; information disclosed
+    only on authorisation is included for the subject itself or under a valid consent."""
+    require_role(handled_by, *WINDOW_ROLES)
+    if requester.kind not in RequesterKind.values or not requester.name.strip():
+        raise ValidationFailed("请填写查询人及其类型", field="requester_name")
+    if not purpose.strip():
+        raise ValidationFailed("请填写查询用途", field="purpose")
+    today, now = timezone.localdate(), timezone.now()
+    log = QueryLog(subject=subject, requester_kind=requester.kind, requester_name=requester.name.strip(),
+                   requester_code=normalise(requester.code), purpose=purpose.strip(), product=product,
+                   handled_by=handled_by.email, at=now)  # fmt: skip
+    try:
+        consent = _valid_consent(subject, requester, product, consent_id, today)
+        is_self = requester.kind == RequesterKind.SELF
+        if subject.kind == SubjectKind.NATURAL and not is_self and consent is None:
+            raise _Refused("查询自然人的信用信息须取得本人书面授权并说明用途")
+    except _Refused as refused:
+        log.result, log.reason = QueryResult.REFUSED, refused.reason
+        with transaction.atomic():
+            log.save()
+        raise PermissionDenied(refused.reason, code="CONSENT_REQUIRED") from None
+    number = f"XY{today:%Y%m%d}{secrets.randbelow(10**8):08d}"
+    data = assemble(subject=subject, today=today, now=now, number=number,
+                    include_restricted=is_self or consent is not None)  # fmt: skip
+    body = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode()
+    with transaction.atomic():
+        name = default_storage.save(f"reports/{number}.json", ContentFile(body))
+        report = Report.objects.create(
+            number=number, verification_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)),
+            subject=subject, product=product, schema_version=SCHEMA, data_as_of=now,
+            stored_json=name, sha256=hashlib.sha256(body).hexdigest(), issued_at=now,
+        )  # fmt: skip
+        log.consent, log.result, log.report_number = consent, QueryResult.ISSUED, number
+        log.save()
+        audit_record(actor=Actor.for_user(handled_by, schema=current_schema()), action="report.issue",
+                     subject_id=subject.pk, details={"report": number, "requester": log.requester_name,
+                                                     "purpose": log.purpose})  # fmt: skip
+    return report
