@@ -8,6 +8,7 @@ from portal_theme.views import (
     console,
     console_records,
     console_remedies,
+    console_reports,
     console_scoring,
     console_stats,
     portal,
@@ -67,6 +68,11 @@ urlpatterns = [
     ),
     path("achievements/", portal.achievements, name="portal-achievements"),
     path("objections/new/", portal_remedies.objection_new, name="portal-objection-new"),
+    path("reports/verify/", portal.report_verify_page, name="portal-report-verify"),
+    path(
+        "console/subjects/<int:subject_id>/window/", console_reports.window, name="console-window"
+    ),
+    path("console/reports/<int:report_id>/", console_reports.report_view, name="console-report"),
     path("repair/new/", portal_remedies.repair_new, name="portal-repair-new"),
     path("console/catalogue/", console_records.catalogue, name="console-catalogue"),
     path("console/submissions/", console_records.submissions, name="console-submissions"),

@@ -14,6 +14,7 @@ from core.catalog.selectors import catalog_category_list
 from core.collection.models import SubmissionKind
 from core.collection.submissions import SubmissionForm, submission_create, submission_status
 from core.common.errors import ApplicationError
+from core.reports.selectors import report_verify
 from core.stats.selectors import Filters, by_kind, by_month, list_sizes, timeliness, totals
 
 
@@ -31,6 +32,15 @@ def achievements(request: HttpRequest) -> HttpResponse:
         "months": [(m, 100 * m.count / top) for m in months], "total": totals(filters)["records"],
         "rate": f"{100 * timely / records:.1f}" if records else "",
     })  # fmt: skip
+
+
+def report_verify_page(request: HttpRequest) -> HttpResponse:
+    """Anyone checks a report by its number and verification code."""
+    number, code = request.GET.get("number", "").strip(), request.GET.get("code", "").strip()
+    checked = bool(number and code)
+    result = report_verify(number=number, code=code) if checked else None
+    return render(request, "portal_theme/portal/report_verify.html",
+                  {"number": number, "code": code, "checked": checked, "result": result})  # fmt: skip
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,117 @@
+"""The service-hall window (征信窗口): record a consent, issue a subject's public credit report (and
+print it), see who queried the subject. Thin: services decide what is allowed and log it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from core.accounts.models import User
+from core.common.errors import ApplicationError
+from core.reports.enums import Product, RequesterKind
+from core.reports.models import Consent, Report
+from core.reports.selectors import queries_for_subject, report_content
+from core.reports.services import (
+    FREE_SELF_QUERIES_PER_YEAR,
+    WINDOW_ROLES,
+    Requester,
+    consent_record,
+    report_issue,
+    self_queries_this_year,
+)
+from core.subjects.models import Subject
+
+
+def _window(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]  # login_required guarantees a User
+    if user.role not in WINDOW_ROLES:
+        raise Http404("只有征信窗口办事员、审核员和区县管理员可以办理")
+    return user
+
+
+def _subject(subject_id: int) -> Subject:
+    subject = Subject.objects.filter(pk=subject_id).first()
+    if subject is None:
+        raise Http404("没有这个主体")
+    return subject
+
+
+class IssueForm(forms.Form):
+    requester_kind = forms.ChoiceField(label="查询人类型", choices=RequesterKind.choices)
+    requester_name = forms.CharField(label="查询人姓名或名称", max_length=200)
+    requester_code = forms.CharField(
+        label="查询人证件号或统一社会信用代码", max_length=30, required=False
+    )
+    purpose = forms.CharField(label="查询用途", max_length=200)
+    consent = forms.ModelChoiceField(label="授权书", queryset=Consent.objects.none(), required=False,
+                                     empty_label="无（查询本人或仅公开信息）")  # fmt: skip
+
+    def __init__(self, subject: Subject, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["consent"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Consent.objects.filter(subject=subject, revoked_at__isnull=True)
+
+
+class ConsentForm(forms.Form):
+    grantee_name = forms.CharField(label="被授权人名称", max_length=200)
+    grantee_code = forms.CharField(label="被授权人证件号或统一社会信用代码", max_length=30)
+    purpose = forms.CharField(label="查询用途", max_length=200)
+    valid_from = forms.DateField(label="授权起始", widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(label="授权截止", widget=forms.DateInput(attrs={"type": "date"}))
+    document = forms.FileField(label="签字授权书（PDF或图片）")
+
+
+@login_required
+def window(request: HttpRequest, subject_id: int) -> HttpResponse:
+    user = _window(request)
+    subject = _subject(subject_id)
+    issue = IssueForm(subject, request.POST if "issue" in request.POST else None)
+    consent = ConsentForm(request.POST if "consent" in request.POST else None,
+                          request.FILES if "consent" in request.POST else None)  # fmt: skip
+    try:
+        if "issue" in request.POST and issue.is_valid():
+            data = issue.cleaned_data
+            chosen = data.get("consent")
+            report = report_issue(
+                subject=subject, handled_by=user, purpose=data["purpose"],
+                requester=Requester(data["requester_kind"], data["requester_name"], data.get("requester_code") or ""),
+                consent_id=chosen.pk if chosen else None,
+            )  # fmt: skip
+            return redirect(f"/console/reports/{report.pk}/")
+        if "consent" in request.POST and consent.is_valid():
+            data = consent.cleaned_data
+            consent_record(user=user, subject=subject, grantee_name=data["grantee_name"],
+                           grantee_code=data["grantee_code"], purpose=data["purpose"],
+                           products=[Product.CREDIT_REPORT], valid_from=data["valid_from"],
+                           valid_until=data["valid_until"], document=data["document"])  # fmt: skip
+            return redirect(f"/console/subjects/{subject.pk}/window/")
+    except ApplicationError as exc:
+        form: forms.Form = issue if "issue" in request.POST else consent
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return render(request, "portal_theme/console/window.html", {
+        "subject": subject, "issue": issue, "consent": consent,
+        "consents": Consent.objects.filter(subject=subject), "queries": queries_for_subject(subject.pk),
+        "self_queries": self_queries_this_year(subject, timezone.localdate()),
+        "free_self_queries": FREE_SELF_QUERIES_PER_YEAR,
+    })  # fmt: skip
+
+
+@login_required
+def report_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The report as a printable page, or its JSON (`?format=json`)."""
+    _window(request)
+    report = Report.objects.select_related("subject").filter(pk=report_id).first()
+    if report is None:
+        raise Http404("没有这份报告")
+    if request.GET.get("format") == "json":
+        with default_storage.open(report.stored_json, "rb") as handle:
+            response = HttpResponse(handle.read(), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{report.number}.json"'
+        return response
+    return render(request, "portal_theme/console/report.html",
+                  {"report": report, "data": report_content(report)})  # fmt: skip
