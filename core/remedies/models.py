@@ -36,6 +36,7 @@ class Objection(models.Model):
     reply = models.TextField("书面答复", blank=True)
     answered_at = models.DateTimeField("答复时间", null=True, blank=True)
     answered_by = models.CharField("答复人", max_length=254, blank=True)
+    reply_pdf = models.CharField("书面答复PDF", max_length=300, blank=True)
     received_by = models.CharField("受理人", max_length=254)
 
     class Meta:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,6 +26,7 @@ from core.records.models import Record
 from core.records.state import record_state
 from core.remedies.enums import Channel, ObjectionStatus, RepairStatus
 from core.remedies.models import Objection, RepairApplication
+from core.reports.pdf import reply_pdf
 from core.scoring.services import scores_refresh_later
 from core.storage.api import store_attachment
 
@@ -100,7 +103,9 @@ def objection_file(
     return objection
 
 
-def objection_answer(*, user: User, objection: Objection, outcome: str, reply: str) -> Objection:
+def objection_answer(
+    *, user: User, objection: Objection, outcome: str, reply: str, platform: str
+) -> Objection:
     """Answer in writing: corrected (the record was corrected after the objection), confirmed, or
     both views recorded. The dispute mark goes when no other objection to the record is open."""
     require_role(user, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
@@ -115,7 +120,11 @@ def objection_answer(*, user: User, objection: Objection, outcome: str, reply: s
         locked = Objection.objects.select_for_update().get(pk=objection.pk)
         if locked.status != ObjectionStatus.OPEN:
             raise ValidationFailed("该异议已答复", code="ALREADY_ANSWERED")
-        record = Record.objects.select_for_update().get(pk=locked.record_id)
+        record = (
+            Record.objects.select_for_update(of=("self",))
+            .select_related("subject")
+            .get(pk=locked.record_id)
+        )
         if outcome == ObjectionStatus.CORRECTED and not (
             record.withdrawn_at is not None
             or record.revisions.filter(replaced_at__gte=locked.received_at).exists()
@@ -130,7 +139,12 @@ def objection_answer(*, user: User, objection: Objection, outcome: str, reply: s
             now,
             user.email,
         )
-        locked.save(update_fields=["status", "reply", "answered_at", "answered_by"])
+        pdf = reply_pdf(platform=platform, number=locked.number, subject=record.subject.name,
+                        record=f"{record.get_kind_display()} {record.doc_number}",
+                        outcome=ObjectionStatus(outcome).label, reply=text,
+                        answered_on=f"{timezone.localdate(now):%Y年%m月%d日}")  # fmt: skip
+        locked.reply_pdf = default_storage.save(f"objections/{locked.number}.pdf", ContentFile(pdf))
+        locked.save(update_fields=["status", "reply", "answered_at", "answered_by", "reply_pdf"])
         if not Objection.objects.filter(record=record, status=ObjectionStatus.OPEN).exists():
             Record.objects.filter(pk=record.pk).update(disputed_since=None)
         audit_record(actor=Actor.for_user(user, schema=current_schema()), action="objection.answer",

@@ -47,6 +47,7 @@ class Report(models.Model):
     schema_version = models.CharField("报告格式版本", max_length=30)
     data_as_of = models.DateTimeField("数据截止时间")
     stored_json = models.CharField("报告文件", max_length=300)
+    stored_pdf = models.CharField("报告PDF", max_length=300, blank=True)
     sha256 = models.CharField(max_length=64)
     issued_at = models.DateTimeField("出具时间", default=timezone.now)
 

@@ -27,6 +27,7 @@ from core.common.tenancy import current_schema
 from core.reports.assembly import SCHEMA, assemble
 from core.reports.enums import Product, QueryResult, RequesterKind
 from core.reports.models import Consent, QueryLog, Report
+from core.reports.pdf import report_pdf
 from core.storage.api import store_attachment
 from core.subjects.enums import SubjectKind
 from core.subjects.models import Subject
@@ -34,6 +35,17 @@ from core.subjects.models import Subject
 WINDOW_ROLES = (StaffRole.WINDOW_CLERK, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
 FREE_SELF_QUERIES_PER_YEAR = 2  # 征信业管理条例 Art. 17
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class ReportSite:
+    """Where the report says it comes from: the platform's name and its verification page's URL."""
+
+    platform: str
+    verify_url: str  # absolute, e.g. https://credit.wanzhou.gov.cn/reports/verify/
+
+    def link(self, number: str, code: str) -> str:
+        return f"{self.verify_url}?number={number}&code={code}"
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,7 @@ def report_issue(
     requester: Requester,
     purpose: str,
     handled_by: User,
+    site: ReportSite,
     product: str = Product.CREDIT_REPORT,
     consent_id: int | None = None,
 ) -> Report:
@@ -150,12 +163,16 @@ def report_issue(
     data = assemble(subject=subject, today=today, now=now, number=number,
                     include_restricted=is_self or consent is not None)  # fmt: skip
     body = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode()
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    pdf = report_pdf(data, verification_code=code, verify_url=site.link(number, code),
+                     platform=site.platform)  # fmt: skip
     with transaction.atomic():
         name = default_storage.save(f"reports/{number}.json", ContentFile(body))
+        pdf_name = default_storage.save(f"reports/{number}.pdf", ContentFile(pdf))
         report = Report.objects.create(
-            number=number, verification_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)),
-            subject=subject, product=product, schema_version=SCHEMA, data_as_of=now,
-            stored_json=name, sha256=hashlib.sha256(body).hexdigest(), issued_at=now,
+            number=number, verification_code=code, subject=subject, product=product,
+            schema_version=SCHEMA, data_as_of=now, stored_json=name, stored_pdf=pdf_name,
+            sha256=hashlib.sha256(body).hexdigest(), issued_at=now,
         )  # fmt: skip
         log.consent, log.result, log.report_number = consent, QueryResult.ISSUED, number
         log.save()

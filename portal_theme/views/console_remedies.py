@@ -34,6 +34,7 @@ from core.remedies.services import (
     repair_apply,
     repair_decide,
 )
+from portal_theme.views.console_reports import report_site
 from portal_theme.views.remedy_forms import ObjectionForm, RepairForm
 
 READERS = (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER, StaffRole.WINDOW_CLERK, StaffRole.AUDITOR)
@@ -133,7 +134,7 @@ def objection_detail(request: HttpRequest, objection_id: int) -> HttpResponse:
         _user(request, DECIDERS)
         if form.is_valid():
             try:
-                objection_answer(user=user, objection=objection,
+                objection_answer(user=user, objection=objection, platform=report_site(request).platform,
                                  outcome=form.cleaned_data["outcome"], reply=form.cleaned_data["reply"])  # fmt: skip
             except ApplicationError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -143,6 +144,7 @@ def objection_detail(request: HttpRequest, objection_id: int) -> HttpResponse:
         "objection": objection, "form": form, "can_answer": user.role in DECIDERS,
         "today": timezone.localdate(),
         "attachment_url": default_storage.url(objection.attachment) if objection.attachment else "",
+        "reply_url": default_storage.url(objection.reply_pdf) if objection.reply_pdf else "",
     })  # fmt: skip
 
 

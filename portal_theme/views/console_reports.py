@@ -18,12 +18,20 @@ from core.reports.selectors import queries_for_subject, report_content
 from core.reports.services import (
     FREE_SELF_QUERIES_PER_YEAR,
     WINDOW_ROLES,
+    ReportSite,
     Requester,
     consent_record,
     report_issue,
     self_queries_this_year,
 )
 from core.subjects.models import Subject
+
+
+def report_site(request: HttpRequest) -> ReportSite:
+    """The platform's name (its theme) and this district's verification page, as the report states."""
+    theme = getattr(request, "theme", None)
+    platform = getattr(theme, "platform_name", "") or "公共信用信息平台"
+    return ReportSite(platform, request.build_absolute_uri("/reports/verify/"))
 
 
 def _window(request: HttpRequest) -> User:
@@ -78,7 +86,7 @@ def window(request: HttpRequest, subject_id: int) -> HttpResponse:
             data = issue.cleaned_data
             chosen = data.get("consent")
             report = report_issue(
-                subject=subject, handled_by=user, purpose=data["purpose"],
+                subject=subject, handled_by=user, purpose=data["purpose"], site=report_site(request),
                 requester=Requester(data["requester_kind"], data["requester_name"], data.get("requester_code") or ""),
                 consent_id=chosen.pk if chosen else None,
             )  # fmt: skip
@@ -113,5 +121,7 @@ def report_view(request: HttpRequest, report_id: int) -> HttpResponse:
             response = HttpResponse(handle.read(), content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{report.number}.json"'
         return response
+    if request.GET.get("format") == "pdf" and report.stored_pdf:
+        return redirect(default_storage.url(report.stored_pdf))  # a short-lived signed link
     return render(request, "portal_theme/console/report.html",
                   {"report": report, "data": report_content(report)})  # fmt: skip

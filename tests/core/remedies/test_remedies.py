@@ -8,7 +8,9 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.core.files.storage import default_storage
 from django.utils import timezone
+from pypdf import PdfReader
 
 from core.accounts.enums import StaffRole
 from core.audit.models import AuditEntry
@@ -81,24 +83,35 @@ def test_answering_clears_the_mark_and_corrected_needs_a_correction(record: Reco
 
     with pytest.raises(PermissionDenied):
         objection_answer(
-            user=clerk, objection=objection, outcome="confirmed", reply="经核实，记录与决定书一致。"
+            user=clerk,
+            objection=objection,
+            outcome="confirmed",
+            reply="经核实，记录与决定书一致。",
+            platform="信用万州",
         )
     with pytest.raises(ValidationFailed, match="记录尚未更正"):
         objection_answer(
             user=reviewer,
             objection=objection,
+            platform="信用万州",
             outcome="corrected",
             reply="已按决定书更正罚款金额。",
         )
-    answered = objection_answer(user=reviewer, objection=objection, outcome="confirmed",
+    answered = objection_answer(user=reviewer, objection=objection, platform="信用万州", outcome="confirmed",
                                 reply="经与处罚机关核实，记录与决定书一致，维持原记录。")  # fmt: skip
 
     record.refresh_from_db()
     assert (answered.status, record.disputed_since) == (ObjectionStatus.CONFIRMED, None)
+    with default_storage.open(answered.reply_pdf, "rb") as handle:
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(handle.read())).pages)
+    assert "信用信息异议处理答复书" in text
+    assert "维持原记录" in text
+    assert answered.number in text
     with pytest.raises(ValidationFailed, match="该异议已答复"):
         objection_answer(
             user=reviewer,
             objection=objection,
+            platform="信用万州",
             outcome="annotated",
             reply="再次答复的内容，不应被接受。",
         )

@@ -11,33 +11,35 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 
 from core.accounts.enums import StaffRole
+from core.accounts.models import User
 from core.catalog.models import Department
 from core.common.errors import PermissionDenied
 from core.records.models import Record
 from core.reports.models import QueryLog
 from core.reports.selectors import report_content, report_verify
-from core.reports.services import Requester, consent_record, report_issue
+from core.reports.services import ReportSite, Requester, consent_record, report_issue
 from core.subjects.models import Subject
 from tests.conftest import make_staff
 from tests.core.collection.files import as_csv, as_record_csv, listing, penalty, uscc
 from tests.core.collection.test_ingest import district, upload  # noqa: F401  (fixture)
 
 PERSON_ID = "11010519491231002X"
+SITE = ReportSite("信用万州", "https://wanzhou.localhost/reports/verify/")
 
 
 @pytest.fixture
-def window(district: Department) -> object:  # noqa: F811
+def window(district: Department) -> User:  # noqa: F811
     return make_staff("wanzhou", "window@wanzhou.test", StaffRole.WINDOW_CLERK)
 
 
-def test_a_company_report_follows_the_standard(district: Department, window: object) -> None:  # noqa: F811
+def test_a_company_report_follows_the_standard(district: Department, window: User) -> None:  # noqa: F811
     upload(district, as_csv([penalty(1)]))
     upload(district, as_record_csv([listing(1, LX="守信激励")]), "名单.csv")
     Record.objects.filter(kind="penalty").update(disputed_since="2026-11-26T10:00:00+08:00")
     company = Subject.objects.get(uscc=uscc(1))
 
     report = report_issue(subject=company, requester=Requester("institution", "重庆银行万州支行", "91500101MA5U000000"),
-                          purpose="贷款审查", handled_by=window)  # type: ignore[arg-type]  # fmt: skip
+                          purpose="贷款审查", handled_by=window, site=SITE)  # fmt: skip
 
     data = report_content(report)
     assert [s["title"] for s in data["sections"]] == [
@@ -54,10 +56,10 @@ def test_a_company_report_follows_the_standard(district: Department, window: obj
     assert (log.result, log.report_number, log.purpose) == ("issued", report.number, "贷款审查")
 
 
-def test_a_changed_stored_report_no_longer_verifies(district: Department, window: object) -> None:  # noqa: F811
+def test_a_changed_stored_report_no_longer_verifies(district: Department, window: User) -> None:  # noqa: F811
     upload(district, as_csv([penalty(1)]))
     report = report_issue(subject=Subject.objects.get(), requester=Requester("self", "法定代表人"),
-                          purpose="自查", handled_by=window)  # type: ignore[arg-type]  # fmt: skip
+                          purpose="自查", handled_by=window, site=SITE)  # fmt: skip
     default_storage.delete(report.stored_json)
     default_storage.save(report.stored_json, ContentFile(b'{"edited": true}'))
 
@@ -65,22 +67,24 @@ def test_a_changed_stored_report_no_longer_verifies(district: Department, window
     assert report_verify(number=report.number, code="WRONG").report is None
 
 
-def test_a_person_is_not_queried_without_consent(district: Department, window: object) -> None:  # noqa: F811
+def test_a_person_is_not_queried_without_consent(district: Department, window: User) -> None:  # noqa: F811
     upload(district, as_csv([penalty(1, XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM=PERSON_ID)]))
     person = Subject.objects.get()
     bank = Requester("institution", "重庆银行万州支行", "91500101MA5U000000")
 
     with pytest.raises(PermissionDenied, match="查询自然人的信用信息须取得本人书面授权并说明用途"):
-        report_issue(subject=person, requester=bank, purpose="贷款审查", handled_by=window)  # type: ignore[arg-type]
+        report_issue(
+            subject=person, requester=bank, purpose="贷款审查", handled_by=window, site=SITE
+        )
     consent = consent_record(
-        user=window, subject=person, grantee_name="重庆银行万州支行", grantee_code="91500101MA5U000000",  # type: ignore[arg-type]
+        user=window, subject=person, grantee_name="重庆银行万州支行", grantee_code="91500101MA5U000000",
         purpose="贷款审查", products=["credit_report"], valid_from=date(2026, 11, 1),
         valid_until=date(2027, 5, 1), document=io.BytesIO(b"%PDF-1.4\n% signed\n"),
     )  # fmt: skip
     with pytest.raises(PermissionDenied, match="查询人与授权书中的被授权人不一致"):
         report_issue(subject=person, requester=Requester("institution", "别的银行", "91500101MA5U000001"),
-                     purpose="贷款审查", handled_by=window, consent_id=consent.pk)  # type: ignore[arg-type]  # fmt: skip
-    report = report_issue(subject=person, requester=bank, purpose="贷款审查", handled_by=window,  # type: ignore[arg-type]
+                     purpose="贷款审查", handled_by=window, site=SITE, consent_id=consent.pk)  # fmt: skip
+    report = report_issue(subject=person, requester=bank, purpose="贷款审查", handled_by=window, site=SITE,
                           consent_id=consent.pk)  # fmt: skip
 
     data = report_content(report)
@@ -94,10 +98,27 @@ def test_a_person_is_not_queried_without_consent(district: Department, window: o
     ]
 
 
-def test_the_query_log_is_append_only(district: Department, window: object) -> None:  # noqa: F811
+def test_the_query_log_is_append_only(district: Department, window: User) -> None:  # noqa: F811
     upload(district, as_csv([penalty(1)]))
     report_issue(subject=Subject.objects.get(), requester=Requester("self", "法定代表人"),
-                 purpose="自查", handled_by=window)  # type: ignore[arg-type]  # fmt: skip
+                 purpose="自查", handled_by=window, site=SITE)  # fmt: skip
 
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         QueryLog.objects.update(purpose="改动")
+
+
+def test_the_pdf_carries_real_chinese_text(district: Department, window: User) -> None:  # noqa: F811
+    from pypdf import PdfReader
+
+    upload(district, as_csv([penalty(1)]))
+    report = report_issue(subject=Subject.objects.get(), requester=Requester("self", "法定代表人"),
+                          purpose="自查", handled_by=window, site=SITE)  # fmt: skip
+
+    with default_storage.open(report.stored_pdf, "rb") as handle:
+        pdf = handle.read()
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "".join(page.extract_text() for page in reader.pages)
+    for expected in ("法人和非法人组织公共信用信息报告", report.number, report.verification_code,
+                     "重庆市万州区第1建设有限公司", "查询期内无相关信息", "万州市监罚〔2026〕1号"):  # fmt: skip
+        assert expected in text
+    assert b"/FontFile2" in pdf  # the Chinese font is embedded (subset), not left to the viewer
