@@ -79,8 +79,8 @@ def window(request: HttpRequest, subject_id: int) -> HttpResponse:
     user = _window(request)
     subject = _subject(subject_id)
     issue = IssueForm(subject, request.POST if "issue" in request.POST else None)
-    consent = ConsentForm(request.POST if "consent" in request.POST else None,
-                          request.FILES if "consent" in request.POST else None)  # fmt: skip
+    adding = "consent_add" in request.POST  # (the issue form has a field named "consent")
+    consent = ConsentForm(request.POST if adding else None, request.FILES if adding else None)
     try:
         if "issue" in request.POST and issue.is_valid():
             data = issue.cleaned_data
@@ -91,7 +91,7 @@ def window(request: HttpRequest, subject_id: int) -> HttpResponse:
                 consent_id=chosen.pk if chosen else None,
             )  # fmt: skip
             return redirect(f"/console/reports/{report.pk}/")
-        if "consent" in request.POST and consent.is_valid():
+        if adding and consent.is_valid():
             data = consent.cleaned_data
             consent_record(user=user, subject=subject, grantee_name=data["grantee_name"],
                            grantee_code=data["grantee_code"], purpose=data["purpose"],
@@ -99,7 +99,7 @@ def window(request: HttpRequest, subject_id: int) -> HttpResponse:
                            valid_until=data["valid_until"], document=data["document"])  # fmt: skip
             return redirect(f"/console/subjects/{subject.pk}/window/")
     except ApplicationError as exc:
-        form: forms.Form = issue if "issue" in request.POST else consent
+        form: forms.Form = consent if adding else issue
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(request, "portal_theme/console/window.html", {
         "subject": subject, "issue": issue, "consent": consent,
