@@ -89,3 +89,33 @@ def screenshot(page: Page, name: str) -> None:
     if os.environ.get("SAVE_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def purge_district(schema: str) -> None:
+    """Remove a district a browser test onboarded (committed), with its files."""
+    from core.common.actors import Actor
+    from core.common.tenancy import use_public_schema
+    from tenants.models import District
+    from tenants.services.lifecycle import district_purge, district_request_deletion
+
+    use_public_schema()
+    actor = Actor.system("e2e")
+    district_request_deletion(
+        district=District.objects.get(schema_name=schema), actor=actor, grace_days=0
+    )
+    district_purge(district=District.objects.get(schema_name=schema), actor=actor)
+
+
+def console_login(page: Page, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/console/login/")
+    page.get_by_label("电子邮箱").fill(email)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def open_subject(page: Page, base: str, query: str, name: str) -> None:
+    """Find a subject in the console by code or name and open it."""
+    page.goto(f"{base}/console/subjects/")
+    page.get_by_label("统一社会信用代码、身份证号码或名称").fill(query)
+    page.get_by_role("button", name="查询").click()
+    page.get_by_role("link", name=name).click()

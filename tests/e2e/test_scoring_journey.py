@@ -18,11 +18,9 @@ from core.catalog.models import Department
 from core.collection.services import batch_create
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
-from tenants.models import District
-from tenants.services.lifecycle import district_purge, district_request_deletion
 from tenants.services.onboarding import OnboardingRequest, district_onboard
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, as_record_csv, listing, penalty
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import console_login, open_subject, purge_district, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -78,29 +76,19 @@ def fengdu(
         use_public_schema()
     yield
     with django_db_blocker.unblock():
-        use_public_schema()
-        district_request_deletion(
-            district=District.objects.get(schema_name="fengdu"), actor=ACTOR, grace_days=0
-        )
-        district_purge(district=District.objects.get(schema_name="fengdu"), actor=ACTOR)
+        purge_district("fengdu")
     settings.MEDIA_ROOT = media
 
 
 def open_company(page: Page, base: str, name: str) -> None:
-    page.goto(f"{base}/console/subjects/")
-    page.get_by_label("统一社会信用代码、身份证号码或名称").fill(name)
-    page.get_by_role("button", name="查询").click()
-    page.get_by_role("link", name=name).click()
+    open_subject(page, base, name, name)
 
 
 def test_an_admin_republishes_the_scorecard_and_a_repaired_penalty_stops_counting(
     page: Page, server_port: int, fengdu: None, tmp_path: Path
 ) -> None:
     base = f"http://fengdu.localhost:{server_port}"
-    page.goto(f"{base}/console/login/")
-    page.get_by_label("电子邮箱").fill("admin@fengdu.example")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    console_login(page, base, "admin@fengdu.example", PASSWORD)
 
     open_company(page, base, "丰都县第1建设有限公司")
     expect(page.get_by_test_id("score-total")).to_have_text("760")

@@ -27,7 +27,7 @@ from tenants.models import District
 from tenants.services.lifecycle import district_purge, district_request_deletion
 from tenants.services.onboarding import OnboardingRequest, district_onboard
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import console_login, open_subject, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -91,17 +91,7 @@ def wulong(
 
 
 def login(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/console/login/")
-    page.get_by_label("电子邮箱").fill(email)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-
-
-def open_subject(page: Page, base: str, query: str, name: str) -> None:
-    page.goto(f"{base}/console/subjects/")
-    page.get_by_label("统一社会信用代码、身份证号码或名称").fill(query)
-    page.get_by_role("button", name="查询").click()
-    page.get_by_role("link", name=name).click()
+    console_login(page, base, email, PASSWORD)
 
 
 def issue(page: Page, kind: str, name: str, code: str, purpose: str) -> None:
