@@ -6,6 +6,7 @@ from core.storage.views import signed_file
 from graphql_api.views import district_graphql_view
 from portal_theme.views import (
     console,
+    console_audit,
     console_records,
     console_remedies,
     console_reports,
@@ -45,6 +46,7 @@ urlpatterns = [
     path("console/staff/", console_records.staff, name="console-staff"),
     path("console/scoring/", console_scoring.scoring, name="console-scoring"),
     path("console/stats/", console_stats.stats, name="console-stats"),
+    path("console/audit/", console_audit.audit, name="console-audit"),
     path("console/remedies/", console_remedies.remedies, name="console-remedies"),
     path(
         "console/remedies/objections/<int:objection_id>/",

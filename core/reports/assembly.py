@@ -74,10 +74,17 @@ def _item(record: Record, today: date) -> dict[str, Any]:
 
 
 def assemble(
-    *, subject: Subject, today: date, now: datetime, number: str, include_restricted: bool
+    *,
+    subject: Subject,
+    today: date,
+    now: datetime,
+    number: str,
+    include_restricted: bool,
+    queries: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The report as data. `include_restricted`: also records of items disclosed only on
-    authorisation (a valid consent, or the subject itself)."""
+    authorisation (a valid consent, or the subject itself). `queries`: who queried the subject (a
+    report the subject asks for itself lists them: its right to know)."""
     natural = subject.kind == SubjectKind.NATURAL
     records = list(
         Record.objects.publishable(today)
@@ -103,6 +110,9 @@ def assemble(
         disputed = disputed or any(i.get("disputed") for i in items)
         sections.append({"key": section.key, "title": section.title, "count": len(items),
                          "items": items, "empty_text": "" if items else EMPTY})  # fmt: skip
+    if queries is not None:
+        sections.append({"key": "queries", "title": "被查询记录", "count": len(queries),
+                         "items": queries, "empty_text": "" if queries else EMPTY})  # fmt: skip
     counts = {s["key"]: s["count"] for s in sections}
     labels = []
     if counts.get("honesty"):
@@ -121,7 +131,7 @@ def assemble(
             "name": subject.name,
             "code": subject.id_masked if natural else (subject.uscc or ""),
             "labels": labels,
-            "counts": [{"title": s["title"], "count": s["count"]} for s in sections if s["key"] not in ("basic", "advice")],
+            "counts": [{"title": s["title"], "count": s["count"]} for s in sections if s["key"] not in ("basic", "advice", "queries")],
         },
         "sections": sections,
         "statement": "本报告依据公共信用信息目录归集的信息出具，仅反映数据截止时间的公示信息，不含信用评分。",

@@ -100,6 +100,13 @@ def report_pdf(
         elif section["key"] == "basic":
             story.append(_table([["项目", "内容"], *[[k, "；".join(v) if isinstance(v, list) else str(v)] for k, v in section["items"][0].items()]],
                                 [45 * mm, 125 * mm], s["body"]))  # fmt: skip
+        elif section["key"] == "queries":
+            rows = [["查询日期", "查询人", "类型", "用途"]]
+            rows += [
+                [q["date"], q["requester"], q["requester_kind"], q["purpose"]]
+                for q in section["items"]
+            ]
+            story.append(_table(rows, [25 * mm, 65 * mm, 35 * mm, 45 * mm], s["body"]))
         elif section["key"] == "advice":
             for item in section["items"]:
                 story.append(Paragraph("• " + _escape(item["advice"]), s["body"]))

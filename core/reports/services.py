@@ -24,6 +24,7 @@ from core.common.actors import Actor
 from core.common.errors import PermissionDenied, ValidationFailed
 from core.common.identifiers import normalise
 from core.common.tenancy import current_schema
+from core.publicity.rules import add_months
 from core.reports.assembly import SCHEMA, assemble
 from core.reports.enums import Product, QueryResult, RequesterKind
 from core.reports.models import Consent, QueryLog, Report
@@ -118,6 +119,17 @@ class _Refused(Exception):
         self.reason = reason
 
 
+def _queried(subject: Subject, today: date) -> list[dict[str, str]]:
+    """Who obtained a report on the subject in the last two years (refusals are not queries)."""
+    since = add_months(today, -24)
+    return [
+        {"date": f"{q.at:%Y-%m-%d}", "requester": q.requester_name,
+         "requester_kind": q.get_requester_kind_display(), "purpose": q.purpose}
+        for q in QueryLog.objects.filter(subject=subject, result=QueryResult.ISSUED, at__date__gte=since)
+        .order_by("-at")
+    ]  # fmt: skip
+
+
 def self_queries_this_year(subject: Subject, today: date) -> int:
     return QueryLog.objects.filter(
         subject=subject, requester_kind=RequesterKind.SELF, result=QueryResult.ISSUED,
@@ -161,7 +173,8 @@ def report_issue(
         raise PermissionDenied(refused.reason, code="CONSENT_REQUIRED") from None
     number = f"XY{today:%Y%m%d}{secrets.randbelow(10**8):08d}"
     data = assemble(subject=subject, today=today, now=now, number=number,
-                    include_restricted=is_self or consent is not None)  # fmt: skip
+                    include_restricted=is_self or consent is not None,
+                    queries=_queried(subject, today) if is_self else None)  # fmt: skip
     body = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode()
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     pdf = report_pdf(data, verification_code=code, verify_url=site.link(number, code),

@@ -102,3 +102,18 @@ def test_a_portal_repair_application_with_its_materials_is_decided(record: Recor
     )
     assert response.status_code == 302
     assert "已修复" in admin.get(f"/console/records/{record.pk}/").content.decode()
+
+
+def test_the_admin_and_the_auditor_see_every_action_in_the_audit_log(record: Record) -> None:
+    window = signed_in(make_staff("wanzhou", "window@wanzhou.test", StaffRole.WINDOW_CLERK))
+    window.post(f"/console/records/{record.pk}/objection/", {
+        "applicant_name": "张三", "applicant_phone": "13800000000", "reason": "罚款金额与决定书不一致，请核实。",
+    })  # fmt: skip
+    auditor = signed_in(make_staff("wanzhou", "auditor@wanzhou.test", StaffRole.AUDITOR))
+
+    page = auditor.get("/console/audit/?area=objection").content.decode()
+
+    assert "objection.file" in page
+    assert "record.store" not in page
+    assert "record.store" in auditor.get(f"/console/audit/?subject={record.subject_id}").content.decode()
+    assert window.get("/console/audit/").status_code == 404

@@ -122,3 +122,21 @@ def test_the_pdf_carries_real_chinese_text(district: Department, window: User) -
                      "重庆市万州区第1建设有限公司", "查询期内无相关信息", "万州市监罚〔2026〕1号"):  # fmt: skip
         assert expected in text
     assert b"/FontFile2" in pdf  # the Chinese font is embedded (subset), not left to the viewer
+
+
+def test_a_subjects_own_report_lists_who_queried_it(district: Department, window: User) -> None:  # noqa: F811
+    upload(district, as_csv([penalty(1)]))
+    company = Subject.objects.get()
+    bank = Requester("institution", "重庆银行万州支行", "91500101MA5U000000")
+    report_issue(subject=company, requester=bank, purpose="贷款审查", handled_by=window, site=SITE)
+
+    own = report_content(report_issue(subject=company, requester=Requester("self", "法定代表人"),
+                                      purpose="自查", handled_by=window, site=SITE))  # fmt: skip
+    for_bank = report_content(report_issue(subject=company, requester=bank, purpose="贷后管理",
+                                           handled_by=window, site=SITE))  # fmt: skip
+
+    queried = next(s for s in own["sections"] if s["key"] == "queries")
+    assert [(q["requester"], q["purpose"]) for q in queried["items"]] == [
+        ("重庆银行万州支行", "贷款审查")
+    ]
+    assert "queries" not in {s["key"] for s in for_bank["sections"]}
