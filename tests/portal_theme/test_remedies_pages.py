@@ -115,5 +115,8 @@ def test_the_admin_and_the_auditor_see_every_action_in_the_audit_log(record: Rec
 
     assert "objection.file" in page
     assert "record.store" not in page
-    assert "record.store" in auditor.get(f"/console/audit/?subject={record.subject_id}").content.decode()
+    assert (
+        "record.store"
+        in auditor.get(f"/console/audit/?subject={record.subject_id}").content.decode()
+    )
     assert window.get("/console/audit/").status_code == 404
