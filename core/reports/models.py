@@ -74,6 +74,7 @@ class QueryLog(models.Model):
     result = models.CharField("结果", max_length=10, choices=QueryResult.choices)
     reason = models.CharField("说明", max_length=300, blank=True)
     report_number = models.CharField("报告编号", max_length=32, blank=True)
+    fee_yuan = models.DecimalField("收费（元）", max_digits=10, decimal_places=2, default=0)
     handled_by = models.CharField("经办人", max_length=254)
     at = models.DateTimeField("查询时间", default=timezone.now)
 
@@ -85,3 +86,21 @@ class QueryLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d} {self.requester_name} {self.result}"
+
+
+@district_model
+class WindowPrice(models.Model):
+    """The district's price for a report issued at the window when it is not free (a natural
+    person's own report from the third in a calendar year, 征信业管理条例 Art. 17)."""
+
+    product = models.CharField("产品", max_length=20, choices=Product.choices, unique=True)
+    price_yuan = models.DecimalField("价格（元，含税）", max_digits=10, decimal_places=2)
+    updated_by = models.CharField(max_length=254)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "窗口收费标准"
+        verbose_name_plural = "窗口收费标准"
+
+    def __str__(self) -> str:
+        return f"{self.product}: {self.price_yuan}"

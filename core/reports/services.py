@@ -9,6 +9,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import IO
 
 from django.core.files.base import ContentFile
@@ -27,7 +28,7 @@ from core.common.tenancy import current_schema
 from core.publicity.rules import add_months
 from core.reports.assembly import SCHEMA, assemble
 from core.reports.enums import Product, QueryResult, RequesterKind
-from core.reports.models import Consent, QueryLog, Report
+from core.reports.models import Consent, QueryLog, Report, WindowPrice
 from core.reports.pdf import report_pdf
 from core.storage.api import store_attachment
 from core.subjects.enums import SubjectKind
@@ -130,6 +131,35 @@ def _queried(subject: Subject, today: date) -> list[dict[str, str]]:
     ]  # fmt: skip
 
 
+def self_query_fee(subject: Subject, requester: Requester, product: str, today: date) -> Decimal:
+    """What this report costs at the window: a natural person's own reports are free twice a
+    calendar year; from the third, the district's price (0 when it has set none)."""
+    if subject.kind != SubjectKind.NATURAL or requester.kind != RequesterKind.SELF:
+        return Decimal(0)
+    if self_queries_this_year(subject, today) < FREE_SELF_QUERIES_PER_YEAR:
+        return Decimal(0)
+    price = WindowPrice.objects.filter(product=product).values_list("price_yuan", flat=True).first()
+    return price or Decimal(0)
+
+
+def window_price_set(*, user: User, product: str, price_yuan: str) -> WindowPrice:
+    require_role(user, StaffRole.DISTRICT_ADMIN)
+    try:
+        price = Decimal(price_yuan.strip()).quantize(Decimal("0.01"))
+    except (InvalidOperation, AttributeError):
+        raise ValidationFailed("价格应为以元计的数字，如20或20.00", field="price_yuan") from None
+    if not price.is_finite() or not Decimal(0) <= price < Decimal(100000):
+        raise ValidationFailed("价格应在0到99999.99元之间", field="price_yuan")
+    with transaction.atomic():
+        row, _ = WindowPrice.objects.update_or_create(
+            product=product,
+            defaults={"price_yuan": price, "updated_by": user.email, "updated_at": timezone.now()},
+        )
+        audit_record(actor=Actor.for_user(user, schema=current_schema()), action="report.price",
+                     details={"product": product, "price_yuan": str(price)})  # fmt: skip
+    return row
+
+
 def self_queries_this_year(subject: Subject, today: date) -> int:
     return QueryLog.objects.filter(
         subject=subject, requester_kind=RequesterKind.SELF, result=QueryResult.ISSUED,
@@ -146,6 +176,7 @@ def report_issue(
     site: ReportSite,
     product: str = Product.CREDIT_REPORT,
     consent_id: int | None = None,
+    fee_collected: bool = False,
 ) -> Report:
     """Issue a public credit report, or refuse with the reason; either way the query is logged.
 
@@ -171,6 +202,14 @@ def report_issue(
         with transaction.atomic():
             log.save()
         raise PermissionDenied(refused.reason, code="CONSENT_REQUIRED") from None
+    fee = self_query_fee(subject, requester, product, today)
+    if fee and not fee_collected:
+        raise ValidationFailed(
+            f"本人本年度第{self_queries_this_year(subject, today) + 1}次查询，按收费标准收费{fee}元；"
+            "请收费后勾选“已收取费用”再出具",
+            field="fee_collected",
+        )
+    log.fee_yuan = fee
     number = f"XY{today:%Y%m%d}{secrets.randbelow(10**8):08d}"
     data = assemble(subject=subject, today=today, now=now, number=number,
                     include_restricted=is_self or consent is not None,

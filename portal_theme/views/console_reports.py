@@ -10,10 +10,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.common.errors import ApplicationError
 from core.reports.enums import Product, RequesterKind
-from core.reports.models import Consent, Report
+from core.reports.models import Consent, Report, WindowPrice
 from core.reports.selectors import queries_for_subject, report_content
 from core.reports.services import (
     FREE_SELF_QUERIES_PER_YEAR,
@@ -23,6 +24,7 @@ from core.reports.services import (
     consent_record,
     report_issue,
     self_queries_this_year,
+    window_price_set,
 )
 from core.subjects.models import Subject
 
@@ -57,6 +59,7 @@ class IssueForm(forms.Form):
     purpose = forms.CharField(label="查询用途", max_length=200)
     consent = forms.ModelChoiceField(label="授权书", queryset=Consent.objects.none(), required=False,
                                      empty_label="无（查询本人或仅公开信息）")  # fmt: skip
+    fee_collected = forms.BooleanField(label="已收取费用（本人每年第三次起收费）", required=False)
 
     def __init__(self, subject: Subject, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -81,6 +84,7 @@ def window(request: HttpRequest, subject_id: int) -> HttpResponse:
     issue = IssueForm(subject, request.POST if "issue" in request.POST else None)
     adding = "consent_add" in request.POST  # (the issue form has a field named "consent")
     consent = ConsentForm(request.POST if adding else None, request.FILES if adding else None)
+    price_error = ""
     try:
         if "issue" in request.POST and issue.is_valid():
             data = issue.cleaned_data
@@ -88,9 +92,13 @@ def window(request: HttpRequest, subject_id: int) -> HttpResponse:
             report = report_issue(
                 subject=subject, handled_by=user, purpose=data["purpose"], site=report_site(request),
                 requester=Requester(data["requester_kind"], data["requester_name"], data.get("requester_code") or ""),
-                consent_id=chosen.pk if chosen else None,
+                consent_id=chosen.pk if chosen else None, fee_collected=data["fee_collected"],
             )  # fmt: skip
             return redirect(f"/console/reports/{report.pk}/")
+        if "price" in request.POST:
+            window_price_set(user=user, product=Product.CREDIT_REPORT,
+                             price_yuan=request.POST.get("price_yuan", ""))  # fmt: skip
+            return redirect(f"/console/subjects/{subject.pk}/window/")
         if adding and consent.is_valid():
             data = consent.cleaned_data
             consent_record(user=user, subject=subject, grantee_name=data["grantee_name"],
@@ -99,13 +107,17 @@ def window(request: HttpRequest, subject_id: int) -> HttpResponse:
                            valid_until=data["valid_until"], document=data["document"])  # fmt: skip
             return redirect(f"/console/subjects/{subject.pk}/window/")
     except ApplicationError as exc:
-        form: forms.Form = consent if adding else issue
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        if "price" in request.POST:
+            price_error = exc.message
+        else:
+            form: forms.Form = consent if adding else issue
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(request, "portal_theme/console/window.html", {
         "subject": subject, "issue": issue, "consent": consent,
         "consents": Consent.objects.filter(subject=subject), "queries": queries_for_subject(subject.pk),
         "self_queries": self_queries_this_year(subject, timezone.localdate()),
-        "free_self_queries": FREE_SELF_QUERIES_PER_YEAR,
+        "free_self_queries": FREE_SELF_QUERIES_PER_YEAR, "is_admin": user.role == StaffRole.DISTRICT_ADMIN,
+        "price": WindowPrice.objects.filter(product=Product.CREDIT_REPORT).first(), "price_error": price_error,
     })  # fmt: skip
 
 

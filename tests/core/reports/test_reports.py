@@ -140,3 +140,27 @@ def test_a_subjects_own_report_lists_who_queried_it(district: Department, window
         ("重庆银行万州支行", "贷款审查")
     ]
     assert "queries" not in {s["key"] for s in for_bank["sections"]}
+
+
+def test_a_persons_third_own_report_in_a_year_is_charged(
+    district: Department,  # noqa: F811
+    window: User,
+) -> None:
+    from core.common.errors import ValidationFailed
+    from core.reports.services import window_price_set
+
+    upload(district, as_csv([penalty(1, XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM=PERSON_ID)]))
+    person = Subject.objects.get()
+    me = Requester("self", "张三", PERSON_ID)
+    admin = make_staff("wanzhou", "price-admin@wanzhou.test", StaffRole.DISTRICT_ADMIN)
+    window_price_set(user=admin, product="credit_report", price_yuan="20")
+    for _ in range(2):
+        report_issue(subject=person, requester=me, purpose="自查", handled_by=window, site=SITE)
+
+    with pytest.raises(ValidationFailed, match="本人本年度第3次查询，按收费标准收费20.00元"):
+        report_issue(subject=person, requester=me, purpose="自查", handled_by=window, site=SITE)
+    report_issue(subject=person, requester=me, purpose="自查", handled_by=window, site=SITE,
+                 fee_collected=True)  # fmt: skip
+
+    fees = list(QueryLog.objects.order_by("at", "id").values_list("fee_yuan", flat=True))
+    assert [str(f) for f in fees] == ["0.00", "0.00", "20.00"]
