@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from core.catalog.enums import Disclosure
 from core.common.errors import NotFound
 from core.common.identifiers import normalise
 from core.records.models import Record
@@ -83,7 +84,9 @@ def subject_with_records(*, code: str, today: date, staff: bool) -> SubjectWithR
         return None
     records = Record.objects.filter(subject_id=found[0])
     if not staff:
-        records = records.publishable(today)
+        # The public sees what is published and socially public; items disclosed only on
+        # authorisation or to government leave the platform through consented reports only.
+        records = records.publishable(today).filter(catalog_item__disclosure=Disclosure.PUBLIC)
     rows = (
         records.annotate(state=state_case(today))
         .order_by("-decision_date", "-id")

@@ -137,6 +137,22 @@ def test_the_public_sees_publishable_records_and_staff_see_all(
     ]  # same date: newest entry first
 
 
+def test_items_not_socially_public_stay_off_the_public_api(
+    key: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    from core.catalog.models import CatalogItem
+    from core.common.versioning import data_changed
+
+    push(key, [penalty(1)])
+    with schema_context("wanzhou"), django_capture_on_commit_callbacks(execute=True):
+        CatalogItem.objects.filter(code="N03-02").update(disclosure="authorised")
+        data_changed()  # as a catalogue change does: cached public answers are not reused
+
+    public = gql(client_for("wanzhou.localhost"), SUBJECT, {"code": uscc(1)})["data"]["subject"]
+
+    assert public["records"] == []
+
+
 def test_people_are_invisible_to_the_public_and_found_by_staff(
     key: str, wanzhou_admin: Any
 ) -> None:
