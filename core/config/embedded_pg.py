@@ -8,6 +8,7 @@ when the last process using it exits (see STACK.md). Its data folder stays insid
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import warnings
@@ -62,6 +63,7 @@ def ensure_embedded_server(data_dir: Path, database: str) -> EmbeddedServer:
         import pgserver  # imported lazily: only the embedded default needs it
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    _repair_handle_list(data_dir)
     previous = os.environ.get("LC_ALL")
     os.environ["LC_ALL"] = UTF8_LOCALE  # initdb reads its locale from the environment
     try:
@@ -85,3 +87,16 @@ def ensure_embedded_server(data_dir: Path, database: str) -> EmbeddedServer:
     info = handle.get_postmaster_info()
     _server = EmbeddedServer(socket_dir=str(info.socket_dir), port=int(info.port), handle=handle)
     return _server
+
+
+def _repair_handle_list(data_dir: Path) -> None:
+    """pgserver keeps the ids of processes using the server in a JSON file; a process killed
+    while writing it leaves it empty, and every later start fails on it. An unreadable list is
+    reset (the server itself is unaffected)."""
+    handles = data_dir / ".handle_pids.json"
+    if not handles.exists():
+        return
+    try:
+        json.loads(handles.read_text() or "x")
+    except ValueError:
+        handles.write_text("[]")

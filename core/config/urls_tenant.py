@@ -14,6 +14,7 @@ from portal_theme.views import (
     console_stats,
     portal,
     portal_remedies,
+    portal_search,
 )
 
 handler404 = "portal_theme.views.errors.not_found"
@@ -69,6 +70,9 @@ urlpatterns = [
         name="console-repair-new",
     ),
     path("achievements/", portal.achievements, name="portal-achievements"),
+    path("search/", portal_search.search, name="portal-search"),
+    path("subjects/<int:subject_id>/", portal_search.subject_page, name="portal-subject"),
+    path("lists/<str:which>/", portal_search.credit_list, name="portal-list"),
     path("objections/new/", portal_remedies.objection_new, name="portal-objection-new"),
     path("reports/verify/", portal.report_verify_page, name="portal-report-verify"),
     path(

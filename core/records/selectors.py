@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from core.catalog.enums import Disclosure
 from core.common.errors import NotFound
 from core.common.identifiers import normalise
 from core.records.models import Record
+from core.records.public import public_records
 from core.records.state import state_case
 from core.subjects.models import Subject
 from core.subjects.protection import lookup_hash
@@ -82,11 +82,11 @@ def subject_with_records(*, code: str, today: date, staff: bool) -> SubjectWithR
     found = subjects.values_list("id", "kind", "name", "uscc", "id_masked").first()
     if found is None:
         return None
-    records = Record.objects.filter(subject_id=found[0])
+    records: QuerySet[Record] = Record.objects.filter(subject_id=found[0])
     if not staff:
         # The public sees what is published and socially public; items disclosed only on
         # authorisation or to government leave the platform through consented reports only.
-        records = records.publishable(today).filter(catalog_item__disclosure=Disclosure.PUBLIC)
+        records = public_records(today).filter(subject_id=found[0])
     rows = (
         records.annotate(state=state_case(today))
         .order_by("-decision_date", "-id")

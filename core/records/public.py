@@ -1,0 +1,32 @@
+"""What the public may see of records: published, socially public catalogue items, organisations
+only (natural persons' records leave the platform through consented reports)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import QuerySet
+
+from core.catalog.enums import Disclosure
+from core.records.models import Record
+
+
+def public_records(today: date) -> QuerySet[Record]:
+    return (
+        Record.objects.publishable(today)
+        .filter(catalog_item__disclosure=Disclosure.PUBLIC)
+        .exclude(subject__kind="natural")
+    )
+
+
+def public_list(
+    *, kind: str, today: date, name: str = "", year: int | None = None
+) -> QuerySet[Record]:
+    """A red or black list as published today, newest first, optionally by part of the name and
+    the year of the decision."""
+    rows = public_records(today).filter(kind=kind).select_related("subject")
+    if name.strip():
+        rows = rows.filter(subject__name__contains=name.strip())
+    if year:
+        rows = rows.filter(decision_date__year=year)
+    return rows.order_by("-decision_date", "-id")

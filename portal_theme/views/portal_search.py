@@ -1,0 +1,62 @@
+"""The portal's 信用查询 (search and a subject's public page) and 信用红黑名单. Only what the law makes
+public: organisations' published records of socially public catalogue items, repaired, withdrawn
+and expired ones never; disputed ones marked."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from core.records.public import public_list
+from core.reports.assembly import assemble
+from core.subjects.models import Subject
+from core.subjects.search import search_public
+
+PER_PAGE = 20
+LISTS = {"red": ("red_list", "守信激励（红名单）"), "black": ("black_list", "严重失信主体名单")}
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:60]
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    hits, total = (
+        search_public(query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE) if query else ([], 0)
+    )
+    return render(request, "portal_theme/portal/search.html", {
+        "query": query, "hits": hits, "total": total, "page": page,
+        "has_next": page * PER_PAGE < total, "has_previous": page > 1,
+    })  # fmt: skip
+
+
+def subject_page(request: HttpRequest, subject_id: int) -> HttpResponse:
+    subject = Subject.objects.filter(pk=subject_id).exclude(kind="natural").first()
+    if subject is None:
+        raise Http404("没有这个主体")
+    now = timezone.now()
+    data = assemble(subject=subject, today=timezone.localdate(now), now=now, number="",
+                    include_restricted=False)  # fmt: skip
+    sections = [s for s in data["sections"] if s["key"] not in ("basic", "advice")]
+    return render(request, "portal_theme/portal/subject.html",
+                  {"subject": subject, "data": data, "sections": sections})  # fmt: skip
+
+
+def credit_list(request: HttpRequest, which: str) -> HttpResponse:
+    if which not in LISTS:
+        raise Http404("没有这个名单")
+    kind, title = LISTS[which]
+    name = request.GET.get("name", "").strip()[:60]
+    try:
+        year = int(request.GET.get("year", "")) if request.GET.get("year") else None
+    except ValueError:
+        year = None
+    rows = public_list(kind=kind, today=timezone.localdate(), name=name, year=year)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    years = range(timezone.localdate().year, timezone.localdate().year - 6, -1)
+    return render(request, "portal_theme/portal/list.html", {
+        "title": title, "which": which, "page": page, "name": name, "year": year, "years": years,
+    })  # fmt: skip

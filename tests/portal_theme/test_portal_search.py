@@ -1,0 +1,84 @@
+"""信用查询 and 信用红黑名单 on the portal: partial Chinese names and exact codes find companies; a
+subject page shows exactly its public records; people, repaired and withdrawn records stay out."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.catalog.models import Department
+from core.records.models import Record
+from core.subjects.models import Subject
+from core.subjects.search import search_public
+from tests.conftest import client_for
+from tests.core.collection.files import as_csv, as_record_csv, listing, penalty, uscc
+from tests.core.collection.test_ingest import upload
+from tests.portal_theme.test_console_records import department  # noqa: F401
+
+
+@pytest.fixture
+def public(department: Department) -> Client:  # noqa: F811
+    with schema_context("wanzhou"):
+        upload(department, as_csv([
+            penalty(9, XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM="11010519491231002X", XDR_MC="王建设"),
+            penalty(1, XDR_MC="重庆市万州区长江建设有限公司"),
+            penalty(2, XDR_MC="重庆市万州区平湖商贸有限公司"),
+            penalty(3, XDR_MC="重庆市开州区汉丰建设有限公司"),
+            penalty(4, XDR_MC="重庆市万州区长江建设有限公司", WSH="万州市监罚〔2026〕40号", XDR_SHXYM=uscc(1)),
+            penalty(5, XDR_MC="重庆市万州区长江建设有限公司", WSH="万州市监罚〔2026〕41号", XDR_SHXYM=uscc(1)),
+        ]))  # fmt: skip
+        upload(department, as_record_csv([listing(2, XDR_MC="重庆市万州区平湖商贸有限公司"),
+                                          listing(3, XDR_MC="重庆市开州区汉丰建设有限公司", LX="守信激励")]), "名单.csv")  # fmt: skip
+        Record.objects.filter(doc_number="万州市监罚〔2026〕40号").update(
+            repaired_at=timezone.now()
+        )
+        Record.objects.filter(doc_number="万州市监罚〔2026〕41号").update(
+            disputed_since=timezone.now()
+        )
+    return client_for("wanzhou.localhost")
+
+
+def names(query: str) -> list[str]:
+    with schema_context("wanzhou"):
+        return [h.name for h in search_public(query)[0]]
+
+
+def test_words_of_a_name_and_exact_codes_find_companies(public: Client) -> None:
+    assert names("万州 建设") == ["重庆市万州区长江建设有限公司"]
+    assert names("建设") == ["重庆市万州区长江建设有限公司", "重庆市开州区汉丰建设有限公司"]
+    assert names("平湖") == ["重庆市万州区平湖商贸有限公司"]
+    assert names("汉") == ["重庆市开州区汉丰建设有限公司"]  # one character: a prefix of a pair
+    assert names(uscc(2)) == ["重庆市万州区平湖商贸有限公司"]
+    assert names("王建设") == []  # people are not searchable by the public
+    assert names("11010519491231002X") == []
+
+
+def test_a_subject_page_shows_exactly_its_public_records(public: Client) -> None:
+    with schema_context("wanzhou"):
+        company = Subject.objects.get(uscc=uscc(1))
+
+    page = public.get(f"/subjects/{company.pk}/").content.decode()
+
+    assert page.count('data-testid="public-record"') == 2  # the repaired one is gone
+    assert "万州市监罚〔2026〕40号" not in page
+    assert page.count('data-testid="disputed"') == 1
+    assert "查询期内无相关信息" in page
+    with schema_context("wanzhou"):
+        person = Subject.objects.get(kind="natural")
+    assert public.get(f"/subjects/{person.pk}/").status_code == 404
+
+
+def test_the_search_page_and_the_lists(public: Client) -> None:
+    page = public.get("/search/", {"q": "万州 建设"}).content.decode()
+    assert "找到 1 个主体" in page
+    assert "重庆市万州区长江建设有限公司" in page
+
+    black = public.get("/lists/black/").content.decode()
+    assert "重庆市万州区平湖商贸有限公司" in black
+    assert "汉丰" not in black
+    red = public.get("/lists/red/", {"name": "汉丰"}).content.decode()
+    assert "重庆市开州区汉丰建设有限公司" in red
+    assert "查询期内无相关信息" in public.get("/lists/red/", {"year": "2020"}).content.decode()
+    assert public.get("/lists/grey/").status_code == 404
