@@ -82,3 +82,12 @@ def test_the_search_page_and_the_lists(public: Client) -> None:
     assert "重庆市开州区汉丰建设有限公司" in red
     assert "查询期内无相关信息" in public.get("/lists/red/", {"year": "2020"}).content.decode()
     assert public.get("/lists/grey/").status_code == 404
+
+
+def test_pages_carry_security_headers(public: Client) -> None:
+    response = public.get("/search/", {"q": "建设"})
+
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
