@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.http import HttpRequest
 
 from portal_theme.selectors import theme_get_current
@@ -12,5 +13,7 @@ def district(request: HttpRequest) -> dict[str, Any]:
     """The current district and its theme for every template (None on the operator's domain)."""
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.kind != DistrictKind.DISTRICT:
-        return {"district": None, "theme": None}
-    return {"district": tenant, "theme": theme_get_current()}
+        return {"district": None, "theme": None, "logo_url": ""}
+    theme = theme_get_current()
+    logo = default_storage.url(theme.logo) if theme and theme.logo else ""
+    return {"district": tenant, "theme": theme, "logo_url": logo}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import IO
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,6 +14,7 @@ from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.common.errors import NotFound, PermissionDenied, ValidationFailed
 from core.common.versioning import data_changed
+from core.storage.api import store_attachment
 from portal_theme.models import Theme
 
 EDITABLE_FIELDS = (
@@ -64,5 +67,26 @@ def theme_update(*, actor: User, changes: ThemeChanges) -> Theme:
         raise ValidationFailed(f"{label}：{'；'.join(messages)}", field=field) from exc
     theme.updated_at = timezone.now()
     theme.save(update_fields=[*changed, "updated_at"])
+    data_changed()
+    return theme
+
+
+LOGO_TYPES = (".png", ".jpg")
+
+
+@transaction.atomic
+def theme_set_logo(*, actor: User, logo: IO[bytes]) -> Theme:
+    """The district's logo or emblem for the portal header (PNG or JPG, 5 MB at most)."""
+    if actor.role != StaffRole.DISTRICT_ADMIN:
+        raise PermissionDenied("只有区县管理员可以修改门户主题", code="FORBIDDEN")
+    theme = Theme.objects.select_for_update().first()
+    if theme is None:
+        raise NotFound("本平台尚无主题设置", code="NOT_FOUND")
+    stored = store_attachment(logo, folder="theme", field="logo")
+    if not stored.endswith(LOGO_TYPES):
+        default_storage.delete(stored)
+        raise ValidationFailed("标志应为PNG或JPG图片", field="logo")
+    theme.logo, theme.updated_at = stored, timezone.now()
+    theme.save(update_fields=["logo", "updated_at"])
     data_changed()
     return theme

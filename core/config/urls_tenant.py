@@ -12,6 +12,7 @@ from portal_theme.views import (
     console_reports,
     console_scoring,
     console_stats,
+    console_theme,
     portal,
     portal_remedies,
     portal_search,
@@ -48,6 +49,7 @@ urlpatterns = [
     path("console/scoring/", console_scoring.scoring, name="console-scoring"),
     path("console/stats/", console_stats.stats, name="console-stats"),
     path("console/audit/", console_audit.audit, name="console-audit"),
+    path("console/theme/", console_theme.theme, name="console-theme"),
     path("console/remedies/", console_remedies.remedies, name="console-remedies"),
     path(
         "console/remedies/objections/<int:objection_id>/",

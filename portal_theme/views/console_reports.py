@@ -27,12 +27,13 @@ from core.reports.services import (
     window_price_set,
 )
 from core.subjects.models import Subject
+from portal_theme.selectors import theme_get_current
 
 
 def report_site(request: HttpRequest) -> ReportSite:
     """The platform's name (its theme) and this district's verification page, as the report states."""
-    theme = getattr(request, "theme", None)
-    platform = getattr(theme, "platform_name", "") or "公共信用信息平台"
+    theme = theme_get_current()
+    platform = theme.platform_name if theme else "公共信用信息平台"
     return ReportSite(platform, request.build_absolute_uri("/reports/verify/"))
 
 

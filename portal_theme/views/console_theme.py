@@ -1,0 +1,56 @@
+"""The district admin edits the portal's theme: name, colours, banner, footer, ICP number,
+contacts and logo."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from core.accounts.enums import StaffRole
+from core.accounts.models import User
+from core.common.errors import ApplicationError
+from portal_theme.models import Theme
+from portal_theme.selectors import theme_get_current
+from portal_theme.services import EDITABLE_FIELDS, ThemeChanges, theme_set_logo, theme_update
+
+
+class ThemeForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Theme
+        fields = EDITABLE_FIELDS
+        widgets = {"primary_colour": forms.TextInput(attrs={"type": "color"}),
+                   "accent_colour": forms.TextInput(attrs={"type": "color"})}  # fmt: skip
+
+
+class LogoForm(forms.Form):
+    logo = forms.FileField(label="标志或区徽（PNG或JPG）")
+
+
+@login_required
+def theme(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]  # login_required guarantees a User
+    if user.role != StaffRole.DISTRICT_ADMIN:
+        raise Http404("只有区县管理员可以修改门户主题")
+    current = theme_get_current()
+    if current is None:
+        raise Http404("本平台尚无主题设置")
+    form = ThemeForm(request.POST if "save" in request.POST else None, instance=current)
+    logo = LogoForm(request.POST if "logo_upload" in request.POST else None,
+                    request.FILES if "logo_upload" in request.POST else None)  # fmt: skip
+    try:
+        if "save" in request.POST and form.is_valid():
+            theme_update(
+                actor=user,
+                changes=ThemeChanges(**{f: form.cleaned_data[f] or "" for f in EDITABLE_FIELDS}),
+            )
+            return redirect("/console/theme/?done=1")
+        if "logo_upload" in request.POST and logo.is_valid():
+            theme_set_logo(actor=user, logo=logo.cleaned_data["logo"])
+            return redirect("/console/theme/?done=1")
+    except ApplicationError as exc:
+        target: forms.BaseForm = logo if "logo_upload" in request.POST else form
+        target.add_error(exc.field if exc.field in target.fields else None, exc.message)
+    return render(request, "portal_theme/console/theme.html",
+                  {"form": form, "logo": logo, "done": request.GET.get("done") == "1"})  # fmt: skip
