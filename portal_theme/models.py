@@ -34,3 +34,34 @@ class Theme(models.Model):
 
     def __str__(self) -> str:
         return self.platform_name
+
+
+class ArticleCategory(models.TextChoices):
+    LAWS = "laws", "法律法规"
+    POLICIES = "policies", "政策指引"
+    NEWS = "news", "信用动态"
+
+
+@district_model
+class Article(models.Model):
+    """A page of the portal's 法律法规, 政策指引 or 信用动态, written in Markdown by district staff and
+    shown sanitised; visible once published, from its publication date."""
+
+    category = models.CharField("栏目", max_length=10, choices=ArticleCategory.choices)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("正文（Markdown）")
+    source = models.CharField("来源或发文机关", max_length=100, blank=True)
+    published_on = models.DateField("发布日期", null=True, blank=True)
+    attachment = models.CharField("附件", max_length=300, blank=True)
+    attachment_name = models.CharField("附件名称", max_length=200, blank=True)
+    updated_by = models.CharField(max_length=254)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "门户文章"
+        verbose_name_plural = "门户文章"
+        ordering = ("-published_on", "-id")
+        indexes = [models.Index(fields=["category", "published_on"], name="article_category_date")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from core.accounts.models import User
 from core.common.errors import NotFound, PermissionDenied, ValidationFailed
 from core.common.versioning import data_changed
 from core.storage.api import store_attachment
-from portal_theme.models import Theme
+from portal_theme.models import Article, ArticleCategory, Theme
 
 EDITABLE_FIELDS = (
     "platform_name",
@@ -90,3 +91,43 @@ def theme_set_logo(*, actor: User, logo: IO[bytes]) -> Theme:
     theme.save(update_fields=["logo", "updated_at"])
     data_changed()
     return theme
+
+
+@dataclass(frozen=True)
+class ArticleDraft:
+    category: str
+    title: str
+    body: str
+    source: str = ""
+    published_on: date | None = None  # None: not published
+
+
+@transaction.atomic
+def article_save(
+    *,
+    actor: User,
+    draft: ArticleDraft,
+    article: Article | None = None,
+    attachment: IO[bytes] | None = None,
+    attachment_name: str = "",
+) -> Article:
+    """Create or change an article (district admins and reviewers)."""
+    if actor.role not in (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER):
+        raise PermissionDenied("只有区县管理员和审核员可以编辑门户文章", code="FORBIDDEN")
+    if draft.category not in ArticleCategory.values:
+        raise ValidationFailed("请选择栏目", field="category")
+    title, body = draft.title.strip(), draft.body.strip()
+    if not 2 <= len(title) <= 200:
+        raise ValidationFailed("标题应为2–200字", field="title")
+    if not body:
+        raise ValidationFailed("请填写正文", field="body")
+    article = article or Article(updated_by=actor.email)
+    article.category, article.title, article.body = draft.category, title, body
+    article.source, article.published_on = draft.source.strip()[:100], draft.published_on
+    if attachment is not None:
+        article.attachment = store_attachment(attachment, folder="articles")
+        article.attachment_name = attachment_name[:200]
+    article.updated_by, article.updated_at = actor.email, timezone.now()
+    article.save()
+    data_changed()
+    return article

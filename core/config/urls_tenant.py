@@ -5,6 +5,7 @@ from django.urls import path
 from core.storage.views import signed_file
 from graphql_api.views import district_graphql_view
 from portal_theme.views import (
+    articles,
     console,
     console_audit,
     console_records,
@@ -73,8 +74,18 @@ urlpatterns = [
     ),
     path("achievements/", portal.achievements, name="portal-achievements"),
     path("search/", portal_search.search, name="portal-search"),
+    path("articles/<int:article_id>/", articles.article_page, name="portal-article"),
+    path("console/articles/", articles.console_articles, name="console-articles"),
+    path("console/articles/new/", articles.console_article_edit, name="console-article-new"),
+    path(
+        "console/articles/<int:article_id>/", articles.console_article_edit, name="console-article"
+    ),
     path("subjects/<int:subject_id>/", portal_search.subject_page, name="portal-subject"),
     path("lists/<str:which>/", portal_search.credit_list, name="portal-list"),
+    *[
+        path(f"{section}/", articles.article_list, {"section": section}, name=f"portal-{section}")
+        for section in articles.SECTIONS
+    ],
     path("objections/new/", portal_remedies.objection_new, name="portal-objection-new"),
     path("reports/verify/", portal.report_verify_page, name="portal-report-verify"),
     path(

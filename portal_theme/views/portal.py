@@ -16,6 +16,7 @@ from core.collection.submissions import SubmissionForm, submission_create, submi
 from core.common.errors import ApplicationError
 from core.reports.selectors import report_verify
 from core.stats.selectors import Filters, by_kind, by_month, list_sizes, timeliness, totals
+from portal_theme.selectors import articles_published
 
 
 def achievements(request: HttpRequest) -> HttpResponse:
@@ -45,7 +46,12 @@ def report_verify_page(request: HttpRequest) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     categories = catalog_category_list().prefetch_related("items")
-    return render(request, "portal_theme/portal/home.html", {"categories": categories})
+    today = timezone.localdate()
+    return render(request, "portal_theme/portal/home.html", {
+        "categories": categories,
+        "news": articles_published(categories=("news",), today=today, limit=5),
+        "policies": articles_published(categories=("policies", "laws"), today=today, limit=5),
+    })  # fmt: skip
 
 
 SPAM_SALT = "portal.submission.rendered"
