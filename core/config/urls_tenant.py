@@ -82,6 +82,7 @@ urlpatterns = [
     ),
     path("subjects/<int:subject_id>/", portal_search.subject_page, name="portal-subject"),
     path("lists/<str:which>/", portal_search.credit_list, name="portal-list"),
+    path("joint-punishment/", portal_search.joint_punishment, name="portal-joint-punishment"),
     *[
         path(f"{section}/", articles.article_list, {"section": section}, name=f"portal-{section}")
         for section in articles.SECTIONS

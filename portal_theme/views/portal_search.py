@@ -9,7 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from core.records.public import public_list
+from core.records.measures import measures_for, measures_list
+from core.records.public import public_list, public_records
 from core.reports.assembly import assemble
 from core.subjects.models import Subject
 from core.subjects.search import search_public
@@ -60,3 +61,18 @@ def credit_list(request: HttpRequest, which: str) -> HttpResponse:
     return render(request, "portal_theme/portal/list.html", {
         "title": title, "which": which, "page": page, "name": name, "year": year, "years": years,
     })  # fmt: skip
+
+
+PUNISHED_KINDS = ("black_list", "court_enforcement")
+
+
+def joint_punishment(request: HttpRequest) -> HttpResponse:
+    """联合惩戒: the measures that apply (national list, as data) and the cases public today."""
+    today = timezone.localdate()
+    cases = [
+        (record, measures_for(record.kind))
+        for record in public_records(today).filter(kind__in=PUNISHED_KINDS)
+        .select_related("subject").order_by("-decision_date", "-id")[:30]
+    ]  # fmt: skip
+    return render(request, "portal_theme/portal/joint_punishment.html",
+                  {"measures": measures_list(), "cases": cases})  # fmt: skip

@@ -91,3 +91,12 @@ def test_pages_carry_security_headers(public: Client) -> None:
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_joint_punishment_shows_the_cases_and_their_measures(public: Client) -> None:
+    page = public.get("/joint-punishment/").content.decode()
+
+    assert "重庆市万州区平湖商贸有限公司" in page  # its serious-dishonesty listing
+    assert "限制参加政府采购活动" in page
+    assert "全国失信惩戒措施基础清单（2021年版）" in page
+    assert "汉丰" not in page  # an honour is no punishment
