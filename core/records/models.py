@@ -91,6 +91,13 @@ class Record(models.Model):
             models.Index(fields=["subject", "kind"], name="record_subject_kind"),
             models.Index(fields=["publicity_end"], name="record_publicity_end"),
             models.Index(fields=["department", "decision_date"], name="record_dept_decided"),
+            # Red and black lists as published, newest first (the portal's list pages).
+            models.Index(
+                fields=["kind", "-decision_date"],
+                name="record_public_lists_by_date",
+                condition=(Q(kind="red_list") | Q(kind="black_list"))
+                & Q(withdrawn_at__isnull=True, repaired_at__isnull=True, published_by_rule=True),
+            ),
             # Red and black lists as published (portal lists, statistics): small, index-only.
             models.Index(
                 fields=["kind", "publicity_end", "subject"],

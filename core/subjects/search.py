@@ -12,6 +12,7 @@ from django.db import connection
 from core.common.identifiers import normalise
 
 MAX_RESULTS = 50
+CANDIDATES = 1000  # matches ranked at most; more are reported as "1000+"
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,15 @@ def search_public(query: str, *, limit: int = 20, offset: int = 0) -> tuple[list
         rank = f"ts_rank(s.name_bigrams, {tsquery})"
         params = params + params  # once for WHERE, once for the rank
     with connection.cursor() as cursor:
+        # Rank among the first CANDIDATES matches only: a query that matches most of the district
+        # ("万州") costs the same as a precise one, and asks for more words (see `search`'s page).
         cursor.execute(
-            f"SELECT s.id, s.name, coalesce(s.uscc, ''), s.kind, count(*) OVER () FROM subjects_subject s "  # noqa: S608
-            f"WHERE s.kind <> 'natural' AND {where} "
-            f"ORDER BY {rank} DESC, length(s.name), s.name LIMIT %s OFFSET %s",
-            [*params, min(limit, MAX_RESULTS), offset],
+            f"WITH m AS (SELECT s.id, s.name, s.uscc, s.kind, {rank} AS rank "  # noqa: S608
+            f"FROM subjects_subject s WHERE s.kind <> 'natural' AND {where} LIMIT %s) "
+            "SELECT id, name, coalesce(uscc, ''), kind, count(*) OVER () FROM m "
+            "ORDER BY rank DESC, length(name), name LIMIT %s OFFSET %s",
+            # (the rank's parameters and the filter's are the same terms, in the same order)
+            [*params, CANDIDATES, min(limit, MAX_RESULTS), offset],
         )
         rows = cursor.fetchall()
     total = int(rows[0][4]) if rows else 0

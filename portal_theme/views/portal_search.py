@@ -8,14 +8,26 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from core.records.measures import measures_for, measures_list
 from core.records.public import public_list, public_records
 from core.reports.assembly import assemble
 from core.subjects.models import Subject
-from core.subjects.search import search_public
+from core.subjects.search import CANDIDATES, search_public
 
 PER_PAGE = 20
+LIST_CAP = 1000  # rows counted at most on a list page; past it, "1000条以上" and filters narrow it
+
+
+class CappedPaginator(Paginator):  # type: ignore[type-arg]
+    """Counts at most LIST_CAP + 1 rows (a full count of a large list costs a join per row)."""
+
+    @cached_property
+    def count(self) -> int:
+        return int(self.object_list[: LIST_CAP + 1].count())  # type: ignore[attr-defined]
+
+
 LISTS = {"red": ("red_list", "守信激励（红名单）"), "black": ("black_list", "严重失信主体名单")}
 
 
@@ -30,7 +42,7 @@ def search(request: HttpRequest) -> HttpResponse:
     )
     return render(request, "portal_theme/portal/search.html", {
         "query": query, "hits": hits, "total": total, "page": page,
-        "has_next": page * PER_PAGE < total, "has_previous": page > 1,
+        "has_next": page * PER_PAGE < total, "has_previous": page > 1, "candidates": CANDIDATES,
     })  # fmt: skip
 
 
@@ -56,10 +68,11 @@ def credit_list(request: HttpRequest, which: str) -> HttpResponse:
     except ValueError:
         year = None
     rows = public_list(kind=kind, today=timezone.localdate(), name=name, year=year)
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     years = range(timezone.localdate().year, timezone.localdate().year - 6, -1)
     return render(request, "portal_theme/portal/list.html", {
         "title": title, "which": which, "page": page, "name": name, "year": year, "years": years,
+        "capped": page.paginator.count > LIST_CAP, "cap": LIST_CAP,
     })  # fmt: skip
 
 
