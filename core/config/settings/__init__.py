@@ -6,6 +6,7 @@ No secret has a default outside DEBUG: production must set DJANGO_SECRET_KEY.
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
@@ -109,12 +110,24 @@ MIDDLEWARE = [
     "tenants.middleware.DistrictStatusMiddleware",
 ]
 
+# A district may override any template: put it under <DISTRICT_TEMPLATES_DIR>/<schema>/ with the
+# same path as in portal_theme/templates/ (e.g. wanzhou/portal_theme/portal/home.html).
+DISTRICT_TEMPLATES_DIR = env_str("DISTRICT_TEMPLATES_DIR", str(BASE_DIR / "district_templates"))
+MULTITENANT_TEMPLATE_DIRS = [f"{DISTRICT_TEMPLATES_DIR}/%s"]
+_TEMPLATE_LOADERS: list[Any] = [
+    "django_tenants.template.loaders.filesystem.Loader",
+    "django.template.loaders.app_directories.Loader",
+]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Cached per district in production; read from disk on every request while developing.
+            "loaders": _TEMPLATE_LOADERS
+            if DEBUG
+            else [("django_tenants.template.loaders.cached.Loader", _TEMPLATE_LOADERS)],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
