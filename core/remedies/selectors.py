@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from core.common.identifiers import normalise
 from core.records.models import Record
+from core.records.public import public_records
 from core.remedies.enums import ObjectionStatus, RepairStatus
 from core.remedies.models import Objection, RepairApplication
-from core.subjects.protection import lookup_hash
 
 
 def objections_open(*, today: date, overdue_only: bool = False) -> QuerySet[Objection]:
@@ -53,15 +53,15 @@ def remedies_for_record(record_id: int) -> tuple[list[Objection], list[RepairApp
 
 
 def record_find_public(*, code: str, doc_number: str, today: date) -> Record | None:
-    """A record the public names by its subject's code (统一社会信用代码 or 身份证号码) and its
-    document number, if it is public today."""
+    """A record the public names by its subject's 统一社会信用代码 and its document number, if the
+    portal shows it today (organisations' socially public records only: a person's records, or
+    restricted ones, cannot be probed from the portal; people come to the window)."""
     number = normalise(code)
     if not number or not doc_number.strip():
         return None
-    subject = Q(subject__uscc=number) | Q(subject__id_hash=lookup_hash(number))
     return (
-        Record.objects.publishable(today)
+        public_records(today)
         .select_related("subject")
-        .filter(subject, doc_number=doc_number.strip())
+        .filter(subject__uscc=number, doc_number=doc_number.strip())
         .first()
     )

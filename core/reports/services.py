@@ -33,6 +33,7 @@ from core.reports.pdf import report_pdf
 from core.storage.api import store_attachment
 from core.subjects.enums import SubjectKind
 from core.subjects.models import Subject
+from core.subjects.protection import lookup_hash
 
 WINDOW_ROLES = (StaffRole.WINDOW_CLERK, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
 FREE_SELF_QUERIES_PER_YEAR = 2  # 征信业管理条例 Art. 17
@@ -71,12 +72,12 @@ def consent_record(
 ) -> Consent:
     """Keep a signed authorisation (the document is required) for someone to query `subject`."""
     require_role(user, *WINDOW_ROLES)
-    if not grantee_name.strip() or not normalise(grantee_code):
+    if not 1 <= len(grantee_name.strip()) <= 200 or not 1 <= len(normalise(grantee_code)) <= 30:
         raise ValidationFailed(
             "请填写被授权人名称和证件号（或统一社会信用代码）", field="grantee_name"
         )
-    if not purpose.strip():
-        raise ValidationFailed("请填写查询用途", field="purpose")
+    if not 1 <= len(purpose.strip()) <= 200:
+        raise ValidationFailed("请填写查询用途（200字以内）", field="purpose")
     if not products or any(p not in Product.values for p in products):
         raise ValidationFailed("请选择授权查询的产品", field="products")
     if valid_until < valid_from:
@@ -94,7 +95,12 @@ def consent_record(
 
 
 def _valid_consent(
-    subject: Subject, requester: Requester, product: str, consent_id: int | None, today: date
+    subject: Subject,
+    requester: Requester,
+    product: str,
+    consent_id: int | None,
+    today: date,
+    purpose: str,
 ) -> Consent | None:
     if consent_id is None:
         return None
@@ -109,9 +115,21 @@ def _valid_consent(
         )
     if product not in consent.products:
         raise _Refused("该授权不包括此报告产品")
+    if purpose.strip() != consent.purpose:
+        raise _Refused(f"查询用途与授权书载明的用途（{consent.purpose}）不一致")
     if normalise(requester.code) != consent.grantee_code:
         raise _Refused("查询人与授权书中的被授权人不一致")
     return consent
+
+
+def _is_subject(subject: Subject, code: str) -> bool:
+    """Does the code the window checked on the requester's papers belong to the subject?"""
+    number = normalise(code)
+    if not number:
+        return False
+    if subject.kind == SubjectKind.NATURAL:
+        return subject.id_hash == lookup_hash(number)
+    return subject.uscc == number
 
 
 class _Refused(Exception):
@@ -184,17 +202,19 @@ def report_issue(
     naming the requester. An organisation's public information needs none; information disclosed
     only on authorisation is included for the subject itself or under a valid consent."""
     require_role(handled_by, *WINDOW_ROLES)
-    if requester.kind not in RequesterKind.values or not requester.name.strip():
-        raise ValidationFailed("请填写查询人及其类型", field="requester_name")
-    if not purpose.strip():
-        raise ValidationFailed("请填写查询用途", field="purpose")
+    if requester.kind not in RequesterKind.values or not 1 <= len(requester.name.strip()) <= 200:
+        raise ValidationFailed("请填写查询人（200字以内）及其类型", field="requester_name")
+    if not 1 <= len(purpose.strip()) <= 200 or len(normalise(requester.code)) > 30:
+        raise ValidationFailed("请填写查询用途（200字以内）和有效的证件号", field="purpose")
     today, now = timezone.localdate(), timezone.now()
     log = QueryLog(subject=subject, requester_kind=requester.kind, requester_name=requester.name.strip(),
                    requester_code=normalise(requester.code), purpose=purpose.strip(), product=product,
                    handled_by=handled_by.email, at=now)  # fmt: skip
     try:
-        consent = _valid_consent(subject, requester, product, consent_id, today)
+        consent = _valid_consent(subject, requester, product, consent_id, today, purpose)
         is_self = requester.kind == RequesterKind.SELF
+        if is_self and not _is_subject(subject, requester.code):
+            raise _Refused("本人查询须核验本人证件：证件号或统一社会信用代码与被查询主体不一致")
         if subject.kind == SubjectKind.NATURAL and not is_self and consent is None:
             raise _Refused("查询自然人的信用信息须取得本人书面授权并说明用途")
     except _Refused as refused:

@@ -149,7 +149,11 @@ def objection_detail(request: HttpRequest, objection_id: int) -> HttpResponse:
 
 
 class DecisionForm(forms.Form):
-    reason = forms.CharField(label="审核意见（不予修复时必填）", required=False, max_length=500)
+    reason = forms.CharField(label="审核意见（不予修复时必填）", required=False, max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    decision = forms.ChoiceField(choices=[("approve", "准予修复"), ("refuse", "不予修复")],
+                                 widget=forms.HiddenInput,
+                                 error_messages={"required": "请点击“准予修复”或“不予修复”"})  # fmt: skip
 
 
 @login_required
@@ -167,7 +171,8 @@ def repair_detail(request: HttpRequest, application_id: int) -> HttpResponse:
         _user(request, DECIDERS)
         if form.is_valid():
             try:
-                repair_decide(user=user, application=application, approve="approve" in request.POST,
+                repair_decide(user=user, application=application,
+                              approve=form.cleaned_data["decision"] == "approve",
                               reason=form.cleaned_data["reason"])  # fmt: skip
             except ApplicationError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)

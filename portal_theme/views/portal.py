@@ -17,6 +17,7 @@ from core.common.errors import ApplicationError
 from core.reports.selectors import report_verify
 from core.stats.selectors import Filters, by_kind, by_month, list_sizes, timeliness, totals
 from portal_theme.selectors import articles_published
+from portal_theme.views.inputs import text_param
 
 
 def achievements(request: HttpRequest) -> HttpResponse:
@@ -37,7 +38,10 @@ def achievements(request: HttpRequest) -> HttpResponse:
 
 def report_verify_page(request: HttpRequest) -> HttpResponse:
     """Anyone checks a report by its number and verification code."""
-    number, code = request.GET.get("number", "").strip(), request.GET.get("code", "").strip()
+    number, code = (
+        text_param(request, "number", max_length=40),
+        text_param(request, "code", max_length=20),
+    )
     checked = bool(number and code)
     result = report_verify(number=number, code=code) if checked else None
     return render(request, "portal_theme/portal/report_verify.html",
@@ -122,7 +126,7 @@ def submission_new(request: HttpRequest) -> HttpResponse:
 
 def submission_lookup(request: HttpRequest) -> HttpResponse:
     """Follow a submission by its receipt number."""
-    receipt = request.GET.get("receipt", "").strip()
+    receipt = text_param(request, "receipt", max_length=30)
     found, message = None, ""
     if receipt:
         try:

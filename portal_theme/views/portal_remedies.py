@@ -22,6 +22,18 @@ PUBLIC = Actor(kind=ActorKind.SYSTEM, label="public")
 PER_HOUR = 5
 
 
+def _allowed(
+    request: HttpRequest, form: PortalObjectionForm | PortalRepairForm, scope: str
+) -> bool:
+    """Every attempt counts against the hourly limit, found or not (no probing of records)."""
+    try:
+        throttle(scope, request.META.get("REMOTE_ADDR", ""), per_hour=PER_HOUR)
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return False
+    return True
+
+
 def _named(form: PortalObjectionForm | PortalRepairForm) -> Record | None:
     record = record_find_public(code=form.cleaned_data["code"],
                                 doc_number=form.cleaned_data["doc_number"], today=timezone.localdate())  # fmt: skip
@@ -35,10 +47,14 @@ def _named(form: PortalObjectionForm | PortalRepairForm) -> Record | None:
 def objection_new(request: HttpRequest) -> HttpResponse:
     form = PortalObjectionForm(request.POST or None, request.FILES or None)
     done: Objection | None = None
-    if request.method == "POST" and form.is_valid() and (record := _named(form)) is not None:
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _allowed(request, form, "objection")
+        and (record := _named(form))
+    ):
         data = form.cleaned_data
         try:
-            throttle("objection", request.META.get("REMOTE_ADDR", ""), per_hour=PER_HOUR)
             done = objection_file(
                 record=record, reason=data["reason"], attachment=data.get("attachment"), actor=PUBLIC,
                 applicant=form.applicant(Channel.PORTAL),
@@ -55,9 +71,13 @@ def objection_new(request: HttpRequest) -> HttpResponse:
 def repair_new(request: HttpRequest) -> HttpResponse:
     form = PortalRepairForm(request.POST or None, request.FILES or None)
     done: RepairApplication | None = None
-    if request.method == "POST" and form.is_valid() and (record := _named(form)) is not None:
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _allowed(request, form, "repair")
+        and (record := _named(form))
+    ):
         try:
-            throttle("repair", request.META.get("REMOTE_ADDR", ""), per_hour=PER_HOUR)
             done = repair_apply(
                 record=record, statement=form.cleaned_data["statement"], actor=PUBLIC,
                 materials=form.materials(), applicant=form.applicant(Channel.PORTAL),

@@ -15,6 +15,7 @@ from core.records.public import public_list, public_records
 from core.reports.assembly import assemble
 from core.subjects.models import Subject
 from core.subjects.search import CANDIDATES, search_public
+from portal_theme.views.inputs import int_param, text_param
 
 PER_PAGE = 20
 LIST_CAP = 1000  # rows counted at most on a list page; past it, "1000条以上" and filters narrow it
@@ -32,11 +33,8 @@ LISTS = {"red": ("red_list", "守信激励（红名单）"), "black": ("black_li
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:60]
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    query = text_param(request, "q")
+    page = int_param(request, "page", low=1, high=CANDIDATES // PER_PAGE + 1) or 1
     hits, total = (
         search_public(query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE) if query else ([], 0)
     )
@@ -62,11 +60,8 @@ def credit_list(request: HttpRequest, which: str) -> HttpResponse:
     if which not in LISTS:
         raise Http404("没有这个名单")
     kind, title = LISTS[which]
-    name = request.GET.get("name", "").strip()[:60]
-    try:
-        year = int(request.GET.get("year", "")) if request.GET.get("year") else None
-    except ValueError:
-        year = None
+    name = text_param(request, "name")
+    year = int_param(request, "year", low=2000, high=2100)
     rows = public_list(kind=kind, today=timezone.localdate(), name=name, year=year)
     page = CappedPaginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     years = range(timezone.localdate().year, timezone.localdate().year - 6, -1)

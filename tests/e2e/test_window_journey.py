@@ -26,7 +26,7 @@ from core.common.tenancy import use_public_schema
 from tenants.models import District
 from tenants.services.lifecycle import district_purge, district_request_deletion
 from tenants.services.onboarding import OnboardingRequest, district_onboard
-from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
+from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty, uscc
 from tests.e2e.conftest import console_login, open_subject, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -178,5 +178,5 @@ def test_the_window_journey(
     page.get_by_role("button", name="准予修复").click()
     open_subject(page, base, "旅游", "武隆区第1旅游有限公司")
     expect(page.get_by_test_id("score-total")).to_have_text("800")
-    issue(page, "self", "武隆区第1旅游有限公司法定代表人", "", "自查")
+    issue(page, "self", "武隆区第1旅游有限公司法定代表人", uscc(1), "自查")
     expect(page.get_by_test_id("report")).not_to_contain_text("武隆市监罚〔2026〕1号")

@@ -100,3 +100,19 @@ def test_joint_punishment_shows_the_cases_and_their_measures(public: Client) -> 
     assert "限制参加政府采购活动" in page
     assert "全国失信惩戒措施基础清单（2021年版）" in page
     assert "汉丰" not in page  # an honour is no punishment
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search/?q=%00",
+        "/search/?q=x&page=99999999999999999999",
+        "/reports/verify/?number=%00&code=x",
+        "/lists/black/?name=%00",
+        "/lists/black/?year=99999",
+        "/lists/black/?year=-3",
+        "/submissions/status/?receipt=%00",
+    ],
+)
+def test_hand_made_urls_get_ordinary_pages(public: Client, path: str) -> None:
+    assert public.get(path).status_code == 200

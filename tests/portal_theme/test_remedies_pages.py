@@ -98,7 +98,7 @@ def test_a_portal_repair_application_with_its_materials_is_decided(record: Recor
     detail = admin.get(f"/console/remedies/repairs/{application.pk}/").content.decode()
     assert "信用修复承诺书" in detail
     response = admin.post(
-        f"/console/remedies/repairs/{application.pk}/", {"approve": "1", "reason": ""}
+        f"/console/remedies/repairs/{application.pk}/", {"decision": "approve", "reason": ""}
     )
     assert response.status_code == 302
     assert "已修复" in admin.get(f"/console/records/{record.pk}/").content.decode()
@@ -120,3 +120,41 @@ def test_the_admin_and_the_auditor_see_every_action_in_the_audit_log(record: Rec
         in auditor.get(f"/console/audit/?subject={record.subject_id}").content.decode()
     )
     assert window.get("/console/audit/").status_code == 404
+
+
+def test_the_portal_cannot_probe_or_dispute_a_persons_records(department: Department) -> None:  # noqa: F811
+    with schema_context("wanzhou"):
+        upload(
+            department,
+            as_csv([penalty(9, XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM="11010519491231002X")]),
+        )
+        doc = Record.objects.get().doc_number
+
+    page = client_for("wanzhou.localhost").post("/objections/new/", {
+        "code": "11010519491231002X", "doc_number": doc, "applicant_name": "某人",
+        "applicant_phone": "13800000000", "reason": "试探他人记录是否存在的请求。",
+    }).content.decode()  # fmt: skip
+
+    assert "未找到该主体正在公示的这份文书" in page
+    with schema_context("wanzhou"):
+        assert Objection.objects.count() == 0
+
+
+def test_a_repair_decision_must_be_chosen_explicitly(record: Record) -> None:
+    portal = client_for("wanzhou.localhost")
+    portal.post("/repair/new/", {
+        "code": uscc(1), "doc_number": record.doc_number, "applicant_name": "李四",
+        "applicant_phone": "13900000000", "statement": "已缴清全部罚款并完成整改。",
+        "commitment": pdf("承诺书.pdf"), "rectification": pdf("缴款凭证.pdf"),
+    })  # fmt: skip
+    reviewer = signed_in(make_staff("wanzhou", "reviewer2@wanzhou.test", StaffRole.REVIEWER))
+    with schema_context("wanzhou"):
+        application = RepairApplication.objects.get()
+
+    page = reviewer.post(
+        f"/console/remedies/repairs/{application.pk}/", {"reason": "罚款未缴清"}
+    ).content.decode()
+
+    assert "请点击“准予修复”或“不予修复”" in page
+    with schema_context("wanzhou"):
+        assert RepairApplication.objects.get().status == "submitted"

@@ -58,7 +58,7 @@ def test_a_company_report_follows_the_standard(district: Department, window: Use
 
 def test_a_changed_stored_report_no_longer_verifies(district: Department, window: User) -> None:  # noqa: F811
     upload(district, as_csv([penalty(1)]))
-    report = report_issue(subject=Subject.objects.get(), requester=Requester("self", "法定代表人"),
+    report = report_issue(subject=Subject.objects.get(), requester=Requester("self", "法定代表人", uscc(1)),
                           purpose="自查", handled_by=window, site=SITE)  # fmt: skip
     default_storage.delete(report.stored_json)
     default_storage.save(report.stored_json, ContentFile(b'{"edited": true}'))
@@ -100,7 +100,7 @@ def test_a_person_is_not_queried_without_consent(district: Department, window: U
 
 def test_the_query_log_is_append_only(district: Department, window: User) -> None:  # noqa: F811
     upload(district, as_csv([penalty(1)]))
-    report_issue(subject=Subject.objects.get(), requester=Requester("self", "法定代表人"),
+    report_issue(subject=Subject.objects.get(), requester=Requester("self", "法定代表人", uscc(1)),
                  purpose="自查", handled_by=window, site=SITE)  # fmt: skip
 
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
@@ -111,7 +111,7 @@ def test_the_pdf_carries_real_chinese_text(district: Department, window: User) -
     from pypdf import PdfReader
 
     upload(district, as_csv([penalty(1)]))
-    report = report_issue(subject=Subject.objects.get(), requester=Requester("self", "法定代表人"),
+    report = report_issue(subject=Subject.objects.get(), requester=Requester("self", "法定代表人", uscc(1)),
                           purpose="自查", handled_by=window, site=SITE)  # fmt: skip
 
     with default_storage.open(report.stored_pdf, "rb") as handle:
@@ -130,7 +130,7 @@ def test_a_subjects_own_report_lists_who_queried_it(district: Department, window
     bank = Requester("institution", "重庆银行万州支行", "91500101MA5U000000")
     report_issue(subject=company, requester=bank, purpose="贷款审查", handled_by=window, site=SITE)
 
-    own = report_content(report_issue(subject=company, requester=Requester("self", "法定代表人"),
+    own = report_content(report_issue(subject=company, requester=Requester("self", "法定代表人", uscc(1)),
                                       purpose="自查", handled_by=window, site=SITE))  # fmt: skip
     for_bank = report_content(report_issue(subject=company, requester=bank, purpose="贷后管理",
                                            handled_by=window, site=SITE))  # fmt: skip
@@ -164,3 +164,13 @@ def test_a_persons_third_own_report_in_a_year_is_charged(
 
     fees = list(QueryLog.objects.order_by("at", "id").values_list("fee_yuan", flat=True))
     assert [str(f) for f in fees] == ["0.00", "0.00", "20.00"]
+
+
+def test_self_queries_need_the_subjects_own_papers(district: Department, window: User) -> None:  # noqa: F811
+    upload(district, as_csv([penalty(1, XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM=PERSON_ID)]))
+    person = Subject.objects.get()
+
+    with pytest.raises(PermissionDenied, match="本人查询须核验本人证件"):
+        report_issue(subject=person, requester=Requester("self", "冒名者", "110105194912310038"),
+                     purpose="自查", handled_by=window, site=SITE)  # fmt: skip
+    assert QueryLog.objects.get().result == "refused"
