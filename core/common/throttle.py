@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 
 from core.common.errors import ValidationFailed
 
@@ -15,3 +17,15 @@ def throttle(scope: str, client: str, *, per_hour: int) -> None:
     cache.add(key, 0, 3600)
     if cache.incr(key) > per_hour:
         raise ValidationFailed("提交过于频繁，请一小时后再试", code="RATE_LIMITED")
+
+
+def client_address(request: HttpRequest) -> str:
+    """The visitor's address. Behind TRUSTED_PROXIES reverse proxies (nginx in infra/), the
+    address the outermost trusted proxy saw, from X-Forwarded-For; otherwise REMOTE_ADDR."""
+    proxies = int(settings.TRUSTED_PROXIES)
+    forwarded = [
+        a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+    ]
+    if proxies > 0 and len(forwarded) >= proxies:
+        return str(forwarded[-proxies])
+    return str(request.META.get("REMOTE_ADDR", ""))

@@ -208,6 +208,8 @@ def repair_apply(
             audit_record(actor=actor, action="repair.apply", record_id=record.pk,
                          subject_id=record.subject_id, details={"application": application.number})  # fmt: skip
     except IntegrityError:
+        for name in stored.values():  # another application won the race: keep no orphan files
+            default_storage.delete(name)
         raise ValidationFailed("该记录已有待审核的修复申请", code="ALREADY_PENDING") from None
     return application
 

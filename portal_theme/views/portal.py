@@ -14,6 +14,7 @@ from core.catalog.selectors import catalog_category_list
 from core.collection.models import SubmissionKind
 from core.collection.submissions import SubmissionForm, submission_create, submission_status
 from core.common.errors import ApplicationError
+from core.common.throttle import client_address
 from core.reports.selectors import report_verify
 from core.stats.selectors import Filters, by_kind, by_month, list_sizes, timeliness, totals
 from portal_theme.selectors import articles_published
@@ -111,7 +112,7 @@ def submission_new(request: HttpRequest) -> HttpResponse:
                         data["contact_name"],
                         data["contact_phone"],
                     ),  # fmt: skip
-                    client=request.META.get("REMOTE_ADDR", ""),
+                    client=client_address(request),
                     attachment=upload,
                     attachment_name=upload.name if upload else "",
                 )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.common.actors import Actor, ActorKind
 from core.common.errors import ApplicationError
-from core.common.throttle import throttle
+from core.common.throttle import client_address, throttle
 from core.records.models import Record
 from core.remedies.enums import Channel
 from core.remedies.models import Objection, RepairApplication
@@ -27,7 +27,7 @@ def _allowed(
 ) -> bool:
     """Every attempt counts against the hourly limit, found or not (no probing of records)."""
     try:
-        throttle(scope, request.META.get("REMOTE_ADDR", ""), per_hour=PER_HOUR)
+        throttle(scope, client_address(request), per_hour=PER_HOUR)
     except ApplicationError as exc:
         form.add_error(None, exc.message)
         return False

@@ -169,6 +169,9 @@ X_FRAME_OPTIONS = "DENY"
 # HSTS-ready: set DJANGO_HSTS_SECONDS (e.g. 31536000) once every district domain is served over TLS.
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of the web processes append to X-Forwarded-For (rate limits
+# read the visitor's address from there); 0 when the web server faces visitors directly.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 SECURE_REFERRER_POLICY = "same-origin"
 
 # Onboarding and lifecycle.
