@@ -18,6 +18,7 @@ from portal_theme.markdown import render as render_markdown
 from portal_theme.models import Article, ArticleCategory
 from portal_theme.selectors import articles_published
 from portal_theme.services import ArticleDraft, article_save
+from portal_theme.views.access import staff_with_role
 
 SECTIONS = {
     "laws": ArticleCategory.LAWS,
@@ -63,10 +64,7 @@ class ArticleForm(forms.Form):
 
 
 def _editor(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]  # login_required guarantees a User
-    if user.role not in EDITORS:
-        raise Http404("只有区县管理员和审核员可以编辑门户文章")
-    return user
+    return staff_with_role(request, EDITORS, "只有区县管理员和审核员可以编辑门户文章")
 
 
 @login_required

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.accounts.enums import StaffRole
-from core.accounts.models import User
 from core.audit.selectors import AREAS, audit_entries
+from portal_theme.views.access import staff_with_role
 
 
 class AuditFilterForm(forms.Form):
@@ -26,9 +26,8 @@ class AuditFilterForm(forms.Form):
 
 @login_required
 def audit(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]  # login_required guarantees a User
-    if user.role not in (StaffRole.DISTRICT_ADMIN, StaffRole.AUDITOR):
-        raise Http404("只有区县管理员和审计员可以查看审计日志")
+    staff_with_role(request, (StaffRole.DISTRICT_ADMIN, StaffRole.AUDITOR),
+                    "只有区县管理员和审计员可以查看审计日志")  # fmt: skip
     form = AuditFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     entries = audit_entries(area=data.get("area") or "", subject_id=data.get("subject"),

@@ -32,13 +32,10 @@ from core.remedies.selectors import remedies_for_record
 from core.scoring.engine import SCORED_KINDS
 from core.scoring.selectors import score_current, score_explain, score_history
 from core.subjects.selectors import subject_get, subject_search
+from portal_theme.views.access import staff as _user
 from tenants.links import first_login_path
 
 WRITERS = (StaffRole.DISTRICT_ADMIN, StaffRole.DATA_CLERK, StaffRole.REVIEWER)
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]  # login_required guarantees a User
 
 
 def _departments_for(user: User) -> list[Department]:

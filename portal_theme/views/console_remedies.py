@@ -34,6 +34,7 @@ from core.remedies.services import (
     repair_apply,
     repair_decide,
 )
+from portal_theme.views.access import staff_with_role
 from portal_theme.views.console_reports import report_site
 from portal_theme.views.remedy_forms import ObjectionForm, RepairForm
 
@@ -43,10 +44,7 @@ DECIDERS = (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER)
 
 
 def _user(request: HttpRequest, roles: tuple[StaffRole, ...]) -> User:
-    user: User = request.user  # type: ignore[assignment]  # login_required guarantees a User
-    if user.role not in roles:
-        raise Http404("无权访问此页面")
-    return user
+    return staff_with_role(request, roles, "无权访问此页面")
 
 
 @login_required

@@ -28,6 +28,7 @@ from core.reports.services import (
 )
 from core.subjects.models import Subject
 from portal_theme.selectors import theme_get_current
+from portal_theme.views.access import staff_with_role
 
 
 def report_site(request: HttpRequest) -> ReportSite:
@@ -38,10 +39,7 @@ def report_site(request: HttpRequest) -> ReportSite:
 
 
 def _window(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]  # login_required guarantees a User
-    if user.role not in WINDOW_ROLES:
-        raise Http404("只有征信窗口办事员、审核员和区县管理员可以办理")
-    return user
+    return staff_with_role(request, WINDOW_ROLES, "只有征信窗口办事员、审核员和区县管理员可以办理")
 
 
 def _subject(subject_id: int) -> Subject:

@@ -37,6 +37,7 @@ from core.scoring.services import (
     scorecard_update_grades,
     scorecard_update_recency,
 )
+from portal_theme.views.access import staff as _user
 
 RECENCY_ROWS = 4
 
@@ -70,10 +71,6 @@ class RuleAddForm(forms.Form):
         indicator.choices = [(i.code, f"{i.code} {i.name}") for i in leaves_]
         items = CatalogItem.objects.order_by("code").values_list("code", "name")
         item.choices = [("", "不限"), *[(c, f"{c} {n}") for c, n in items]]
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]  # login_required guarantees a User
 
 
 @login_required

@@ -9,11 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from core.accounts.enums import StaffRole
-from core.accounts.models import User
 from core.common.errors import ApplicationError
 from portal_theme.models import Theme
 from portal_theme.selectors import theme_get_current
 from portal_theme.services import EDITABLE_FIELDS, ThemeChanges, theme_set_logo, theme_update
+from portal_theme.views.access import staff_with_role
 
 
 class ThemeForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -30,9 +30,7 @@ class LogoForm(forms.Form):
 
 @login_required
 def theme(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]  # login_required guarantees a User
-    if user.role != StaffRole.DISTRICT_ADMIN:
-        raise Http404("只有区县管理员可以修改门户主题")
+    user = staff_with_role(request, (StaffRole.DISTRICT_ADMIN,), "只有区县管理员可以修改门户主题")
     current = theme_get_current()
     if current is None:
         raise Http404("本平台尚无主题设置")

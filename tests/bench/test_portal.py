@@ -13,14 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django_tenants.utils import schema_context
 
-from core.catalog.models import Department
-from core.common.tenancy import use_public_schema
 from core.subjects.models import Subject
-from tests.bench.test_scoring import RECORDS, SUBJECTS, _generate
+from tests.bench.scale import district_at_scale
 from tests.conftest import client_for
 
 RUNS = 50
@@ -28,34 +24,12 @@ RUNS = 50
 
 @pytest.fixture(scope="module")
 def district(django_db_setup: None, django_db_blocker: Any) -> Iterator[int]:
-    with django_db_blocker.unblock(), schema_context("wanzhou"):
-        departments = [
-            Department.objects.create(code=f"11500101MB{n:07d}X", name=f"基准部门{n}")
-            for n in range(20)
-        ]
-        started = time.perf_counter()
-        _generate(departments[0].pk)
-        print(
-            f"\ngenerated {SUBJECTS:,} subjects, {RECORDS:,} records in {time.perf_counter() - started:.1f} s"
-        )
-        busiest = Subject.objects.raw(
+    """Yields the id of the subject with the most records."""
+    with district_at_scale(django_db_blocker):
+        yield Subject.objects.raw(
             "SELECT s.id FROM subjects_subject s JOIN records_record r ON r.subject_id = s.id "
             "WHERE s.kind <> 'natural' GROUP BY s.id ORDER BY count(*) DESC LIMIT 1"
         )[0].pk
-        yield busiest  # (the tests run with the database unblocked)
-        use_public_schema()
-    with django_db_blocker.unblock(), schema_context("wanzhou"):
-        with connection.cursor() as cursor:
-            for table in (
-                "scoring_subjectscore",
-                "records_record",
-                "subjects_subject",
-                "stats_recordcount",
-            ):
-                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
-        for one in departments:
-            one.delete()
-    use_public_schema()
 
 
 def _p95(client: Client, path: str) -> tuple[float, float]:

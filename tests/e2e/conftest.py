@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,37 @@ def open_subject(page: Page, base: str, query: str, name: str) -> None:
     page.get_by_label("统一社会信用代码、身份证号码或名称").fill(query)
     page.get_by_role("button", name="查询").click()
     page.get_by_role("link", name=name).click()
+
+
+@contextmanager
+def committed_districts(
+    blocker: Any, media_root: str, admin_password: str, *requests: Any
+) -> Iterator[dict[str, Any]]:
+    """Onboard districts for real (committed: the live server must see them), keep their files
+    under `media_root`, and yield each first admin (password set) by slug, with the database
+    unblocked; purge the districts afterwards."""
+    from django.conf import settings
+    from django_tenants.utils import schema_context
+
+    from core.accounts.services import login_link_redeem
+    from core.common.actors import Actor
+    from core.common.tenancy import use_public_schema
+    from tenants.services.onboarding import district_onboard
+
+    media, settings.MEDIA_ROOT = settings.MEDIA_ROOT, media_root
+    try:
+        with blocker.unblock():
+            admins = {}
+            for request in requests:
+                result = district_onboard(request=request, actor=Actor.system("e2e"))
+                with schema_context(request.slug):
+                    admins[request.slug] = login_link_redeem(
+                        token=result.login_token or "", new_password=admin_password
+                    )
+                use_public_schema()
+            yield admins
+    finally:
+        with blocker.unblock():
+            for request in requests:
+                purge_district(request.slug)
+        settings.MEDIA_ROOT = media

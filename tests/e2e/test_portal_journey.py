@@ -13,16 +13,15 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import Page, expect
 
-from core.accounts.services import login_link_redeem
 from core.catalog.models import Department
 from core.collection.services import batch_create
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
 from core.records.models import Record
 from portal_theme.services import ThemeChanges, theme_update
-from tenants.services.onboarding import OnboardingRequest, district_onboard
+from tenants.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
-from tests.e2e.conftest import console_login, purge_district, screenshot
+from tests.e2e.conftest import committed_districts, console_login, screenshot
 
 pytestmark = pytest.mark.e2e
 ACTOR = Actor.system("e2e")
@@ -38,16 +37,12 @@ DISTRICTS = {
 def two_districts(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
-    from django.conf import settings
-
-    media, settings.MEDIA_ROOT = settings.MEDIA_ROOT, str(tmp_path_factory.mktemp("media"))
-    with django_db_blocker.unblock():
-        for slug, (request, colour, place) in DISTRICTS.items():
-            result = district_onboard(request=request, actor=ACTOR)
+    media = str(tmp_path_factory.mktemp("media"))
+    requests = [request for request, _, _ in DISTRICTS.values()]
+    with committed_districts(django_db_blocker, media, "Portal-Admin-2026", *requests) as admins:
+        for slug, (_, colour, place) in DISTRICTS.items():
             with schema_context(slug):
-                admin = login_link_redeem(
-                    token=result.login_token or "", new_password="Portal-Admin-2026"
-                )
+                admin = admins[slug]
                 theme_update(actor=admin, changes=ThemeChanges(primary_colour=colour,
                                                                banner_text=f"诚信{place}，共建共享"))  # fmt: skip
                 department = Department.objects.create(
@@ -67,11 +62,7 @@ def two_districts(
                     repaired_at=timezone.now()
                 )
             use_public_schema()
-    yield
-    with django_db_blocker.unblock():
-        for slug in DISTRICTS:
-            purge_district(slug)
-    settings.MEDIA_ROOT = media
+        yield
 
 
 def header_colour(page: Page) -> str:

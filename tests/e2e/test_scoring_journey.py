@@ -13,14 +13,13 @@ import pytest
 from django_tenants.utils import schema_context
 from playwright.sync_api import Page, expect
 
-from core.accounts.services import login_link_redeem
 from core.catalog.models import Department
 from core.collection.services import batch_create
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
-from tenants.services.onboarding import OnboardingRequest, district_onboard
+from tenants.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, as_record_csv, listing, penalty
-from tests.e2e.conftest import console_login, open_subject, purge_district, screenshot
+from tests.e2e.conftest import committed_districts, console_login, open_subject, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -41,13 +40,9 @@ ACTOR = Actor.system("e2e")
 def fengdu(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
-    from django.conf import settings
-
-    media, settings.MEDIA_ROOT = settings.MEDIA_ROOT, str(tmp_path_factory.mktemp("media"))
-    with django_db_blocker.unblock():
-        result = district_onboard(request=FENGDU, actor=ACTOR)
+    media = str(tmp_path_factory.mktemp("media"))
+    with committed_districts(django_db_blocker, media, PASSWORD, FENGDU):
         with schema_context("fengdu"):
-            login_link_redeem(token=result.login_token or "", new_password=PASSWORD)
             department = Department.objects.create(
                 code=DEPARTMENT_CODE, name="丰都县市场监督管理局"
             )
@@ -74,10 +69,7 @@ def fengdu(
                 batch_create(actor=ACTOR, department=department, filename=name,
                              content=io.BytesIO(content), size=len(content))  # fmt: skip
         use_public_schema()
-    yield
-    with django_db_blocker.unblock():
-        purge_district("fengdu")
-    settings.MEDIA_ROOT = media
+        yield
 
 
 def open_company(page: Page, base: str, name: str) -> None:

@@ -23,11 +23,9 @@ from core.catalog.models import Department
 from core.collection.services import batch_create
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
-from tenants.models import District
-from tenants.services.lifecycle import district_purge, district_request_deletion
-from tenants.services.onboarding import OnboardingRequest, district_onboard
+from tenants.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty, uscc
-from tests.e2e.conftest import console_login, open_subject, screenshot
+from tests.e2e.conftest import committed_districts, console_login, open_subject, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -52,15 +50,10 @@ ACTOR = Actor.system("e2e")
 def wulong(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
-    from django.conf import settings
-
-    media, settings.MEDIA_ROOT = settings.MEDIA_ROOT, str(tmp_path_factory.mktemp("media"))
-    with django_db_blocker.unblock():
-        result = district_onboard(request=WULONG, actor=ACTOR)
+    media = str(tmp_path_factory.mktemp("media"))
+    with committed_districts(django_db_blocker, media, "Wulong-Admin-2026", WULONG) as admins:
+        admin = admins["wulong"]
         with schema_context("wulong"):
-            admin = login_link_redeem(
-                token=result.login_token or "", new_password="Wulong-Admin-2026"
-            )
             _, token = staff_create(actor=admin, email="window@wulong.example", full_name="窗口办事员",
                                     role=StaffRole.WINDOW_CLERK, department_id=None)  # fmt: skip
             login_link_redeem(token=token, new_password=PASSWORD)
@@ -80,14 +73,7 @@ def wulong(
             batch_create(actor=ACTOR, department=department, filename="处罚.csv",
                          content=io.BytesIO(content), size=len(content))  # fmt: skip
         use_public_schema()
-    yield
-    with django_db_blocker.unblock():
-        use_public_schema()
-        district_request_deletion(
-            district=District.objects.get(schema_name="wulong"), actor=ACTOR, grace_days=0
-        )
-        district_purge(district=District.objects.get(schema_name="wulong"), actor=ACTOR)
-    settings.MEDIA_ROOT = media
+        yield
 
 
 def login(page: Page, base: str, email: str) -> None:
