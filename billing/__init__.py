@@ -1,2 +1,3 @@
-"""Billing (public schema): products, prices, customers and credentials, the usage ledger, quotas
-and wallets, invoices. Built by the metered-queries issue; nothing is installed from here yet."""
+"""Billing (public schema): products and prices per district, customers (institutions) with
+contracts and API keys, the metered call, the append-only usage ledger with its daily rollups,
+wallets and prepaid packages, threshold notices, period close, invoices and credit notes."""

@@ -18,7 +18,11 @@ from strawberry.django.views import GraphQLView
 from strawberry.http import GraphQLRequestData
 from strawberry.types.graphql import OperationType
 
+from billing.services.keys import KEY_PREFIX as INSTITUTION_KEY_PREFIX
+from billing.services.keys import api_key_authenticate as institution_key_authenticate
 from core.collection.push import api_key_authenticate
+from core.common.errors import ApplicationError
+from core.common.throttle import client_address
 from core.common.versioning import data_version
 from graphql_api import persisted
 from graphql_api.context import GraphQLContext
@@ -50,17 +54,21 @@ class CreditGraphQLView(GraphQLView[GraphQLContext, None]):
         if district is not None and district.kind != "district":
             district = None
         user = request.user if request.user.is_authenticated else None
-        department_key = None
+        context = GraphQLContext(request=request, response=response, district=district, user=user)
         bearer = request.headers.get("Authorization", "")
-        if district is not None and bearer.startswith("Bearer "):
-            department_key = api_key_authenticate(bearer.removeprefix("Bearer ").strip())
-        return GraphQLContext(
-            request=request,
-            response=response,
-            district=district,
-            user=user,
-            department_key=department_key,
-        )
+        if district is None or not bearer.startswith("Bearer "):
+            return context
+        secret = bearer.removeprefix("Bearer ").strip()
+        if secret.startswith(INSTITUTION_KEY_PREFIX):
+            try:
+                context.institution_key = institution_key_authenticate(
+                    secret, address=client_address(request)
+                )
+            except ApplicationError as refused:
+                context.credential_error = refused
+        else:
+            context.department_key = api_key_authenticate(secret)
+        return context
 
     def encode_json(self, data: object) -> str:
         # Chinese as UTF-8, not \uXXXX: responses are about 70 % smaller (STACK.md).

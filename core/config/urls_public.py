@@ -1,9 +1,11 @@
-"""URLs on the operator's domain: the operator console (Django admin) and the operator GraphQL API."""
+"""URLs on the operator's domain: the operator console (Django admin), the operator GraphQL API and
+the institution pages (customers' own usage and invoices)."""
 
 from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from billing import views as institution
 from core.storage.views import signed_file
 from graphql_api.views import operator_graphql_view
 
@@ -19,4 +21,25 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("graphql/", operator_graphql_view, name="graphql"),
     path("files/<str:token>/", signed_file, name="storage-file"),
+    path("institution/", institution.home, name="institution-home"),
+    path(
+        "institution/login/", institution.InstitutionLoginView.as_view(), name="institution-login"
+    ),
+    path(
+        "institution/logout/",
+        institution.InstitutionLogoutView.as_view(),
+        name="institution-logout",
+    ),
+    path("institution/usage/", institution.usage, name="institution-usage"),
+    path("institution/invoices/", institution.invoices, name="institution-invoices"),
+    path(
+        "institution/invoices/<str:number>/pdf/",
+        institution.invoice_pdf,
+        name="institution-invoice-pdf",
+    ),
+    path(
+        "institution/invoices/<str:number>/csv/",
+        institution.invoice_csv,
+        name="institution-invoice-csv",
+    ),
 ]

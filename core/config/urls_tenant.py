@@ -17,6 +17,7 @@ from portal_theme.views import (
     portal,
     portal_remedies,
     portal_search,
+    portal_services,
 )
 
 handler404 = "portal_theme.views.errors.not_found"
@@ -73,6 +74,7 @@ urlpatterns = [
         name="console-repair-new",
     ),
     path("achievements/", portal.achievements, name="portal-achievements"),
+    path("services/", portal_services.services, name="portal-services"),
     path("search/", portal_search.search, name="portal-search"),
     path("articles/<int:article_id>/", articles.article_page, name="portal-article"),
     path("console/articles/", articles.console_articles, name="console-articles"),

@@ -15,3 +15,4 @@ class QueryResult(models.TextChoices):
 
 class Product(models.TextChoices):
     CREDIT_REPORT = "credit_report", "公共信用信息报告"
+    CREDIT_SCORE = "credit_score", "公共信用综合评价查询"

@@ -8,7 +8,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
@@ -72,6 +72,26 @@ def consent_record(
 ) -> Consent:
     """Keep a signed authorisation (the document is required) for someone to query `subject`."""
     require_role(user, *WINDOW_ROLES)
+    return consent_lodge(
+        actor=Actor.for_user(user, schema=current_schema()), subject=subject,
+        grantee_name=grantee_name, grantee_code=grantee_code, purpose=purpose, products=products,
+        valid_from=valid_from, valid_until=valid_until, document=document,
+    )  # fmt: skip
+
+
+def consent_lodge(
+    *,
+    actor: Actor,
+    subject: Subject,
+    grantee_name: str,
+    grantee_code: str,
+    purpose: str,
+    products: list[str],
+    valid_from: date,
+    valid_until: date,
+    document: IO[bytes],
+) -> Consent:
+    """Keep a signed authorisation, lodged at the window or by an institution over the API."""
     if not 1 <= len(grantee_name.strip()) <= 200 or not 1 <= len(normalise(grantee_code)) <= 30:
         raise ValidationFailed(
             "请填写被授权人名称和证件号（或统一社会信用代码）", field="grantee_name"
@@ -87,10 +107,10 @@ def consent_record(
         consent = Consent.objects.create(
             subject=subject, grantee_name=grantee_name.strip(), grantee_code=normalise(grantee_code),
             purpose=purpose.strip(), products=products, valid_from=valid_from,
-            valid_until=valid_until, document=stored, recorded_by=user.email,
+            valid_until=valid_until, document=stored, recorded_by=actor.label,
         )  # fmt: skip
-        audit_record(actor=Actor.for_user(user, schema=current_schema()), action="consent.record",
-                     subject_id=subject.pk, details={"consent": consent.pk, "purpose": consent.purpose})  # fmt: skip
+        audit_record(actor=actor, action="consent.record", subject_id=subject.pk,
+                     details={"consent": consent.pk, "purpose": consent.purpose})  # fmt: skip
     return consent
 
 
@@ -196,7 +216,8 @@ def report_issue(
     consent_id: int | None = None,
     fee_collected: bool = False,
 ) -> Report:
-    """Issue a public credit report, or refuse with the reason; either way the query is logged.
+    """Issue a public credit report at the window, or refuse with the reason; either way the query
+    is logged.
 
     A natural person's report needs the person (identity checked at the window) or a valid consent
     naming the requester. An organisation's public information needs none; information disclosed
@@ -204,24 +225,9 @@ def report_issue(
     require_role(handled_by, *WINDOW_ROLES)
     if requester.kind not in RequesterKind.values or not 1 <= len(requester.name.strip()) <= 200:
         raise ValidationFailed("请填写查询人（200字以内）及其类型", field="requester_name")
-    if not 1 <= len(purpose.strip()) <= 200 or len(normalise(requester.code)) > 30:
-        raise ValidationFailed("请填写查询用途（200字以内）和有效的证件号", field="purpose")
-    today, now = timezone.localdate(), timezone.now()
-    log = QueryLog(subject=subject, requester_kind=requester.kind, requester_name=requester.name.strip(),
-                   requester_code=normalise(requester.code), purpose=purpose.strip(), product=product,
-                   handled_by=handled_by.email, at=now)  # fmt: skip
-    try:
-        consent = _valid_consent(subject, requester, product, consent_id, today, purpose)
-        is_self = requester.kind == RequesterKind.SELF
-        if is_self and not _is_subject(subject, requester.code):
-            raise _Refused("本人查询须核验本人证件：证件号或统一社会信用代码与被查询主体不一致")
-        if subject.kind == SubjectKind.NATURAL and not is_self and consent is None:
-            raise _Refused("查询自然人的信用信息须取得本人书面授权并说明用途")
-    except _Refused as refused:
-        log.result, log.reason = QueryResult.REFUSED, refused.reason
-        with transaction.atomic():
-            log.save()
-        raise PermissionDenied(refused.reason, code="CONSENT_REQUIRED") from None
+    today = timezone.localdate()
+    grant = query_authorise(subject=subject, requester=requester, purpose=purpose,
+                            product=product, consent_id=consent_id, handled_by=handled_by.email)  # fmt: skip
     fee = self_query_fee(subject, requester, product, today)
     if fee and not fee_collected:
         raise ValidationFailed(
@@ -229,26 +235,103 @@ def report_issue(
             "请收费后勾选“已收取费用”再出具",
             field="fee_collected",
         )
-    log.fee_yuan = fee
+    grant.log.fee_yuan = fee
+    prepared = report_prepare(grant, site=site)
+    with transaction.atomic():
+        return report_store(prepared, actor=Actor.for_user(handled_by, schema=current_schema()))
+
+
+@dataclass
+class Grant:
+    """A query that passed the consent, purpose and identity checks; its log entry is not yet
+    saved (it is saved with what the query produces)."""
+
+    subject: Subject
+    product: str
+    consent: Consent | None
+    is_self: bool
+    log: QueryLog
+
+
+def query_authorise(
+    *,
+    subject: Subject,
+    requester: Requester,
+    purpose: str,
+    product: str,
+    consent_id: int | None,
+    handled_by: str,
+    consent_required: bool = False,
+) -> Grant:
+    """Check consent, purpose and identity for a query. A refusal is logged (in its own
+    transaction, so it survives the caller's rollback) and raised as PermissionDenied."""
+    if not 1 <= len(purpose.strip()) <= 200 or len(normalise(requester.code)) > 30:
+        raise ValidationFailed("请填写查询用途（200字以内）和有效的证件号", field="purpose")
+    today, now = timezone.localdate(), timezone.now()
+    log = QueryLog(subject=subject, requester_kind=requester.kind, requester_name=requester.name.strip(),
+                   requester_code=normalise(requester.code), purpose=purpose.strip(), product=product,
+                   handled_by=handled_by, at=now)  # fmt: skip
+    try:
+        consent = _valid_consent(subject, requester, product, consent_id, today, purpose)
+        is_self = requester.kind == RequesterKind.SELF
+        if is_self and not _is_subject(subject, requester.code):
+            raise _Refused("本人查询须核验本人证件：证件号或统一社会信用代码与被查询主体不一致")
+        if subject.kind == SubjectKind.NATURAL and not is_self and consent is None:
+            raise _Refused("查询自然人的信用信息须取得本人书面授权并说明用途")
+        if consent_required and consent is None:
+            raise _Refused("此产品须提供被查询主体的有效书面授权（consentId）")
+    except _Refused as refused:
+        log.result, log.reason = QueryResult.REFUSED, refused.reason
+        with transaction.atomic():
+            log.save()
+        raise PermissionDenied(refused.reason, code="CONSENT_REQUIRED") from None
+    return Grant(subject=subject, product=product, consent=consent, is_self=is_self, log=log)
+
+
+@dataclass(frozen=True)
+class PreparedReport:
+    """A report assembled and rendered, not yet stored (the slow part, done outside any lock)."""
+
+    grant: Grant
+    number: str
+    code: str
+    body: bytes
+    pdf: bytes
+    now: datetime
+
+
+def report_prepare(grant: Grant, *, site: ReportSite, restricted: bool = True) -> PreparedReport:
+    today, now = timezone.localdate(), timezone.now()
     number = f"XY{today:%Y%m%d}{secrets.randbelow(10**8):08d}"
-    data = assemble(subject=subject, today=today, now=now, number=number,
-                    include_restricted=is_self or consent is not None,
-                    queries=_queried(subject, today) if is_self else None)  # fmt: skip
+    data = assemble(subject=grant.subject, today=today, now=now, number=number,
+                    include_restricted=restricted and (grant.is_self or grant.consent is not None),
+                    queries=_queried(grant.subject, today) if grant.is_self else None)  # fmt: skip
     body = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode()
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     pdf = report_pdf(data, verification_code=code, verify_url=site.link(number, code),
                      platform=site.platform)  # fmt: skip
-    with transaction.atomic():
-        name = default_storage.save(f"reports/{number}.json", ContentFile(body))
-        pdf_name = default_storage.save(f"reports/{number}.pdf", ContentFile(pdf))
-        report = Report.objects.create(
-            number=number, verification_code=code, subject=subject, product=product,
-            schema_version=SCHEMA, data_as_of=now, stored_json=name, stored_pdf=pdf_name,
-            sha256=hashlib.sha256(body).hexdigest(), issued_at=now,
-        )  # fmt: skip
-        log.consent, log.result, log.report_number = consent, QueryResult.ISSUED, number
-        log.save()
-        audit_record(actor=Actor.for_user(handled_by, schema=current_schema()), action="report.issue",
-                     subject_id=subject.pk, details={"report": number, "requester": log.requester_name,
-                                                     "purpose": log.purpose})  # fmt: skip
+    return PreparedReport(grant=grant, number=number, code=code, body=body, pdf=pdf, now=now)
+
+
+def report_store(prepared: PreparedReport, *, actor: Actor) -> Report:
+    """Store a prepared report and log the query as issued. Call inside a transaction."""
+    grant, number = prepared.grant, prepared.number
+    name = default_storage.save(f"reports/{number}.json", ContentFile(prepared.body))
+    pdf_name = default_storage.save(f"reports/{number}.pdf", ContentFile(prepared.pdf))
+    report = Report.objects.create(
+        number=number, verification_code=prepared.code, subject=grant.subject, product=grant.product,
+        schema_version=SCHEMA, data_as_of=prepared.now, stored_json=name, stored_pdf=pdf_name,
+        sha256=hashlib.sha256(prepared.body).hexdigest(), issued_at=prepared.now,
+    )  # fmt: skip
+    query_log_issued(grant, reference=number, actor=actor)
     return report
+
+
+def query_log_issued(grant: Grant, *, reference: str, actor: Actor) -> None:
+    """Log an authorised query as answered (`reference`: the report number, or what was served)."""
+    log = grant.log
+    log.consent, log.result, log.report_number = grant.consent, QueryResult.ISSUED, reference
+    log.save()
+    action = "report.issue" if grant.product == Product.CREDIT_REPORT else "query.answer"
+    audit_record(actor=actor, action=action, subject_id=grant.subject.pk,
+                 details={"report": reference, "requester": log.requester_name, "purpose": log.purpose})  # fmt: skip

@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from graphql_api.accounts.queries import AccountsQuery
+from graphql_api.billing.mutations import BillingMutation
+from graphql_api.billing.queries import BillingQuery
 from graphql_api.catalog.queries import CatalogQuery
 from graphql_api.collection.mutations import CollectionMutation
 from graphql_api.extensions import ArchivedDistrictGuard
@@ -15,12 +17,12 @@ from graphql_api.schema_base import build_schema
 
 
 @strawberry.type
-class Query(PortalQuery, CatalogQuery, RecordsQuery, AccountsQuery):
+class Query(PortalQuery, CatalogQuery, RecordsQuery, AccountsQuery, BillingQuery):
     pass
 
 
 @strawberry.type
-class Mutation(PortalMutation, CollectionMutation):
+class Mutation(PortalMutation, CollectionMutation, BillingMutation):
     pass
 
 

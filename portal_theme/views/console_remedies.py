@@ -34,8 +34,8 @@ from core.remedies.services import (
     repair_apply,
     repair_decide,
 )
+from portal_theme.selectors import report_site
 from portal_theme.views.access import staff_with_role
-from portal_theme.views.console_reports import report_site
 from portal_theme.views.remedy_forms import ObjectionForm, RepairForm
 
 READERS = (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER, StaffRole.WINDOW_CLERK, StaffRole.AUDITOR)

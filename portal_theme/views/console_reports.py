@@ -19,7 +19,6 @@ from core.reports.selectors import queries_for_subject, report_content
 from core.reports.services import (
     FREE_SELF_QUERIES_PER_YEAR,
     WINDOW_ROLES,
-    ReportSite,
     Requester,
     consent_record,
     report_issue,
@@ -27,15 +26,8 @@ from core.reports.services import (
     window_price_set,
 )
 from core.subjects.models import Subject
-from portal_theme.selectors import theme_get_current
+from portal_theme.selectors import report_site
 from portal_theme.views.access import staff_with_role
-
-
-def report_site(request: HttpRequest) -> ReportSite:
-    """The platform's name (its theme) and this district's verification page, as the report states."""
-    theme = theme_get_current()
-    platform = theme.platform_name if theme else "公共信用信息平台"
-    return ReportSite(platform, request.build_absolute_uri("/reports/verify/"))
 
 
 def _window(request: HttpRequest) -> User:

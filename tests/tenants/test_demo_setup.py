@@ -48,6 +48,7 @@ def test_demo_setup_creates_the_operator_and_three_districts_and_prints_how_to_l
     assert lines[7].startswith(
         "  管理员 admin@yunyang.localhost 首次登录（设置密码）：http://yunyang.localhost:8000/console/first-login/"
     )
+    assert lines[8].startswith("示例银行（信用万州增值服务）接口密钥，仅显示一次：ck_")
     assert set(District.objects.filter(kind="district").values_list("schema_name", flat=True)) == {
         "wanzhou",
         "kaizhou",

@@ -22,6 +22,8 @@ from core.config.settings.database import (  # noqa: F401
     EMBEDDED_DATABASE,
 )
 from core.config.settings.services import (  # noqa: F401
+    BILLING_GRACE_DAYS,
+    BILLING_WEBHOOK_TIMEOUT,
     CACHES,
     CELERY_ACCEPT_CONTENT,
     CELERY_BEAT_SCHEDULE,
@@ -45,6 +47,7 @@ from core.config.settings.services import (  # noqa: F401
     EMAIL_USE_TLS,
     MEDIA_ROOT,
     MEDIA_URL,
+    OPERATOR_NAME,
     REDIS_URL,
     S3_ACCESS_KEY_ID,
     S3_BUCKET,

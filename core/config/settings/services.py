@@ -62,6 +62,10 @@ STORAGES = {
 
 # --- E-mail: SMTP when EMAIL_HOST is set, otherwise messages are written under .data/mail.
 EMAIL_HOST = env_str("EMAIL_HOST")
+# --- Billing: days after a month ends before it is invoiced (late corrections still land in it).
+BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 3)
+BILLING_WEBHOOK_TIMEOUT = env_int("BILLING_WEBHOOK_TIMEOUT", 5)
+OPERATOR_NAME = env_str("OPERATOR_NAME", "公共信用信息平台运营方")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
@@ -75,6 +79,14 @@ EMAIL_FILE_PATH = str(DATA_DIR / "mail")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@credit-platform.local")
 
 CELERY_BEAT_SCHEDULE = {
+    "close-billing-periods": {
+        "task": "billing.periods_close_due_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "retry-threshold-notices": {
+        "task": "billing.notices_retry_task",
+        "schedule": 600,
+    },
     "purge-due-districts": {
         "task": "tenants.district_purge_due_task",
         "schedule": 24 * 3600,

@@ -22,6 +22,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "core.common",
     "core.publicity",
+    "billing",
     "graphql_api",
 ]
 

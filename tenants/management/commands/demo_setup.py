@@ -10,11 +10,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django_tenants.utils import schema_context
 
+from billing.demo import demo_bank_ensure, demo_prices_ensure
 from core.accounts.models import User
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
 from tenants.demo import demo_records_ensure
 from tenants.links import district_url, first_login_path
+from tenants.models import District
 from tenants.services.onboarding import OnboardingRequest, district_onboard
 from tenants.services.operator import operator_ensure
 from tenants.services.template import template_ensure
@@ -81,6 +83,7 @@ class Command(BaseCommand):
             "运营管理后台：" + district_url(domain="localhost", path="/admin/", port=port)
         )
         self.stdout.write(f"  账号 {OPERATOR_EMAIL}  密码 {password}")
+        bank_key = None
         for request in DEMO_DISTRICTS:
             result = district_onboard(request=request, actor=Actor.system("demo"))
             with schema_context(request.slug):
@@ -88,6 +91,10 @@ class Command(BaseCommand):
                     district_name=request.name, region=request.region_code
                 )
             use_public_schema()
+            district = District.objects.get(schema_name=request.slug)
+            demo_prices_ensure(district)
+            if request.slug == "wanzhou":
+                bank_key = demo_bank_ensure(district)
             self.stdout.write(
                 f"{request.platform_name}："
                 + district_url(domain=request.domain, path="/", port=port)
@@ -102,3 +109,5 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  管理员 {request.admin_email} 已设置密码，请在 /console/login/ 登录"
                 )
+        if bank_key:
+            self.stdout.write(f"示例银行（信用万州增值服务）接口密钥，仅显示一次：{bank_key}")

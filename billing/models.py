@@ -1,0 +1,375 @@
+"""Billing tables, all in the public schema: the operator keeps them *about* districts.
+
+Money is `Decimal` yuan with two places, VAT included. The ledger (`UsageEvent`), wallet top-ups,
+invoices and credit notes are append-only: triggers refuse UPDATE and DELETE (migration 0002), so a
+mistake is put right by a compensating entry with a reason, never by an edit.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import JSONField, Q
+from django.utils import timezone
+
+from billing.enums import (
+    BillingMode,
+    ContractStatus,
+    EntryKind,
+    NoticeMeasure,
+    PricingModel,
+    ProductCode,
+)
+from core.common.placement import public_model
+from tenants.models import District
+
+
+@public_model
+class Product(models.Model):
+    """A value-added product a district can sell (the five national kinds are seeded)."""
+
+    code = models.CharField("产品代码", max_length=20, choices=ProductCode.choices, unique=True)
+    name = models.CharField("产品名称", max_length=60)
+    description = models.TextField("产品说明", blank=True)
+    unit = models.CharField("计量单位", max_length=10, default="次")
+    sort = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "增值产品"
+        verbose_name_plural = "增值产品"
+        ordering = ("sort", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@public_model
+class Price(models.Model):
+    """A district's price for a product from `valid_from` on. Prices are versioned, not edited:
+    the row with the latest `valid_from` not after a day is the price of that day."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="prices")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="prices")
+    model = models.CharField("计价方式", max_length=10, choices=PricingModel.choices)
+    unit_price_yuan = models.DecimalField(
+        "单价（元，含税）", null=True, blank=True, max_digits=14, decimal_places=2
+    )
+    # Graduated monthly tiers: [{"up_to": 1000, "unit_price": "8.00"}, {"up_to": null, ...}]
+    tiers = JSONField("阶梯", default=list, blank=True)
+    package_units = models.PositiveIntegerField("套餐次数", null=True, blank=True)
+    package_price_yuan = models.DecimalField(
+        "套餐价格（元，含税）", null=True, blank=True, max_digits=14, decimal_places=2
+    )
+    valid_from = models.DateField("生效日期")
+    created_by = models.CharField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "产品价格"
+        verbose_name_plural = "产品价格"
+        ordering = ("district", "product", "-valid_from")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "product", "valid_from"], name="price_one_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} @ {self.district.name} from {self.valid_from}"
+
+
+@public_model
+class Customer(models.Model):
+    """An institution (bank, insurer, guarantor) that buys products."""
+
+    name = models.CharField("机构名称", max_length=200)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    contact_name = models.CharField("联系人", max_length=100, blank=True)
+    contact_email = models.EmailField("联系邮箱")
+    webhook_url = models.URLField("通知回调地址", blank=True)
+    webhook_secret = models.CharField("回调签名密钥", max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "客户机构"
+        verbose_name_plural = "客户机构"
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@public_model
+class CustomerMember(models.Model):
+    """An operator-domain login that sees one customer's usage and invoices (never staff)."""
+
+    user = models.OneToOneField(
+        "accounts.User", on_delete=models.CASCADE, related_name="customer_membership"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="members")
+
+    class Meta:
+        verbose_name = "机构用户"
+        verbose_name_plural = "机构用户"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.customer_id}"
+
+
+@public_model
+class Contract(models.Model):
+    """What a customer may buy in one district and how it pays. The contract row is the lock every
+    metered call takes (billing/lock_objects.py), so caps, wallets and packages are exact."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contracts")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="contracts")
+    number = models.CharField("合同编号", max_length=40, unique=True)
+    mode = models.CharField("付费方式", max_length=10, choices=BillingMode.choices)
+    products = JSONField("可购产品", default=list)
+    monthly_cap_units = models.PositiveIntegerField("月度次数上限", null=True, blank=True)
+    monthly_cap_yuan = models.DecimalField(
+        "月度金额上限（元）", null=True, blank=True, max_digits=14, decimal_places=2
+    )
+    wallet_balance_yuan = models.DecimalField(
+        "预付余额（元）", default=0, max_digits=14, decimal_places=2
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=ContractStatus.choices, default=ContractStatus.ACTIVE
+    )
+    valid_from = models.DateField("生效日期")
+    valid_until = models.DateField("截止日期", null=True, blank=True)
+    created_by = models.CharField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "客户合同"
+        verbose_name_plural = "客户合同"
+        ordering = ("customer", "district")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "district"],
+                condition=Q(status="active"),
+                name="contract_one_active_per_district",
+            ),
+            models.CheckConstraint(
+                condition=Q(wallet_balance_yuan__gte=0), name="contract_wallet_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+@public_model
+class PackageBalance(models.Model):
+    """Units left of the prepaid packages a contract bought for one product."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="packages")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT)
+    units_remaining = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "套餐余量"
+        verbose_name_plural = "套餐余量"
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "product"], name="package_one_per_product")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}/{self.product_id}: {self.units_remaining}"
+
+
+@public_model
+class ApiKey(models.Model):
+    """An institution's credential. The secret is shown once and stored as its SHA-256."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="api_keys")
+    name = models.CharField("名称", max_length=100)
+    prefix = models.CharField("前缀", max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    products = JSONField("产品范围", default=list)
+    districts = JSONField("区县范围", default=list)  # schema names
+    allowed_ips = JSONField("来源地址白名单", default=list, blank=True)  # CIDR strings
+    rate_per_minute = models.PositiveIntegerField("每分钟调用上限", default=60)
+    expires_at = models.DateTimeField("过期时间")
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    rotated_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="rotated_to"
+    )
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    created_by = models.CharField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "接口密钥"
+        verbose_name_plural = "接口密钥"
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+
+@public_model
+class UsageEvent(models.Model):
+    """One line of the ledger. Append-only. A charge carries the caller's idempotency key and what
+    was served (`response`), so a retry is answered from here and charged nothing."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="events")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="events")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="usage_events")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT)
+    api_key = models.ForeignKey(ApiKey, on_delete=models.PROTECT, null=True, blank=True)
+    kind = models.CharField("类型", max_length=12, choices=EntryKind.choices)
+    idempotency_key = models.CharField(max_length=64, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)  # sha256 of the call's parameters
+    units = models.IntegerField("数量")
+    amount_yuan = models.DecimalField("金额（元，含税）", max_digits=14, decimal_places=2)
+    period = models.DateField("账期")  # first day of the month the entry belongs to
+    occurred_at = models.DateTimeField("发生时间", default=timezone.now)
+    reference = models.CharField("业务凭证", max_length=64, blank=True)  # report number, ...
+    response = JSONField(default=dict, blank=True)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+    reason = models.CharField("原因", max_length=300, blank=True)
+    recorded_by = models.CharField("记录人", max_length=254)
+
+    class Meta:
+        verbose_name = "用量流水"
+        verbose_name_plural = "用量流水"
+        ordering = ("-occurred_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="usage_idempotency_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["contract", "period"], name="usage_contract_period")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.product_id} {self.amount_yuan}"
+
+
+@public_model
+class UsageRollup(models.Model):
+    """Units and amount per contract, product and day, kept in the transaction of each entry.
+    Current usage (caps, tiers, pages) is read from here, never by summing the ledger."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="rollups")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT)
+    district = models.ForeignKey(District, on_delete=models.PROTECT)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT)
+    day = models.DateField()
+    units = models.IntegerField(default=0)
+    amount_yuan = models.DecimalField(default=0, max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = "用量汇总"
+        verbose_name_plural = "用量汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "product", "day"], name="rollup_one_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.product_id} {self.day}: {self.units}"
+
+
+@public_model
+class WalletTopUp(models.Model):
+    """Money paid into a prepaid contract's wallet. Append-only."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="top_ups")
+    amount_yuan = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
+    balance_after_yuan = models.DecimalField("充值后余额（元）", max_digits=14, decimal_places=2)
+    reference = models.CharField("付款凭证", max_length=100)
+    recorded_by = models.CharField(max_length=254)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "预付充值"
+        verbose_name_plural = "预付充值"
+        ordering = ("-at",)
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} +{self.amount_yuan}"
+
+
+@public_model
+class ThresholdNotice(models.Model):
+    """A notice that usage reached 80/90/100 % of a cap or a wallet, sent once per basis (the month
+    for caps, the last top-up for wallets)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="notices")
+    measure = models.CharField(max_length=10, choices=NoticeMeasure.choices)
+    basis = models.CharField(max_length=30)  # "2026-11" or "topup:17"
+    threshold = models.PositiveSmallIntegerField()
+    used = models.CharField(max_length=40)  # what was used of what, for the message
+    created_at = models.DateTimeField(default=timezone.now)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    webhook_sent_at = models.DateTimeField(null=True, blank=True)
+    webhook_status = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "用量提醒"
+        verbose_name_plural = "用量提醒"
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "measure", "basis", "threshold"], name="notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.measure} {self.threshold}%"
+
+
+@public_model
+class Invoice(models.Model):
+    """One contract's month, issued at period close. Immutable once written."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="invoices")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField("账单编号", max_length=40, unique=True)
+    period = models.DateField("账期")
+    lines = JSONField("明细", default=list)
+    total_yuan = models.DecimalField("合计（元，含税）", max_digits=14, decimal_places=2)
+    tax_yuan = models.DecimalField("其中税额（元）", max_digits=14, decimal_places=2)
+    tax_rate = models.DecimalField("税率", max_digits=4, decimal_places=2)
+    mode = models.CharField("付费方式", max_length=10, choices=BillingMode.choices)
+    stored_pdf = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    issued_at = models.DateTimeField("出具时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "月度账单"
+        verbose_name_plural = "月度账单"
+        ordering = ("-period", "customer")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "period"], name="invoice_one_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+@public_model
+class CreditNote(models.Model):
+    """A correction to an issued invoice (the ledger's compensating entry it accounts for)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    correction = models.OneToOneField(UsageEvent, on_delete=models.PROTECT)
+    number = models.CharField("红字凭证编号", max_length=40, unique=True)
+    amount_yuan = models.DecimalField("金额（元，含税）", max_digits=14, decimal_places=2)
+    reason = models.CharField("原因", max_length=300)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "红字凭证"
+        verbose_name_plural = "红字凭证"
+        ordering = ("-issued_at",)
+
+    def __str__(self) -> str:
+        return self.number

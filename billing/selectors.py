@@ -1,0 +1,181 @@
+"""Billing reads: current prices, month-to-date usage from the rollups, what a district sells,
+and the usage pages' tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+
+from billing.enums import ContractStatus
+from billing.models import (
+    Contract,
+    CreditNote,
+    Customer,
+    CustomerMember,
+    Invoice,
+    PackageBalance,
+    Price,
+    Product,
+    UsageRollup,
+)
+from billing.money import month_start, next_month
+from billing.pricing import price_describe
+from core.common.errors import NotFound
+
+
+def price_current(district_id: int, product: str, day: date) -> Price | None:
+    return (
+        Price.objects.select_related("product")
+        .filter(district_id=district_id, product__code=product, valid_from__lte=day)
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class MonthUsage:
+    units: int
+    amount_yuan: Decimal
+    by_product: dict[str, int]
+
+
+def month_usage(contract_id: int, day: date) -> MonthUsage:
+    """Units and amount of calls this calendar month, from the daily rollups."""
+    rows = (
+        UsageRollup.objects.filter(
+            contract_id=contract_id, day__gte=month_start(day), day__lt=next_month(day)
+        )
+        .values("product__code")
+        .annotate(units=Sum("units"), amount=Sum("amount_yuan"))
+    )
+    by_product = {r["product__code"]: int(r["units"]) for r in rows}
+    amount = sum((Decimal(r["amount"]) for r in rows), Decimal("0.00"))
+    return MonthUsage(units=sum(by_product.values()), amount_yuan=amount, by_product=by_product)
+
+
+def contract_active(customer_id: int, district_id: int, day: date) -> Contract | None:
+    contract = Contract.objects.filter(
+        customer_id=customer_id, district_id=district_id, status=ContractStatus.ACTIVE
+    ).first()
+    if contract is None or contract.valid_from > day:
+        return None
+    if contract.valid_until is not None and contract.valid_until < day:
+        return None
+    return contract
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A product as the portal's 信用增值服务 page shows it."""
+
+    code: str
+    name: str
+    description: str
+    price: str
+    since: date
+
+
+def district_offers(district_id: int, day: date) -> list[Offer]:
+    offers = []
+    for product in Product.objects.all():
+        price = price_current(district_id, product.code, day)
+        if price is not None:
+            offers.append(Offer(code=product.code, name=product.name,
+                                description=product.description, price=price_describe(price),
+                                since=price.valid_from))  # fmt: skip
+    return offers
+
+
+def package_units(contract_id: int) -> dict[str, int]:
+    return {
+        b.product.code: b.units_remaining
+        for b in PackageBalance.objects.select_related("product").filter(contract_id=contract_id)
+    }
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    customer: str
+    district: str
+    product: str
+    units: int
+    amount_yuan: Decimal
+
+
+def usage_table(*, start: date, end: date, customer_id: int | None = None) -> list[UsageRow]:
+    """Usage per customer, district and product between two days (inclusive), from rollups."""
+    rows: QuerySet[UsageRollup] = UsageRollup.objects.filter(day__gte=start, day__lte=end)
+    if customer_id is not None:
+        rows = rows.filter(customer_id=customer_id)
+    grouped = (
+        rows.values("customer__name", "district__name", "product__name")
+        .annotate(units=Sum("units"), amount=Sum("amount_yuan"))
+        .order_by("customer__name", "district__name", "product__name")
+    )
+    return [UsageRow(customer=r["customer__name"], district=r["district__name"],
+                     product=r["product__name"], units=int(r["units"]),
+                     amount_yuan=Decimal(r["amount"])) for r in grouped]  # fmt: skip
+
+
+def invoices_of(customer_id: int) -> QuerySet[Invoice]:
+    return Invoice.objects.select_related("district").filter(customer_id=customer_id)
+
+
+def customer_get_for_user(user_id: int) -> Customer | None:
+    """The customer an operator-domain login belongs to (its CustomerMember row), if any."""
+    member = CustomerMember.objects.select_related("customer").filter(user_id=user_id).first()
+    return member.customer if member is not None else None
+
+
+@dataclass(frozen=True)
+class ContractStanding:
+    """A contract as the institution's page shows it: usage this month and what is left."""
+
+    contract: Contract
+    usage: MonthUsage
+    remaining_units: int | None  # None: no cap of that kind
+    remaining_yuan: Decimal | None
+    packages: list[tuple[str, int]]  # (product name, units left)
+
+
+def contract_standing_list(*, customer_id: int, day: date) -> list[ContractStanding]:
+    """Every contract of a customer (any status), with its month-to-date usage and balances."""
+    names = dict(Product.objects.values_list("code", "name"))
+    standings = []
+    for contract in Contract.objects.select_related("district").filter(customer_id=customer_id):
+        usage = month_usage(contract.pk, day)
+        cap_units, cap_yuan = contract.monthly_cap_units, contract.monthly_cap_yuan
+        standings.append(
+            ContractStanding(
+                contract=contract,
+                usage=usage,
+                remaining_units=None if cap_units is None else max(0, cap_units - usage.units),
+                remaining_yuan=None
+                if cap_yuan is None
+                else max(Decimal("0.00"), cap_yuan - usage.amount_yuan),
+                packages=[
+                    (names.get(code, code), units)
+                    for code, units in sorted(package_units(contract.pk).items())
+                ],
+            )
+        )
+    return standings
+
+
+def invoice_access_by_number(*, customer_id: int, number: str) -> Invoice:
+    """One of the customer's invoices; the same NotFound whether it is missing or another's."""
+    invoice = (
+        Invoice.objects.select_related("customer", "district", "contract")
+        .filter(customer_id=customer_id, number=number)
+        .first()
+    )
+    if invoice is None:
+        raise NotFound(f"没有账单“{number}”", field="number")
+    return invoice
+
+
+def credit_notes_of(invoice_id: int) -> list[CreditNote]:
+    return list(CreditNote.objects.filter(invoice_id=invoice_id).order_by("issued_at", "id"))

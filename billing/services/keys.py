@@ -1,0 +1,173 @@
+"""Institutions' API keys: shown once, stored as SHA-256, scoped to products and districts, with
+expiry, rotation, revocation and an optional source-address allow-list; and the per-key rate limit."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from billing.enums import ProductCode
+from billing.models import ApiKey, Customer
+from core.common.actors import Actor
+from core.common.errors import ApplicationError, PermissionDenied, ValidationFailed
+from tenants.models import District
+from tenants.services.audit import platform_audit_record
+
+KEY_PREFIX = "ck_"
+MAX_VALIDITY_DAYS = 3 * 366
+
+
+class RateLimited(ApplicationError):
+    code = "RATE_LIMITED"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"调用过于频繁：每分钟调用次数已达上限，请 {retry_after} 秒后重试")
+        self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        return {"code": self.code, "retryAfter": self.retry_after}
+
+
+@dataclass(frozen=True)
+class KeyScope:
+    name: str
+    products: list[str]
+    districts: list[str]  # schema names
+    expires_at: datetime
+    allowed_ips: list[str]
+    rate_per_minute: int = 60
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _scope_clean(scope: KeyScope) -> KeyScope:
+    if not scope.products or any(p not in ProductCode.values for p in scope.products):
+        raise ValidationFailed("请选择密钥可调用的产品", field="products")
+    known = set(
+        District.objects.filter(schema_name__in=scope.districts, kind="district").values_list(
+            "schema_name", flat=True
+        )
+    )
+    unknown = sorted(set(scope.districts) - known)
+    if not scope.districts or unknown:
+        raise ValidationFailed(f"区县范围有误：{'、'.join(unknown) or '未选择'}", field="districts")
+    now = timezone.now()
+    if not now < scope.expires_at <= now + timedelta(days=MAX_VALIDITY_DAYS):
+        raise ValidationFailed("过期时间应在今后三年之内", field="expires_at")
+    for network in scope.allowed_ips:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ValidationFailed(
+                f"“{network}”不是有效的地址或网段", field="allowed_ips"
+            ) from None
+    if not 1 <= scope.rate_per_minute <= 6000:
+        raise ValidationFailed("每分钟调用上限应在1到6000之间", field="rate_per_minute")
+    return KeyScope(
+        name=scope.name.strip()[:100] or "接口密钥", products=sorted(set(scope.products)),
+        districts=sorted(set(scope.districts)), expires_at=scope.expires_at,
+        allowed_ips=[str(ipaddress.ip_network(n, strict=False)) for n in scope.allowed_ips],
+        rate_per_minute=scope.rate_per_minute,
+    )  # fmt: skip
+
+
+def api_key_issue(
+    *, actor: Actor, customer: Customer, scope: KeyScope, rotated_from: ApiKey | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key; the secret is returned once and never stored."""
+    clean = _scope_clean(scope)
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            customer=customer, name=clean.name, prefix=secret[:11], key_hash=_hash(secret),
+            products=clean.products, districts=clean.districts, allowed_ips=clean.allowed_ips,
+            rate_per_minute=clean.rate_per_minute, expires_at=clean.expires_at,
+            rotated_from=rotated_from, created_by=actor.label,
+        )  # fmt: skip
+        platform_audit_record(actor=actor, action="billing.key_issue",
+                              details={"customer": customer.pk, "key": key.prefix,
+                                       "products": clean.products, "districts": clean.districts})  # fmt: skip
+    return key, secret
+
+
+def api_key_rotate(*, actor: Actor, key: ApiKey, overlap_hours: int = 24) -> tuple[ApiKey, str]:
+    """A new key with the same scope; the old one keeps working for `overlap_hours` (0–168) so the
+    institution can switch without an outage, then expires."""
+    if not 0 <= overlap_hours <= 168:
+        raise ValidationFailed("新旧密钥并行时间应在0到168小时之间", field="overlap_hours")
+    if key.revoked_at is not None:
+        raise ValidationFailed("已吊销的密钥不能轮换", field="key")
+    with transaction.atomic():
+        scope = KeyScope(name=key.name, products=key.products, districts=key.districts,
+                         expires_at=key.expires_at, allowed_ips=key.allowed_ips,
+                         rate_per_minute=key.rate_per_minute)  # fmt: skip
+        if scope.expires_at <= timezone.now():
+            raise ValidationFailed("密钥已过期，请签发新密钥", field="key")
+        new, secret = api_key_issue(
+            actor=actor, customer=key.customer, scope=scope, rotated_from=key
+        )
+        ApiKey.objects.filter(pk=key.pk).update(
+            expires_at=min(key.expires_at, timezone.now() + timedelta(hours=overlap_hours))
+        )
+        platform_audit_record(actor=actor, action="billing.key_rotate",
+                              details={"old": key.prefix, "new": new.prefix, "overlap_hours": overlap_hours})  # fmt: skip
+    return new, secret
+
+
+def api_key_revoke(*, actor: Actor, key: ApiKey, reason: str) -> None:
+    if not reason.strip():
+        raise ValidationFailed("请说明吊销原因", field="reason")
+    with transaction.atomic():
+        ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        platform_audit_record(actor=actor, action="billing.key_revoke",
+                              details={"key": key.prefix, "reason": reason.strip()})  # fmt: skip
+
+
+def api_key_authenticate(secret: str, *, address: str) -> ApiKey:
+    """The key for `secret`, checked for revocation, expiry and source address; raises with the
+    reason otherwise (the caller presented an institution's key, so it is told what is wrong)."""
+    key = (
+        ApiKey.objects.select_related("customer").filter(key_hash=_hash(secret)).first()
+        if secret.startswith(KEY_PREFIX)
+        else None
+    )
+    if key is None:
+        raise PermissionDenied("接口密钥无效", code="UNAUTHENTICATED")
+    if key.revoked_at is not None:
+        raise PermissionDenied("接口密钥已吊销", code="UNAUTHENTICATED")
+    if key.expires_at <= timezone.now():
+        raise PermissionDenied(f"接口密钥已于{timezone.localtime(key.expires_at):%Y-%m-%d %H:%M}过期",
+                               code="UNAUTHENTICATED")  # fmt: skip
+    if key.allowed_ips and not _address_allowed(address, key.allowed_ips):
+        raise PermissionDenied(f"来源地址 {address} 不在该密钥的白名单内", code="FORBIDDEN")
+    return key
+
+
+def _address_allowed(address: str, networks: list[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
+
+
+def rate_limit_take(key: ApiKey) -> None:
+    """Count one call in the key's current minute; refuse past its limit with the seconds until
+    the next minute starts (sent as `retryAfter` and the HTTP Retry-After header)."""
+    now = time.time()
+    window = int(now // 60)
+    counter = f"billing-rate:{key.pk}:{window}"
+    cache.add(counter, 0, 120)
+    if cache.incr(counter) > key.rate_per_minute:
+        raise RateLimited(retry_after=max(1, 60 - int(now % 60)))

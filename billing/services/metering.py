@@ -1,0 +1,233 @@
+"""The metered call: scope → (caller checks consent and purpose) → quota, wallet or package under
+the contract's row lock → the product is served → the usage event, its rollup and the balance
+change, all in one transaction with the caller's idempotency key.
+
+A retry with the same key is answered from the ledger and charged nothing; a failure while serving
+rolls everything back, so it charges nothing; nothing is served past a hard cap."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from billing.enums import BillingMode, EntryKind, PricingModel
+from billing.lock_objects import contract_for_update, packages_for_update
+from billing.models import ApiKey, Contract, Price, UsageEvent, UsageRollup
+from billing.money import month_start
+from billing.pricing import units_cost
+from billing.selectors import MonthUsage, contract_active, month_usage, package_units, price_current
+from billing.services.notices import notices_raise
+from core.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from tenants.models import District
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,64}$")
+
+
+class QuotaExceeded(ApplicationError):
+    code = "QUOTA_EXCEEDED"
+
+
+@dataclass(frozen=True)
+class Served:
+    """What the product handed out: a reference (report number …) and the replayable answer."""
+
+    reference: str
+    response: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Charge:
+    product: str
+    units: int
+    amount_yuan: Decimal
+    replayed: bool
+    reference: str
+    response: dict[str, Any]
+    remaining_units: int | None = None
+    remaining_yuan: Decimal | None = None
+    wallet_balance_yuan: Decimal | None = None
+    package_units_remaining: int | None = None
+    notices: list[int] = field(default_factory=list)
+
+
+def fingerprint(**params: Any) -> str:
+    """The call's parameters, hashed: a key reused for a different call is refused."""
+    return hashlib.sha256(
+        json.dumps(params, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def call_authorise(*, key: ApiKey, district: District, product: str, today: date) -> Contract:
+    """The key may call this product in this district, and the customer has a contract for it."""
+    if product not in key.products:
+        raise PermissionDenied("该密钥无权调用此产品", code="OUT_OF_SCOPE")
+    contract = call_authorise_any(key=key, district=district, today=today)
+    if product not in contract.products:
+        raise PermissionDenied("合同不包括此产品", code="OUT_OF_SCOPE")
+    return contract
+
+
+def call_authorise_any(*, key: ApiKey, district: District, today: date) -> Contract:
+    """The key may be used in this district and the customer has a contract here."""
+    if district.schema_name not in key.districts:
+        raise PermissionDenied(f"该密钥无权调用{district.name}的接口", code="OUT_OF_SCOPE")
+    contract = contract_active(key.customer_id, district.pk, today)
+    if contract is None:
+        raise PermissionDenied(f"贵机构在{district.name}没有有效合同", code="NO_CONTRACT")
+    return contract
+
+
+def metered_call(
+    *,
+    key: ApiKey,
+    contract: Contract,
+    product: str,
+    idempotency_key: str,
+    params: str,
+    units: int,
+    serve: Callable[[], Served],
+) -> Charge:
+    """Charge `units` of `product` and serve it, exactly once per idempotency key."""
+    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
+        raise ValidationFailed(
+            "幂等键应为8–64位字母、数字或 _ . : -，每次新调用使用新值，重试时沿用原值",
+            field="idempotencyKey",
+        )
+    if units < 1:
+        raise ValidationFailed("调用数量应至少为1", field="units")
+    replay = charge_replayed(contract, idempotency_key, params)
+    if replay is not None:
+        return replay
+    today, now = timezone.localdate(), timezone.now()
+    with transaction.atomic():
+        locked = contract_for_update(contract.pk)
+        replay = charge_replayed(locked, idempotency_key, params)  # a retry that raced us
+        if replay is not None:
+            return replay
+        price = price_current(locked.district_id, product, today)
+        if price is None:
+            raise PermissionDenied("该产品在本区县尚未定价，暂不可购买", code="NOT_FOR_SALE")
+        used = month_usage(locked.pk, today)
+        amount = units_cost(price, used=used.by_product.get(product, 0), units=units)
+        _check_limits(locked, price, used, units, amount)
+        served = serve()
+        event = UsageEvent.objects.create(
+            contract=locked, customer_id=locked.customer_id, district_id=locked.district_id,
+            product=price.product, api_key=key, kind=EntryKind.CHARGE,
+            idempotency_key=idempotency_key, fingerprint=params, units=units, amount_yuan=amount,
+            period=month_start(today), occurred_at=now, reference=served.reference,
+            response=served.response, recorded_by=f"api:{key.prefix}",
+        )  # fmt: skip
+        rollup_add(locked, price.product_id, today, units, amount)
+        if price.model == PricingModel.PACKAGE:
+            packages_for_update(locked.pk).filter(product=price.product).update(
+                units_remaining=F("units_remaining") - units
+            )
+        if locked.mode == BillingMode.PREPAID and amount:
+            Contract.objects.filter(pk=locked.pk).update(
+                wallet_balance_yuan=F("wallet_balance_yuan") - amount
+            )
+            locked.refresh_from_db(fields=["wallet_balance_yuan"])
+        after = MonthUsage(units=used.units + units, amount_yuan=used.amount_yuan + amount,
+                           by_product={})  # fmt: skip
+        notices = notices_raise(contract=locked, before=used, after=after, today=today)
+        return _charge(locked, event, replayed=False, usage=after, notices=notices,
+                       packaged=price.model == PricingModel.PACKAGE)  # fmt: skip
+
+
+def charge_replayed(contract: Contract, idempotency_key: str, params: str) -> Charge | None:
+    """The earlier answer to this idempotency key, if any (a different call with it is refused)."""
+    event = (
+        UsageEvent.objects.select_related("product")
+        .filter(contract=contract, idempotency_key=idempotency_key)
+        .first()
+    )
+    if event is None:
+        return None
+    if event.fingerprint != params:
+        raise Conflict(
+            "该幂等键已用于另一次不同参数的调用；新调用请使用新的幂等键",
+            code="IDEMPOTENCY_KEY_REUSED", field="idempotencyKey",
+        )  # fmt: skip
+    contract.refresh_from_db(fields=["wallet_balance_yuan"])
+    return _charge(
+        contract, event, replayed=True, usage=month_usage(contract.pk, timezone.localdate())
+    )
+
+
+def _check_limits(
+    contract: Contract, price: Price, used: MonthUsage, units: int, amount: Decimal
+) -> None:
+    cap_units, cap_yuan = contract.monthly_cap_units, contract.monthly_cap_yuan
+    if cap_units is not None and used.units + units > cap_units:
+        raise QuotaExceeded(
+            f"已达本月调用上限：上限{cap_units}次，已用{used.units}次，本次需{units}次；"
+            "下月1日恢复，或请联系运营方调整合同"
+        )
+    if cap_yuan is not None and used.amount_yuan + amount > cap_yuan:
+        raise QuotaExceeded(
+            f"已达本月金额上限：上限{cap_yuan}元，已用{used.amount_yuan}元，本次需{amount}元"
+        )
+    if price.model == PricingModel.PACKAGE:
+        left = package_units(contract.pk).get(price.product.code, 0)
+        if left < units:
+            raise QuotaExceeded(
+                f"预付套餐余量不足：剩余{left}{price.product.unit}，本次需{units}{price.product.unit}",
+                code="PACKAGE_EXHAUSTED",
+            )
+    if contract.mode == BillingMode.PREPAID and contract.wallet_balance_yuan < amount:
+        raise QuotaExceeded(
+            f"预付余额不足：余额{contract.wallet_balance_yuan}元，本次需{amount}元",
+            code="WALLET_INSUFFICIENT",
+        )
+
+
+def rollup_add(contract: Contract, product_id: int, day: date, units: int, amount: Decimal) -> None:
+    """Add to the day's rollup row (one statement, safe under concurrent writers)."""
+    table = UsageRollup._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO public.{table} "
+            "(contract_id, customer_id, district_id, product_id, day, units, amount_yuan) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (contract_id, product_id, day) DO UPDATE SET "
+            "units = EXCLUDED.units + public.{t}.units, "
+            "amount_yuan = EXCLUDED.amount_yuan + public.{t}.amount_yuan".replace("{t}", table),
+            [
+                contract.pk,
+                contract.customer_id,
+                contract.district_id,
+                product_id,
+                day,
+                units,
+                amount,
+            ],
+        )
+
+
+def _charge(
+    contract: Contract, event: UsageEvent, *, replayed: bool, usage: MonthUsage,
+    notices: list[int] | None = None, packaged: bool = True,
+) -> Charge:  # fmt: skip
+    packages = package_units(contract.pk) if packaged else {}
+    return Charge(
+        product=event.product.code, units=event.units, amount_yuan=event.amount_yuan,
+        replayed=replayed, reference=event.reference, response=event.response,
+        remaining_units=None if contract.monthly_cap_units is None
+        else max(0, contract.monthly_cap_units - usage.units),
+        remaining_yuan=None if contract.monthly_cap_yuan is None
+        else max(Decimal("0.00"), contract.monthly_cap_yuan - usage.amount_yuan),
+        wallet_balance_yuan=contract.wallet_balance_yuan if contract.mode == BillingMode.PREPAID else None,
+        package_units_remaining=packages.get(event.product.code),
+        notices=notices or [],
+    )  # fmt: skip

@@ -1,0 +1,161 @@
+"""What institutions buy over the API: reports (basic, full) and score queries (one or a batch),
+each through the metered call. Consent and purpose are checked first (refusals are logged in the
+district's query log and never charged); the report is rendered before the contract lock is taken,
+so the lock covers only the quota check and the writes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from billing.enums import ProductCode
+from billing.models import ApiKey
+from billing.services.keys import rate_limit_take
+from billing.services.metering import (
+    Charge,
+    Served,
+    call_authorise,
+    charge_replayed,
+    fingerprint,
+    metered_call,
+)
+from core.common.actors import Actor, ActorKind
+from core.common.errors import NotFound, ValidationFailed
+from core.common.identifiers import normalise
+from core.common.tenancy import current_schema
+from core.reports.enums import Product, RequesterKind
+from core.reports.models import Report
+from core.reports.services import (
+    ReportSite,
+    Requester,
+    query_authorise,
+    query_log_issued,
+    report_prepare,
+    report_store,
+)
+from core.scoring.selectors import score_current
+from core.subjects.enums import SubjectKind
+from core.subjects.models import Subject
+from core.subjects.protection import lookup_hash
+from tenants.models import District
+
+MAX_BATCH = 100
+
+
+def _actor(key: ApiKey) -> Actor:
+    return Actor(kind=ActorKind.USER, label=f"api:{key.prefix}", schema=current_schema())
+
+
+def _requester(key: ApiKey) -> Requester:
+    return Requester(kind=RequesterKind.INSTITUTION, name=key.customer.name, code=key.customer.uscc)
+
+
+def subject_by_code(code: str) -> Subject:
+    number = normalise(code)
+    if len(number) != 18:
+        raise ValidationFailed("请提供18位统一社会信用代码或身份证号码", field="subjectCode")
+    subject = Subject.objects.filter(Q(uscc=number) | Q(id_hash=lookup_hash(number))).first()
+    if subject is None:
+        raise NotFound("本平台没有该主体的信用信息", field="subjectCode")
+    return subject
+
+
+def report_purchase(
+    *,
+    key: ApiKey,
+    district: District,
+    product: str,
+    subject_code: str,
+    purpose: str,
+    consent_id: int | None,
+    idempotency_key: str,
+    site: ReportSite,
+) -> tuple[Report, Charge]:
+    """A basic report (public information) or a full one (with what is disclosed on authorisation;
+    a consent is required for every subject)."""
+    if product not in (ProductCode.BASIC_REPORT, ProductCode.FULL_REPORT):
+        raise ValidationFailed("报告产品应为 basic_report 或 full_report", field="product")
+    rate_limit_take(key)
+    contract = call_authorise(
+        key=key, district=district, product=product, today=timezone.localdate()
+    )
+    params = fingerprint(product=product, subject=normalise(subject_code), purpose=purpose.strip(),
+                         consent=consent_id)  # fmt: skip
+    earlier = charge_replayed(contract, idempotency_key, params)
+    if earlier is not None:
+        return Report.objects.get(number=earlier.reference), earlier
+    full = product == ProductCode.FULL_REPORT
+    grant = query_authorise(subject=subject_by_code(subject_code), requester=_requester(key),
+                            purpose=purpose, product=Product.CREDIT_REPORT, consent_id=consent_id,
+                            handled_by=f"api:{key.prefix}", consent_required=full)  # fmt: skip
+    prepared = report_prepare(grant, site=site, restricted=full)
+
+    def serve() -> Served:
+        report = report_store(prepared, actor=_actor(key))
+        return Served(reference=report.number, response={"report": report.number})
+
+    charge = metered_call(key=key, contract=contract, product=product,
+                          idempotency_key=idempotency_key, params=params, units=1, serve=serve)  # fmt: skip
+    return Report.objects.get(number=charge.reference), charge
+
+
+def score_purchase(
+    *,
+    key: ApiKey,
+    district: District,
+    subject_codes: list[str],
+    purpose: str,
+    idempotency_key: str,
+) -> tuple[list[dict[str, Any]], list[str], Charge]:
+    """Scores of organisations: one code is a score query, several (≤100) a batch query, charged
+    per organisation found. Codes not found (or of natural persons, who are not scored) are
+    returned as such and not charged."""
+    codes = [normalise(c) for c in subject_codes]
+    if not 1 <= len(codes) <= MAX_BATCH:
+        raise ValidationFailed(f"一次可查询1到{MAX_BATCH}个统一社会信用代码", field="subjectCodes")
+    if len(set(codes)) != len(codes):
+        raise ValidationFailed("统一社会信用代码有重复", field="subjectCodes")
+    product = ProductCode.SCORE_QUERY if len(codes) == 1 else ProductCode.BATCH_QUERY
+    rate_limit_take(key)
+    today = timezone.localdate()
+    contract = call_authorise(key=key, district=district, product=product, today=today)
+    params = fingerprint(product=product, subjects=codes, purpose=purpose.strip())
+    earlier = charge_replayed(contract, idempotency_key, params)
+    if earlier is not None:
+        return earlier.response["scores"], earlier.response["notFound"], earlier
+    found = {
+        s.uscc: s for s in Subject.objects.filter(uscc__in=codes).exclude(kind=SubjectKind.NATURAL)
+    }
+    missing = [c for c in codes if c not in found]
+    if not found:
+        raise NotFound("所查代码在本平台均无法人或非法人组织的信用信息", field="subjectCodes")
+    grants = [
+        query_authorise(subject=found[c], requester=_requester(key), purpose=purpose,
+                        product=Product.CREDIT_SCORE, consent_id=None, handled_by=f"api:{key.prefix}")
+        for c in codes if c in found
+    ]  # fmt: skip
+    lines = [_score_line(found[c], today) for c in codes if c in found]
+
+    def serve() -> Served:
+        for grant in grants:
+            query_log_issued(grant, reference=idempotency_key[:32], actor=_actor(key))
+        return Served(reference=f"{len(lines)}户", response={"scores": lines, "notFound": missing})
+
+    charge = metered_call(key=key, contract=contract, product=product,
+                          idempotency_key=idempotency_key, params=params, units=len(lines),
+                          serve=serve)  # fmt: skip
+    return charge.response["scores"], charge.response["notFound"], charge
+
+
+def _score_line(subject: Subject, today: date) -> dict[str, Any]:
+    score = score_current(subject.pk)
+    return {
+        "code": subject.uscc or "",
+        "name": subject.name,
+        "score": score.total if score is not None else None,
+        "grade": score.grade if score is not None else "",
+        "scoredOn": f"{score.as_of:%Y-%m-%d}" if score is not None else "",
+    }

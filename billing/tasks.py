@@ -1,0 +1,56 @@
+"""Celery tasks for billing (thin: they call services). Billing lives in the public schema."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from billing.models import ThresholdNotice
+from billing.services.invoicing import periods_close_due
+from billing.services.notices import notice_send
+from core.common.actors import Actor
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="billing.notice_send_task", bind=True, max_retries=6)
+def notice_send_task(self: object, notice_id: int) -> None:
+    """Send one threshold notice; a failed webhook is retried with backoff (1, 2, 4 … minutes).
+    Run in-process (no broker), a failure is logged and left to `notices_retry_task`."""
+    with schema_context("public"):
+        try:
+            notice_send(notice_id)
+        except Exception as error:
+            if settings.CELERY_TASK_ALWAYS_EAGER:
+                log.warning("threshold notice %s not delivered: %s", notice_id, error)
+                return
+            retries = self.request.retries  # type: ignore[attr-defined]
+            raise self.retry(exc=error, countdown=60 * 2**retries) from error  # type: ignore[attr-defined]
+
+
+@shared_task(name="billing.notices_retry_task")
+def notices_retry_task() -> int:
+    """Resend notices whose e-mail or webhook has not gone out (last three days)."""
+    with schema_context("public"):
+        since = timezone.now() - timedelta(days=3)
+        pending = (
+            ThresholdNotice.objects.filter(created_at__gte=since)
+            .exclude(email_sent_at__isnull=False, webhook_sent_at__isnull=False)
+            .exclude(email_sent_at__isnull=False, contract__customer__webhook_url="")
+        )
+        ids = list(pending.values_list("pk", flat=True))
+    for pk in ids:
+        notice_send_task.delay(pk)
+    return len(ids)
+
+
+@shared_task(name="billing.periods_close_due_task")
+def periods_close_due_task() -> list[str]:
+    """Daily: invoice last month once its grace period has passed (idempotent)."""
+    with schema_context("public"):
+        return [i.number for i in periods_close_due(actor=Actor.system("period-close"))]

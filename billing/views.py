@@ -1,0 +1,107 @@
+"""The institution pages on the operator's domain (/institution/): a customer's own logins see
+their contracts with this month's usage and balances, usage per month, and their invoices.
+
+A login sees only its own customer's data: the customer comes from its CustomerMember row, never
+from the URL, and an invoice number of another customer is a 404 like a missing one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from billing.http import (
+    invoice_csv_response,
+    invoice_pdf_response,
+    month_end,
+    month_param,
+)
+from billing.models import Customer
+from billing.selectors import (
+    contract_standing_list,
+    customer_get_for_user,
+    invoice_access_by_number,
+    invoices_of,
+    usage_table,
+)
+from core.common.errors import NotFound
+
+LOGIN_URL = "/institution/login/"
+
+MemberView = Callable[..., HttpResponse]
+
+
+class InstitutionLoginView(LoginView):
+    template_name = "billing/institution/login.html"
+    redirect_authenticated_user = True
+    next_page = "/institution/"
+
+
+class InstitutionLogoutView(LogoutView):
+    next_page = LOGIN_URL
+
+
+def member_required(view: MemberView) -> Callable[..., HttpResponse]:
+    """Signed in, and a member of a customer (passed to the view); otherwise the login page or a
+    403 page that says why."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), LOGIN_URL)
+        customer = customer_get_for_user(request.user.pk)
+        if customer is None:
+            return render(request, "billing/institution/forbidden.html", status=403)
+        return view(request, customer, *args, **kwargs)
+
+    return wrapper
+
+
+@member_required
+def home(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """Contracts per district: mode, caps, usage this month, what is left, wallet and packages."""
+    today = timezone.localdate()
+    standings = contract_standing_list(customer_id=customer.pk, day=today)
+    return render(request, "billing/institution/home.html",
+                  {"customer": customer, "standings": standings, "today": today})  # fmt: skip
+
+
+@member_required
+def usage(request: HttpRequest, customer: Customer) -> HttpResponse:
+    month = month_param(request)
+    rows = usage_table(start=month, end=month_end(month), customer_id=customer.pk)
+    return render(request, "billing/institution/usage.html", {
+        "customer": customer, "month": month, "rows": rows,
+        "total_units": sum(r.units for r in rows),
+        "total_amount": sum((r.amount_yuan for r in rows), start=Decimal("0.00")),
+    })  # fmt: skip
+
+
+@member_required
+def invoices(request: HttpRequest, customer: Customer) -> HttpResponse:
+    return render(request, "billing/institution/invoices.html",
+                  {"customer": customer, "invoices": invoices_of(customer.pk)})  # fmt: skip
+
+
+@member_required
+def invoice_pdf(request: HttpRequest, customer: Customer, number: str) -> HttpResponse:
+    try:
+        invoice = invoice_access_by_number(customer_id=customer.pk, number=number)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    return invoice_pdf_response(invoice)
+
+
+@member_required
+def invoice_csv(request: HttpRequest, customer: Customer, number: str) -> HttpResponse:
+    try:
+        invoice = invoice_access_by_number(customer_id=customer.pk, number=number)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    return invoice_csv_response(invoice)

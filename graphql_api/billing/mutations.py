@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from datetime import date
+from enum import Enum
+
+import strawberry
+from django.core.files.storage import default_storage
+
+from billing.services.keys import RateLimited
+from billing.services.purchases import report_purchase, score_purchase, subject_by_code
+from core.common.actors import Actor, ActorKind
+from core.common.errors import ApplicationError
+from core.reports.enums import Product
+from core.reports.selectors import report_content
+from core.reports.services import consent_lodge
+from graphql_api.billing.types import (
+    BillingError,
+    BillingErrorCode,
+    ChargeType,
+    PurchasedReport,
+    ScoreResult,
+)
+from graphql_api.context import Info
+from portal_theme.selectors import report_site
+
+__all__ = ["BillingMutation"]
+
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+
+
+@strawberry.enum(description="Report products sold to institutions.")
+class ReportProduct(Enum):
+    BASIC_REPORT = "basic_report"
+    FULL_REPORT = "full_report"
+
+
+@strawberry.enum(description="What a consent authorises.")
+class ConsentScope(Enum):
+    CREDIT_REPORT = "credit_report"
+    CREDIT_SCORE = "credit_score"
+
+
+@strawberry.input(description="Buy one credit report.")
+class ReportPurchaseInput:
+    product: ReportProduct = strawberry.field(description="basic (public information) or full.")
+    subject_code: str = strawberry.field(description="统一社会信用代码 or 18-digit ID number.")
+    purpose: str = strawberry.field(description="Why, as on the consent (e.g. 贷款审查).")
+    idempotency_key: str = strawberry.field(
+        description="8–64 characters, new for each purchase, the same on a retry."
+    )
+    consent_id: int | None = strawberry.field(
+        default=None,
+        description="Consent lodged with consentLodge: required for natural persons and full reports.",
+    )
+
+
+@strawberry.type(description="Result of reportPurchase.")
+class ReportPurchasePayload:
+    report: PurchasedReport | None
+    charge: ChargeType | None
+    errors: list[BillingError]
+
+
+@strawberry.input(
+    description="Buy current scores of one organisation (score query) or of 2–100 (batch)."
+)
+class ScorePurchaseInput:
+    subject_codes: list[str] = strawberry.field(description="统一社会信用代码, 1–100.")
+    purpose: str = strawberry.field(description="Why (e.g. 授信审查).")
+    idempotency_key: str = strawberry.field(description="New for each purchase, same on retry.")
+
+
+@strawberry.type(description="Result of scorePurchase.")
+class ScorePurchasePayload:
+    scores: list[ScoreResult]
+    not_found: list[str] = strawberry.field(description="Codes not charged: no organisation found.")
+    charge: ChargeType | None
+    errors: list[BillingError]
+
+
+@strawberry.input(description="A subject's signed authorisation for the calling institution.")
+class ConsentLodgeInput:
+    subject_code: str
+    purpose: str
+    scope: list[ConsentScope]
+    valid_from: date
+    valid_until: date
+    document_base64: str = strawberry.field(
+        description="The signed authorisation, PDF/PNG/JPG ≤ 5 MB."
+    )
+
+
+@strawberry.type(description="Result of consentLodge.")
+class ConsentLodgePayload:
+    consent_id: int | None
+    errors: list[BillingError]
+
+
+def _error(info: Info, exc: ApplicationError) -> BillingError:
+    retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+    if retry_after is not None:
+        info.context.response["Retry-After"] = str(retry_after)
+    code = (
+        BillingErrorCode[exc.code]
+        if exc.code in BillingErrorCode.__members__
+        else BillingErrorCode.INVALID
+    )
+    return BillingError(code=code, message=exc.message, field=exc.field, retry_after=retry_after)
+
+
+@strawberry.type
+class BillingMutation:
+    @strawberry.mutation(
+        description="Buy a credit report (institutions, with their API key). Metered."
+    )
+    def report_purchase(self, info: Info, data: ReportPurchaseInput) -> ReportPurchasePayload:
+        try:
+            key, district = info.context.require_institution()
+            report, charge = report_purchase(
+                key=key, district=district, product=data.product.value,
+                subject_code=data.subject_code, purpose=data.purpose, consent_id=data.consent_id,
+                idempotency_key=data.idempotency_key, site=report_site(info.context.request),
+            )  # fmt: skip
+        except ApplicationError as exc:
+            return ReportPurchasePayload(report=None, charge=None, errors=[_error(info, exc)])
+        url = info.context.request.build_absolute_uri(default_storage.url(report.stored_pdf))
+        return ReportPurchasePayload(
+            report=PurchasedReport(
+                number=report.number,
+                verification_code=report.verification_code,
+                issued_at=report.issued_at,
+                content=report_content(report),  # type: ignore[arg-type]
+                pdf_url=url,
+            ),  # fmt: skip
+            charge=ChargeType.from_charge(charge),
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Buy scores of organisations (institutions). Metered per organisation found."
+    )
+    def score_purchase(self, info: Info, data: ScorePurchaseInput) -> ScorePurchasePayload:
+        try:
+            key, district = info.context.require_institution()
+            scores, missing, charge = score_purchase(
+                key=key, district=district, subject_codes=data.subject_codes,
+                purpose=data.purpose, idempotency_key=data.idempotency_key,
+            )  # fmt: skip
+        except ApplicationError as exc:
+            return ScorePurchasePayload(
+                scores=[], not_found=[], charge=None, errors=[_error(info, exc)]
+            )
+        return ScorePurchasePayload(
+            scores=[
+                ScoreResult(
+                    code=s["code"],
+                    name=s["name"],
+                    score=s["score"],
+                    grade=s["grade"],
+                    scored_on=s["scoredOn"],
+                )
+                for s in scores
+            ],  # fmt: skip
+            not_found=missing,
+            charge=ChargeType.from_charge(charge),
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Lodge a subject's signed authorisation for later purchases. Free."
+    )
+    def consent_lodge(self, info: Info, data: ConsentLodgeInput) -> ConsentLodgePayload:
+        try:
+            key, _ = info.context.require_institution()
+            try:
+                document = base64.b64decode(data.document_base64, validate=True)
+            except (binascii.Error, ValueError):
+                raise ApplicationError(
+                    "授权书应为 Base64 编码的文件", field="documentBase64"
+                ) from None
+            if len(document) > MAX_DOCUMENT_BYTES:
+                raise ApplicationError("授权书文件不能超过5 MB", field="documentBase64")
+            consent = consent_lodge(
+                actor=Actor(kind=ActorKind.USER, label=f"api:{key.prefix}", schema=info.context.schema_name),
+                subject=subject_by_code(data.subject_code), grantee_name=key.customer.name,
+                grantee_code=key.customer.uscc, purpose=data.purpose,
+                products=[Product(s.value).value for s in data.scope], valid_from=data.valid_from,
+                valid_until=data.valid_until, document=io.BytesIO(document),
+            )  # fmt: skip
+        except ApplicationError as exc:
+            return ConsentLodgePayload(consent_id=None, errors=[_error(info, exc)])
+        return ConsentLodgePayload(consent_id=consent.pk, errors=[])
