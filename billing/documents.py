@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
@@ -30,7 +31,7 @@ def invoice_pdf(invoice: Invoice, *, operator: str) -> bytes:
                     "付费方式",
                     BillingMode(invoice.mode).label,
                     "出具日期",
-                    f"{invoice.issued_at:%Y-%m-%d}",
+                    f"{timezone.localtime(invoice.issued_at):%Y-%m-%d}",
                 ],
             ],
             [24 * mm, 60 * mm, 32 * mm, 58 * mm],

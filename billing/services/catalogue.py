@@ -154,13 +154,18 @@ def contract_set_status(*, actor: Actor, contract: Contract, status: str, reason
         raise ValidationFailed("未知的合同状态", field="status")
     if not reason.strip():
         raise ValidationFailed("请说明原因", field="reason")
-    with transaction.atomic():
-        locked = contract_for_update(contract.pk)
-        locked.status = status
-        locked.save(update_fields=["status"])
-        platform_audit_record(actor=actor, action="billing.contract_status",
-                              district_schema=locked.district.schema_name,
-                              details={"contract": locked.number, "status": status, "reason": reason})  # fmt: skip
+    try:
+        with transaction.atomic():
+            locked = contract_for_update(contract.pk)
+            locked.status = status
+            locked.save(update_fields=["status"])
+            platform_audit_record(actor=actor, action="billing.contract_status",
+                                  district_schema=locked.district.schema_name,
+                                  details={"contract": locked.number, "status": status, "reason": reason})  # fmt: skip
+    except IntegrityError:
+        raise Conflict(
+            f"{contract.customer.name}在{contract.district.name}已有有效合同", field="status"
+        ) from None
     return locked
 
 
