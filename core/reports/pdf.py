@@ -5,6 +5,7 @@ each PDF, so Chinese renders on any machine and the text can be extracted (ADR 0
 from __future__ import annotations
 
 import io
+import threading
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -20,6 +21,10 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 FONT = "WenQuanYiMicroHei"
+# ReportLab keeps a registered TrueType font's subset state on the shared font object, so two
+# threads rendering at once corrupt each other's subsets (KeyError in ttfonts). Rendering is
+# CPU-bound under the GIL anyway; one lock per process costs nothing measurable.
+_RENDERING = threading.Lock()
 
 
 @cache
@@ -153,5 +158,6 @@ def _build(story: list[Any], title: str) -> bytes:
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                             topMargin=16 * mm, bottomMargin=16 * mm, title=title)  # fmt: skip
-    doc.build(story)
+    with _RENDERING:
+        doc.build(story)
     return out.getvalue()
