@@ -44,7 +44,7 @@ class MonthUsage:
 
 def month_usage(contract_id: int, day: date) -> MonthUsage:
     """Units and amount of calls this calendar month, from the daily rollups."""
-    rows = (
+    rows = list(
         UsageRollup.objects.filter(
             contract_id=contract_id, day__gte=month_start(day), day__lt=next_month(day)
         )
@@ -79,14 +79,15 @@ class Offer:
 
 
 def district_offers(district_id: int, day: date) -> list[Offer]:
-    offers = []
-    for product in Product.objects.all():
-        price = price_current(district_id, product.code, day)
-        if price is not None:
-            offers.append(Offer(code=product.code, name=product.name,
-                                description=product.description, price=price_describe(price),
-                                since=price.valid_from))  # fmt: skip
-    return offers
+    """Each product's price in force on `day` (one query: the latest version per product)."""
+    prices = (
+        Price.objects.select_related("product")
+        .filter(district_id=district_id, valid_from__lte=day)
+        .order_by("product__sort", "product_id", "-valid_from")
+        .distinct("product__sort", "product_id")
+    )
+    return [Offer(code=p.product.code, name=p.product.name, description=p.product.description,
+                  price=price_describe(p), since=p.valid_from) for p in prices]  # fmt: skip
 
 
 def package_units(contract_id: int) -> dict[str, int]:

@@ -26,6 +26,7 @@ from billing.models import (
 )
 from billing.money import month_start, parse_yuan
 from billing.pricing import tiers_clean
+from billing.selectors import price_current
 from core.common.actors import Actor
 from core.common.errors import Conflict, ValidationFailed
 from core.common.identifiers import normalise, uscc_problem
@@ -196,8 +197,6 @@ def package_purchase(
 ) -> UsageEvent:
     """Sell `count` prepaid packages of a product: a ledger entry for their price (invoiced with the
     month) and the units added to the contract's balance."""
-    from billing.selectors import price_current
-
     if not 1 <= count <= 100:
         raise ValidationFailed("套餐份数应在1到100之间", field="count")
     today = timezone.localdate()

@@ -21,7 +21,7 @@ from tenants.services.audit import platform_audit_record
 
 def usage_correct(*, actor: Actor, event: UsageEvent, reason: str, amount: str = "") -> UsageEvent:
     """Give back `amount` yuan of a charge (all of it when empty; then its units too)."""
-    if event.kind != EntryKind.CHARGE and event.kind != EntryKind.PACKAGE:
+    if event.kind not in (EntryKind.CHARGE, EntryKind.PACKAGE):
         raise ValidationFailed("只能冲正计费或套餐流水", field="event")
     if not 2 <= len(reason.strip()) <= 300:
         raise ValidationFailed("请填写冲正原因（300字以内）", field="reason")

@@ -137,7 +137,7 @@ def metered_call(
             Contract.objects.filter(pk=locked.pk).update(
                 wallet_balance_yuan=F("wallet_balance_yuan") - amount
             )
-            locked.refresh_from_db(fields=["wallet_balance_yuan"])
+            locked.wallet_balance_yuan -= amount  # the row is locked: no need to read it back
         after = MonthUsage(units=used.units + units, amount_yuan=used.amount_yuan + amount,
                            by_product={})  # fmt: skip
         notices = notices_raise(contract=locked, before=used, after=after, today=today)
