@@ -32,6 +32,7 @@ from billing.models import (
     Contract,
     CreditNote,
     Customer,
+    CustomerMember,
     Invoice,
     Price,
     Product,
@@ -52,6 +53,11 @@ from billing.services.catalogue import (
 from billing.services.invoicing import period_close
 from billing.services.keys import KeyScope, api_key_issue, api_key_revoke, api_key_rotate
 from billing.services.ledger import usage_correct
+from billing.services.members import (
+    customer_member_add,
+    customer_member_deactivate,
+    customer_member_link,
+)
 from core.accounts.models import User
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
@@ -331,7 +337,95 @@ class CustomerAdmin(_AddThroughService, admin.ModelAdmin[Customer]):
 
     @admin.display(description="机构用户")
     def member_list(self, obj: Customer) -> str:
-        return "、".join(m.user.email for m in obj.members.select_related("user")) or "无"
+        members = list(obj.members.select_related("user").order_by("user__email"))
+        if not members:
+            return "无"
+        return format_html_join(
+            "", "<div>{}（{}）{}</div>",
+            ((m.user.email, m.user.full_name,
+              format_html(' <a href="{}">重发登录链接</a> · <a href="{}">停用</a>',
+                          reverse("admin:billing_customer_member_link", args=[m.pk]),
+                          reverse("admin:billing_customer_member_deactivate", args=[m.pk]))
+              if m.user.is_active else "　已停用")
+             for m in members),
+        )  # fmt: skip
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/members/add/", view(self.member_add_view),
+                 name="billing_customer_member_add"),
+            path("members/<int:pk>/link/", view(self.member_link_view),
+                 name="billing_customer_member_link"),
+            path("members/<int:pk>/deactivate/", view(self.member_deactivate_view),
+                 name="billing_customer_member_deactivate"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    def _link_page(
+        self, request: HttpRequest, member: CustomerMember, token: str
+    ) -> TemplateResponse:
+        """The only place the one-time link is shown (only its hash is stored)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "机构用户登录链接",
+            "member": member,
+            "link": request.build_absolute_uri(reverse("institution-welcome", args=[token])),
+        }
+        return TemplateResponse(request, "admin/billing/customer/member_link.html", context)
+
+    def _member(self, request: HttpRequest, pk: int) -> CustomerMember:
+        _require(request, "billing.change_customer")
+        member = CustomerMember.objects.select_related("user", "customer").filter(pk=pk).first()
+        if member is None:
+            raise Http404("没有该机构用户")
+        return member
+
+    def member_add_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        _require(request, "billing.change_customer")
+        customer = Customer.objects.filter(pk=pk).first()
+        if customer is None:
+            raise Http404("没有该客户机构")
+        form = MemberForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                member, token = customer_member_add(actor=_actor(request), customer=customer,
+                                                    **form.cleaned_data)  # fmt: skip
+            except ApplicationError as exc:
+                _show_error(form, exc)
+            else:
+                return self._link_page(request, member, token)
+        return _form_page(self, request, form=form, title="添加机构用户", submit="开通",
+                          original=customer, summary=[("客户机构", customer.name)],
+                          notice="开通后显示一次性登录链接（有效期内使用一次），请发给该用户设置密码。")  # fmt: skip
+
+    def member_link_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        member = self._member(request, pk)
+        form = forms.Form(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                token = customer_member_link(actor=_actor(request), member=member)
+            except ApplicationError as exc:
+                _show_error(form, exc)
+            else:
+                return self._link_page(request, member, token)
+        return _form_page(self, request, form=form, title="重发登录链接", submit="生成新链接",
+                          original=member.customer,
+                          summary=[("客户机构", member.customer.name), ("机构用户", member.user.email)],
+                          notice="生成新链接后，此前未使用的链接失效。")  # fmt: skip
+
+    def member_deactivate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        member = self._member(request, pk)
+        form = forms.Form(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            customer_member_deactivate(actor=_actor(request), member=member)
+            messages.success(request, f"已停用机构用户：{member.user.email}")
+            return redirect(_change_url(member.customer))
+        return _form_page(self, request, form=form, title="停用机构用户", submit="停用",
+                          original=member.customer,
+                          summary=[("客户机构", member.customer.name), ("机构用户", member.user.email)],
+                          notice="停用后该账号不能再登录机构页面。")  # fmt: skip
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
@@ -348,6 +442,11 @@ class CustomerAdmin(_AddThroughService, admin.ModelAdmin[Customer]):
                 messages.success(request, f"已创建客户机构：{customer.name}")
                 return redirect(_change_url(customer))
         return _form_page(self, request, form=form, title="新建客户机构", submit="创建")
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(label="电子邮箱")
+    full_name = forms.CharField(label="姓名", max_length=100)
 
 
 # --- Contracts ---------------------------------------------------------------------------------

@@ -80,6 +80,9 @@ def invoice_csv(invoice: Invoice, credit_notes: list[CreditNote]) -> bytes:
         for line in invoice.lines
     ]
     rows += [[*head, f"红字凭证 {n.number}", n.reason, "", n.amount_yuan] for n in credit_notes]
-    rows.append([*head, "合计", "", "", invoice.total_yuan])
+    rows.append([*head, "账单合计", "", "", invoice.total_yuan])
+    if credit_notes:
+        net = invoice.total_yuan + sum((n.amount_yuan for n in credit_notes), Decimal("0.00"))
+        rows.append([*head, "冲红后应付", "", "", net])
     headers = ["账单编号", "账期", "客户", "区县", "产品", "类型", "数量", "金额（元，含税）"]
     return as_csv(("账单", headers, rows))

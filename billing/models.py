@@ -232,6 +232,8 @@ class UsageEvent(models.Model):
     )
     reason = models.CharField("原因", max_length=300, blank=True)
     recorded_by = models.CharField("记录人", max_length=254)
+    # A charge drawn from a prepaid package (its units come back to the package if corrected).
+    from_package = models.BooleanField("套餐内调用", default=False)
 
     class Meta:
         verbose_name = "用量流水"

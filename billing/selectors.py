@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from billing.enums import ContractStatus
 from billing.models import (
@@ -19,6 +19,7 @@ from billing.models import (
     PackageBalance,
     Price,
     Product,
+    UsageEvent,
     UsageRollup,
 )
 from billing.money import month_start, next_month
@@ -56,10 +57,21 @@ def month_usage(contract_id: int, day: date) -> MonthUsage:
     return MonthUsage(units=sum(by_product.values()), amount_yuan=amount, by_product=by_product)
 
 
-def contract_active(customer_id: int, district_id: int, day: date) -> Contract | None:
-    contract = Contract.objects.filter(
+def contract_active(
+    customer_id: int, district_id: int, day: date, *, idempotency_key: str = ""
+) -> Contract | None:
+    """The customer's contract in force in the district on `day`. With an idempotency key, the
+    same query also finds the id of the ledger entry an earlier call with that key wrote
+    (`earlier_event_id`, None when the key is new), so a first call costs no extra round trip."""
+    contracts = Contract.objects.filter(
         customer_id=customer_id, district_id=district_id, status=ContractStatus.ACTIVE
-    ).first()
+    )
+    if idempotency_key:
+        earlier = UsageEvent.objects.filter(
+            contract=OuterRef("pk"), idempotency_key=idempotency_key
+        )
+        contracts = contracts.annotate(earlier_event_id=Subquery(earlier.values("pk")[:1]))
+    contract = contracts.first()
     if contract is None or contract.valid_from > day:
         return None
     if contract.valid_until is not None and contract.valid_until < day:
@@ -111,11 +123,13 @@ def usage_table(*, start: date, end: date, customer_id: int | None = None) -> li
     rows: QuerySet[UsageRollup] = UsageRollup.objects.filter(day__gte=start, day__lte=end)
     if customer_id is not None:
         rows = rows.filter(customer_id=customer_id)
+    # Grouped by ids (two customers may share a name), shown by name.
     grouped = (
-        rows.values("customer__name", "district__name", "product__name")
+        rows.values("customer_id", "customer__name", "district_id", "district__name",
+                    "product__sort", "product__name")
         .annotate(units=Sum("units"), amount=Sum("amount_yuan"))
-        .order_by("customer__name", "district__name", "product__name")
-    )
+        .order_by("customer__name", "customer_id", "district__name", "district_id", "product__sort")
+    )  # fmt: skip
     return [UsageRow(customer=r["customer__name"], district=r["district__name"],
                      product=r["product__name"], units=int(r["units"]),
                      amount_yuan=Decimal(r["amount"])) for r in grouped]  # fmt: skip

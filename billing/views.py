@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from billing.http import (
@@ -30,7 +30,9 @@ from billing.selectors import (
     invoices_of,
     usage_table,
 )
-from core.common.errors import NotFound
+from core.accounts.forms import password_set_by_link
+from core.accounts.services import LINK_INVALID, login_link_peek
+from core.common.errors import ApplicationError, NotFound
 
 LOGIN_URL = "/institution/login/"
 
@@ -45,6 +47,24 @@ class InstitutionLoginView(LoginView):
 
 class InstitutionLogoutView(LogoutView):
     next_page = LOGIN_URL
+
+
+def welcome(request: HttpRequest, token: str) -> HttpResponse:
+    """A one-time link from the operator: the new institution login sets its password."""
+    try:
+        account = login_link_peek(token=token)
+    except ApplicationError as exc:
+        return render(request, "billing/institution/link_invalid.html", {"message": exc.message},
+                      status=404)  # fmt: skip
+    customer = customer_get_for_user(account.pk)
+    if customer is None:  # an operator's own account: its links are not redeemed here
+        return render(request, "billing/institution/link_invalid.html",
+                      {"message": LINK_INVALID}, status=404)  # fmt: skip
+    form, signed_in = password_set_by_link(request, token)
+    if signed_in:
+        return redirect("institution-home")
+    return render(request, "billing/institution/welcome.html",
+                  {"form": form, "account": account, "customer": customer})  # fmt: skip
 
 
 def member_required(view: MemberView) -> Callable[..., HttpResponse]:

@@ -52,6 +52,16 @@ def price_set(
     item = Product.objects.filter(code=product).first()
     if item is None:
         raise ValidationFailed(f"没有产品“{product}”", field="product")
+    if (
+        valid_from < timezone.localdate()
+        and UsageEvent.objects.filter(
+            district=district, product=item, occurred_at__date__gte=valid_from
+        ).exists()
+    ):
+        raise ValidationFailed(
+            f"{valid_from} 以来已有该产品的计费调用，不能追溯改价；请选择今天或以后的生效日期",
+            field="valid_from",
+        )
     price = Price(district=district, product=item, model=model, valid_from=valid_from,
                   created_by=actor.label)  # fmt: skip
     if model == PricingModel.PER_UNIT:

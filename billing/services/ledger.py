@@ -10,7 +10,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from billing.enums import BillingMode, EntryKind
-from billing.lock_objects import contract_for_update
+from billing.lock_objects import contract_for_update, packages_for_update
 from billing.models import Contract, CreditNote, Invoice, UsageEvent
 from billing.money import parse_yuan
 from billing.services.metering import rollup_add
@@ -36,6 +36,8 @@ def usage_correct(*, actor: Actor, event: UsageEvent, reason: str, amount: str =
         if value > left or (value == 0 and units_left == 0):
             raise ValidationFailed(f"该流水可冲正的余额为{left}元", field="amount")
         units = units_left if value == left else 0
+        if units:
+            _package_give_back(contract, event, units)
         today = timezone.localdate()
         correction = UsageEvent.objects.create(
             contract=contract, customer_id=contract.customer_id, district_id=contract.district_id,
@@ -62,3 +64,20 @@ def usage_correct(*, actor: Actor, event: UsageEvent, reason: str, amount: str =
                               details={"event": event.pk, "amount": str(value), "reason": reason.strip(),
                                        "invoice": invoice.number if invoice else None})  # fmt: skip
     return correction
+
+
+def _package_give_back(contract: Contract, event: UsageEvent, units: int) -> None:
+    """A corrected package call returns its units to the package; a refunded package purchase
+    takes back its units, and only while they are still unused."""
+    balances = packages_for_update(contract.pk).filter(product_id=event.product_id)
+    if event.kind == EntryKind.CHARGE and event.from_package:
+        balances.update(units_remaining=F("units_remaining") + units)
+    elif event.kind == EntryKind.PACKAGE:
+        balance = balances.first()
+        left = balance.units_remaining if balance is not None else 0
+        if left < units:
+            raise ValidationFailed(
+                f"该套餐已使用{units - left}次，剩余{left}次，不能全额冲正；请按金额部分冲正",
+                field="amount",
+            )
+        balances.update(units_remaining=F("units_remaining") - units)

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -67,24 +67,51 @@ def fingerprint(**params: Any) -> str:
     ).hexdigest()
 
 
-def call_authorise(*, key: ApiKey, district: District, product: str, today: date) -> Contract:
-    """The key may call this product in this district, and the customer has a contract for it."""
+@dataclass(frozen=True)
+class Authorised:
+    contract: Contract
+    replay: Charge | None  # the earlier answer to this call's idempotency key, if there is one
+
+
+def call_authorise(
+    *, key: ApiKey, district: District, product: str, today: date, idempotency_key: str,
+    params: str,
+) -> Authorised:  # fmt: skip
+    """The key may call this product in this district and the customer has a contract for it;
+    and the earlier answer, if this idempotency key was used before (found by the same query)."""
     if product not in key.products:
         raise PermissionDenied("该密钥无权调用此产品", code="OUT_OF_SCOPE")
-    contract = call_authorise_any(key=key, district=district, today=today)
+    _idempotency_key_check(idempotency_key)
+    contract = call_authorise_any(
+        key=key, district=district, today=today, idempotency_key=idempotency_key
+    )
     if product not in contract.products:
         raise PermissionDenied("合同不包括此产品", code="OUT_OF_SCOPE")
-    return contract
+    earlier: int | None = getattr(contract, "earlier_event_id", None)
+    return Authorised(
+        contract=contract,
+        replay=None if earlier is None else charge_replayed(contract, idempotency_key, params),
+    )
 
 
-def call_authorise_any(*, key: ApiKey, district: District, today: date) -> Contract:
+def call_authorise_any(
+    *, key: ApiKey, district: District, today: date, idempotency_key: str = ""
+) -> Contract:
     """The key may be used in this district and the customer has a contract here."""
     if district.schema_name not in key.districts:
         raise PermissionDenied(f"该密钥无权调用{district.name}的接口", code="OUT_OF_SCOPE")
-    contract = contract_active(key.customer_id, district.pk, today)
+    contract = contract_active(key.customer_id, district.pk, today, idempotency_key=idempotency_key)
     if contract is None:
         raise PermissionDenied(f"贵机构在{district.name}没有有效合同", code="NO_CONTRACT")
     return contract
+
+
+def _idempotency_key_check(idempotency_key: str) -> None:
+    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
+        raise ValidationFailed(
+            "幂等键应为8–64位字母、数字或 _ . : -，每次新调用使用新值，重试时沿用原值",
+            field="idempotencyKey",
+        )
 
 
 def metered_call(
@@ -97,26 +124,44 @@ def metered_call(
     units: int,
     serve: Callable[[], Served],
 ) -> Charge:
-    """Charge `units` of `product` and serve it, exactly once per idempotency key."""
-    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
-        raise ValidationFailed(
-            "幂等键应为8–64位字母、数字或 _ . : -，每次新调用使用新值，重试时沿用原值",
-            field="idempotencyKey",
-        )
+    """Charge `units` of `product` and serve it, exactly once per idempotency key.
+
+    The caller has already answered a key it found used (`call_authorise`). A retry that races
+    the first call with the same key waits on the contract lock; the ledger's unique
+    (contract, idempotency key) constraint then stops it, everything it did rolls back and it is
+    answered from the ledger. The same lookup runs when a limit refuses a call, since the first
+    call may have used up the cap its retry is checked against."""
+    _idempotency_key_check(idempotency_key)
     if units < 1:
         raise ValidationFailed("调用数量应至少为1", field="units")
-    replay = charge_replayed(contract, idempotency_key, params)
-    if replay is not None:
+    today = timezone.localdate()
+    price = price_current(contract.district_id, product, today)
+    if price is None:
+        raise PermissionDenied("该产品在本区县尚未定价，暂不可购买", code="NOT_FOR_SALE")
+    try:
+        return _charge_locked(key=key, contract=contract, price=price, idempotency_key=idempotency_key,
+                              params=params, units=units, serve=serve, today=today)  # fmt: skip
+    except (QuotaExceeded, IntegrityError) as error:
+        if isinstance(error, IntegrityError) and not _is_idempotency_clash(error):
+            raise
+        replay = charge_replayed(contract, idempotency_key, params)
+        if replay is None:
+            raise
         return replay
-    today, now = timezone.localdate(), timezone.now()
+
+
+def _is_idempotency_clash(error: IntegrityError) -> bool:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", "") == "usage_idempotency_unique"
+
+
+def _charge_locked(
+    *, key: ApiKey, contract: Contract, price: Price, idempotency_key: str, params: str,
+    units: int, serve: Callable[[], Served], today: date,
+) -> Charge:  # fmt: skip
+    product, now = price.product.code, timezone.now()
     with transaction.atomic():
         locked = contract_for_update(contract.pk)
-        replay = charge_replayed(locked, idempotency_key, params)  # a retry that raced us
-        if replay is not None:
-            return replay
-        price = price_current(locked.district_id, product, today)
-        if price is None:
-            raise PermissionDenied("该产品在本区县尚未定价，暂不可购买", code="NOT_FOR_SALE")
         used = month_usage(locked.pk, today)
         amount = units_cost(price, used=used.by_product.get(product, 0), units=units)
         _check_limits(locked, price, used, units, amount)
@@ -127,6 +172,7 @@ def metered_call(
             idempotency_key=idempotency_key, fingerprint=params, units=units, amount_yuan=amount,
             period=month_start(today), occurred_at=now, reference=served.reference,
             response=served.response, recorded_by=f"api:{key.prefix}",
+            from_package=price.model == PricingModel.PACKAGE,
         )  # fmt: skip
         rollup_add(locked, price.product_id, today, units, amount)
         if price.model == PricingModel.PACKAGE:

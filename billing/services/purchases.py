@@ -18,7 +18,6 @@ from billing.services.metering import (
     Charge,
     Served,
     call_authorise,
-    charge_replayed,
     fingerprint,
     metered_call,
 )
@@ -79,27 +78,30 @@ def report_purchase(
     if product not in (ProductCode.BASIC_REPORT, ProductCode.FULL_REPORT):
         raise ValidationFailed("报告产品应为 basic_report 或 full_report", field="product")
     rate_limit_take(key)
-    contract = call_authorise(
-        key=key, district=district, product=product, today=timezone.localdate()
-    )
     params = fingerprint(product=product, subject=normalise(subject_code), purpose=purpose.strip(),
                          consent=consent_id)  # fmt: skip
-    earlier = charge_replayed(contract, idempotency_key, params)
-    if earlier is not None:
-        return Report.objects.get(number=earlier.reference), earlier
+    authorised = call_authorise(key=key, district=district, product=product,
+                                today=timezone.localdate(), idempotency_key=idempotency_key,
+                                params=params)  # fmt: skip
+    if authorised.replay is not None:
+        return Report.objects.get(number=authorised.replay.reference), authorised.replay
     full = product == ProductCode.FULL_REPORT
     grant = query_authorise(subject=subject_by_code(subject_code), requester=_requester(key),
                             purpose=purpose, product=Product.CREDIT_REPORT, consent_id=consent_id,
                             handled_by=f"api:{key.prefix}", consent_required=full)  # fmt: skip
     prepared = report_prepare(grant, site=site, restricted=full)
 
-    def serve() -> Served:
-        report = report_store(prepared, actor=_actor(key))
-        return Served(reference=report.number, response={"report": report.number})
+    stored: list[Report] = []
 
-    charge = metered_call(key=key, contract=contract, product=product,
+    def serve() -> Served:
+        stored.append(report_store(prepared, actor=_actor(key)))
+        return Served(reference=stored[0].number, response={"report": stored[0].number})
+
+    charge = metered_call(key=key, contract=authorised.contract, product=product,
                           idempotency_key=idempotency_key, params=params, units=1, serve=serve)  # fmt: skip
-    return Report.objects.get(number=charge.reference), charge
+    if charge.replayed:  # a retry with the same key got in first: its report is the answer
+        return Report.objects.get(number=charge.reference), charge
+    return stored[0], charge
 
 
 def score_purchase(
@@ -121,10 +123,10 @@ def score_purchase(
     product = ProductCode.SCORE_QUERY if len(codes) == 1 else ProductCode.BATCH_QUERY
     rate_limit_take(key)
     today = timezone.localdate()
-    contract = call_authorise(key=key, district=district, product=product, today=today)
     params = fingerprint(product=product, subjects=codes, purpose=purpose.strip())
-    earlier = charge_replayed(contract, idempotency_key, params)
-    if earlier is not None:
+    authorised = call_authorise(key=key, district=district, product=product, today=today,
+                                idempotency_key=idempotency_key, params=params)  # fmt: skip
+    if (earlier := authorised.replay) is not None:
         return earlier.response["scores"], earlier.response["notFound"], earlier
     found = {
         s.uscc: s for s in Subject.objects.filter(uscc__in=codes).exclude(kind=SubjectKind.NATURAL)
@@ -144,7 +146,7 @@ def score_purchase(
             query_log_issued(grant, reference=idempotency_key[:32], actor=_actor(key))
         return Served(reference=f"{len(lines)}户", response={"scores": lines, "notFound": missing})
 
-    charge = metered_call(key=key, contract=contract, product=product,
+    charge = metered_call(key=key, contract=authorised.contract, product=product,
                           idempotency_key=idempotency_key, params=params, units=len(lines),
                           serve=serve)  # fmt: skip
     return charge.response["scores"], charge.response["notFound"], charge

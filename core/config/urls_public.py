@@ -30,6 +30,7 @@ urlpatterns = [
         institution.InstitutionLogoutView.as_view(),
         name="institution-logout",
     ),
+    path("institution/welcome/<str:token>/", institution.welcome, name="institution-welcome"),
     path("institution/usage/", institution.usage, name="institution-usage"),
     path("institution/invoices/", institution.invoices, name="institution-invoices"),
     path(

@@ -67,7 +67,8 @@ def sell(
 def priced(district: District, product: str = ProductCode.BASIC_REPORT, **terms: Any) -> None:  # noqa: F811
     with schema_context("public"):
         price_set(actor=OPS, district=district, product=product,
-                  model=terms.pop("model", PricingModel.PER_UNIT), valid_from=date(2026, 1, 1),
+                  model=terms.pop("model", PricingModel.PER_UNIT),
+                  valid_from=terms.pop("valid_from", date(2026, 1, 1)),
                   **({"unit_price": "10.00"} | terms))  # fmt: skip
 
 

@@ -5,6 +5,7 @@ or deleted; an API key's secret is shown once and its hash never."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -24,6 +25,7 @@ from billing.models import (
     Contract,
     CreditNote,
     Customer,
+    CustomerMember,
     Invoice,
     PackageBalance,
     Price,
@@ -246,6 +248,58 @@ def test_a_customer_is_created_and_its_webhook_secret_shown_read_only(
     assert f'<div class="readonly">{customer.webhook_secret}</div>' in body
     assert 'name="webhook_secret"' not in body
     assert 'name="_save"' not in body
+
+
+def test_an_institution_login_is_opened_by_a_one_time_link_and_can_be_stopped(
+    admin_client: Client, wanzhou: District
+) -> None:
+    # given: the operator opens a login for the bank's risk officer
+    customer = make_customer()
+    make_contract(customer, wanzhou)
+    added = admin_client.post(f"/admin/billing/customer/{customer.pk}/members/add/",
+                              {"email": "Risk.Officer@Bank.test", "full_name": "李风控"})  # fmt: skip
+    link = re.search(
+        r'data-testid="member-link">http://[^/]+(/institution/welcome/[^<]+/)<', body_of(added)
+    )
+    assert link is not None
+    member = CustomerMember.objects.select_related("user").get()
+    assert (member.customer_id, member.user.email, member.user.has_usable_password()) == (
+        customer.pk, "risk.officer@bank.test", False)  # fmt: skip
+    page = admin_client.get(f"/admin/billing/customer/{customer.pk}/change/")
+    assert "risk.officer@bank.test（李风控）" in body_of(page)
+
+    # when: the officer opens the link and sets a password
+    officer = client_for(OPERATOR_HOST)
+    form = officer.get(link.group(1))
+    welcomed = officer.post(link.group(1), {"password1": "Risk-Officer-2026", "password2": "Risk-Officer-2026"},
+                            follow=True)  # fmt: skip
+
+    # then: signed in on the bank's own page; the link is spent
+    assert "账号：risk.officer@bank.test（重庆某银行股份有限公司）" in body_of(form)
+    assert welcomed.redirect_chain == [("/institution/", 302)]
+    assert "万州区" in body_of(welcomed)
+    assert client_for(OPERATOR_HOST).get(link.group(1)).status_code == 404
+
+    # when: the operator stops the login
+    admin_client.post(f"/admin/billing/customer/members/{member.pk}/deactivate/", {})
+
+    # then: the password no longer signs in and the page says it is stopped
+    assert not client_for(OPERATOR_HOST).login(
+        username="risk.officer@bank.test", password="Risk-Officer-2026"
+    )
+    assert "已停用" in body_of(admin_client.get(f"/admin/billing/customer/{customer.pk}/change/"))
+
+
+def test_a_login_for_a_taken_address_is_refused_on_the_field(admin_client: Client) -> None:
+    customer = make_customer()
+
+    refused = admin_client.post(f"/admin/billing/customer/{customer.pk}/members/add/",
+                                {"email": "root@operator.test", "full_name": "冒用"})  # fmt: skip
+
+    assert refused.context["form"].errors == {
+        "email": ["账号“root@operator.test”已存在，不能重复开通"]
+    }
+    assert CustomerMember.objects.count() == 0
 
 
 def test_customer_refusals_are_shown_on_the_field(admin_client: Client) -> None:
@@ -554,7 +608,8 @@ def test_invoice_pdf_and_csv_are_downloaded(admin_client: Client, ledger: dict[s
         f"{invoice.number},{month},{BANK},万州区,信用评分查询,调用计费,2,20.00",
         f"{invoice.number},{month},{BANK},万州区,红字凭证 {ledger['creditnote'].number},"
         "重复调用，经核实退还,,-10.00",
-        f"{invoice.number},{month},{BANK},万州区,合计,,,20.00",
+        f"{invoice.number},{month},{BANK},万州区,账单合计,,,20.00",
+        f"{invoice.number},{month},{BANK},万州区,冲红后应付,,,10.00",
     ]
     assert admin_client.get("/admin/billing/invoice/999999/pdf/").status_code == 404
 

@@ -221,7 +221,7 @@ def test_invoices_are_listed_and_downloaded_only_by_their_customer(
     assert pdf["Content-Type"] == "application/pdf"
     assert csv["Content-Type"] == "text/csv; charset=utf-8"
     assert csv.content.decode("utf-8-sig").splitlines()[-1] == (
-        f"{own.number},{own.period:%Y-%m},{BANK},万州区,合计,,,20.00"
+        f"{own.number},{own.period:%Y-%m},{BANK},万州区,账单合计,,,20.00"
     )
     for kind in ("pdf", "csv"):
         assert client.get(f"/institution/invoices/{other.number}/{kind}/").status_code == 404

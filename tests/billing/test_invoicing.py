@@ -125,7 +125,8 @@ def test_the_invoice_adds_up_and_later_corrections_become_credit_notes(sale: Sal
                      "增值税（税率6%）1.13元"):  # fmt: skip
         assert expected in text.replace("\n", "")
     assert csv_text.splitlines()[0] == "账单编号,账期,客户,区县,产品,类型,数量,金额（元，含税）"
-    assert csv_text.splitlines()[-2:] == [
+    assert csv_text.splitlines()[-3:] == [
         f"{invoice.number},2026-11,重庆某银行股份有限公司,万州区,红字凭证 {note.number},系统故障重复出具,,-10.00",
-        f"{invoice.number},2026-11,重庆某银行股份有限公司,万州区,合计,,,20.00",
+        f"{invoice.number},2026-11,重庆某银行股份有限公司,万州区,账单合计,,,20.00",
+        f"{invoice.number},2026-11,重庆某银行股份有限公司,万州区,冲红后应付,,,10.00",
     ]

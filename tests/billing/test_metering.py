@@ -3,6 +3,7 @@ when anything fails; prices per unit, in graduated tiers, from packages and from
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from billing.models import ApiKey, Contract, PackageBalance, Price, UsageEvent, 
 from billing.pricing import units_cost
 from billing.services.catalogue import package_purchase, wallet_top_up
 from billing.services.keys import api_key_authenticate, api_key_revoke, api_key_rotate
+from billing.services.ledger import usage_correct
 from billing.services.metering import Charge, Served, metered_call
 from billing.services.purchases import report_purchase, score_purchase
 from core.common.errors import ApplicationError
@@ -104,6 +106,49 @@ def test_a_refused_consent_charges_nothing_and_is_logged(sale: Sale) -> None:
     assert list(QueryLog.objects.values_list("result", "reason")) == [
         ("refused", "此产品须提供被查询主体的有效书面授权（consentId）")
     ]
+
+
+def test_a_retry_that_lost_the_race_is_rolled_back_and_answered_from_the_ledger(
+    sale: Sale,
+) -> None:
+    # given: the first call with the key is charged; its retry got past the caller's lookup
+    # before that call committed, so it reaches the lock (here: metered_call called again)
+    served: list[str] = []
+
+    def serve() -> Served:
+        served.append(f"R{len(served) + 1}")
+        return Served(reference=served[-1], response={"report": served[-1]})
+
+    def call() -> Charge:
+        return metered_call(key=sale.key, contract=sale.contract, product="basic_report",
+                            idempotency_key="race-0000001", params="p", units=1, serve=serve)  # fmt: skip
+
+    first = call()
+
+    # when
+    retry = call()
+
+    # then: the retry's own work was rolled back; it is the first call's answer, charged once
+    assert (first.reference, first.replayed) == ("R1", False)
+    assert (retry.reference, retry.replayed, retry.remaining_units) == ("R1", True, 29)
+    assert served == ["R1", "R2"]
+    assert ledger(sale) == [("charge", 1, Decimal("10.00"))]
+    assert UsageRollup.objects.get().units == 1
+
+
+def test_a_retry_of_the_call_that_used_the_last_unit_is_answered_not_refused(sale: Sale) -> None:
+    Contract.objects.filter(pk=sale.contract.pk).update(monthly_cap_units=1)
+    sale.contract.refresh_from_db()
+    first = metered_call(key=sale.key, contract=sale.contract, product="basic_report",
+                         idempotency_key="last-0000001", params="p", units=1,
+                         serve=lambda: Served(reference="R1", response={}))  # fmt: skip
+
+    retry = metered_call(key=sale.key, contract=sale.contract, product="basic_report",
+                         idempotency_key="last-0000001", params="p", units=1,
+                         serve=lambda: Served(reference="R2", response={}))  # fmt: skip
+
+    assert (first.remaining_units, retry.reference, retry.replayed) == (0, "R1", True)
+    assert ledger(sale) == [("charge", 1, Decimal("10.00"))]
 
 
 def test_a_failure_while_serving_charges_nothing(sale: Sale) -> None:
@@ -220,6 +265,60 @@ def test_packages_are_bought_then_used_up(sale: Sale) -> None:
     assert ledger(sale) == [("package", 2, Decimal("16.00")), ("charge", 1, Decimal("0.00")),
                             ("charge", 1, Decimal("0.00"))]  # fmt: skip
     assert PackageBalance.objects.get().units_remaining == 0
+
+
+def test_a_corrected_package_call_returns_its_unit_and_a_used_package_is_not_refunded_whole(
+    sale: Sale,
+) -> None:
+    with schema_context("public"):
+        Price.objects.filter(district=sale.district).delete()
+    priced(sale.district, model=PricingModel.PACKAGE, unit_price="", package_units=2,
+           package_price="16.00")  # fmt: skip
+    with schema_context("public"):
+        bought = package_purchase(actor=OPS, contract=sale.contract, product="basic_report")
+    buy(sale, "pack-00000001")
+    call = UsageEvent.objects.get(kind="charge")
+
+    with schema_context("public"):
+        usage_correct(actor=OPS, event=call, reason="报告出具错误，退还次数")
+        assert PackageBalance.objects.get().units_remaining == 2
+    buy(sale, "pack-00000002")
+    with schema_context("public"):
+        with pytest.raises(ApplicationError) as refused:
+            usage_correct(actor=OPS, event=bought, reason="机构退订套餐")
+        usage_correct(actor=OPS, event=bought, reason="按未用次数退款", amount="8.00")
+
+    assert refused.value.message == "该套餐已使用1次，剩余1次，不能全额冲正；请按金额部分冲正"
+    assert PackageBalance.objects.get().units_remaining == 1
+    assert ledger(sale) == [("package", 2, Decimal("16.00")), ("charge", 1, Decimal("0.00")),
+                            ("correction", -1, Decimal("0.00")), ("charge", 1, Decimal("0.00")),
+                            ("correction", 0, Decimal("-8.00"))]  # fmt: skip
+
+
+def test_an_unused_package_refunded_in_full_takes_its_units_back(sale: Sale) -> None:
+    with schema_context("public"):
+        Price.objects.filter(district=sale.district).delete()
+    priced(sale.district, model=PricingModel.PACKAGE, unit_price="", package_units=2,
+           package_price="16.00")  # fmt: skip
+    with schema_context("public"):
+        bought = package_purchase(actor=OPS, contract=sale.contract, product="basic_report")
+        usage_correct(actor=OPS, event=bought, reason="误购，全额退款")
+
+    assert PackageBalance.objects.get().units_remaining == 0
+    with pytest.raises(ApplicationError) as refused:
+        buy(sale, "pack-00000001")
+    assert refused.value.code == "PACKAGE_EXHAUSTED"
+
+
+def test_a_price_cannot_be_back_dated_over_calls_already_charged(sale: Sale) -> None:
+    buy(sale, "call-00000001")
+
+    with pytest.raises(ApplicationError) as refused:
+        priced(sale.district, unit_price="12.00", valid_from=date(2026, 11, 1))
+
+    assert refused.value.message == (
+        "2026-11-01 以来已有该产品的计费调用，不能追溯改价；请选择今天或以后的生效日期"
+    )
 
 
 def test_cap_notices_are_sent_once_at_80_90_and_100_percent(
