@@ -34,6 +34,7 @@ from billing.models import (
     Customer,
     CustomerMember,
     Invoice,
+    MonitoringSubscription,
     Price,
     Product,
     UsageEvent,
@@ -1123,6 +1124,30 @@ class WalletTopUpAdmin(_ReadOnly, admin.ModelAdmin[WalletTopUp]):
     paid_at = _column("at", "充值时间")
     contract_link = _column("contract", "合同", link=True)
     paid_by = _column("recorded_by", "记录人")
+
+
+@admin.register(MonitoringSubscription)
+class MonitoringSubscriptionAdmin(_ReadOnly, admin.ModelAdmin[MonitoringSubscription]):
+    """Subscriptions are started and ended by institutions over the API and renewed by the
+    monthly task; the console shows them."""
+
+    list_display = ("subject_name", "subject_code", "customer_name", "district_name", "since",
+                    "charged_through", "ended", "end_reason")  # fmt: skip
+    list_select_related = ("customer", "district")
+    list_filter = (
+        ("customer", _related_only("客户机构")),
+        ("district", _related_only("区县")),
+        ("ended_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("subject_code", "subject_name", "contract__number")
+    fields = ("subject_name", "subject_code", "customer_name", "district_name", "contract_link",
+              "since", "charged_through", "ended", "end_reason")  # fmt: skip
+    readonly_fields = fields
+    customer_name = _column("customer.name", "客户机构")
+    district_name = _column("district.name", "区县")
+    contract_link = _column("contract", "合同", link=True)
+    since = _column("created_at", "订阅时间")
+    ended = _column("ended_at", "结束时间")
 
 
 @admin.register(Invoice)

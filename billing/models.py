@@ -375,3 +375,36 @@ class CreditNote(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+@public_model
+class MonitoringSubscription(models.Model):
+    """One subject an institution monitors in one district (信用监测订阅). Charged one unit for
+    the month it starts in, then one unit at the start of every month while it is active
+    (`charged_through` is the last month paid). Changes to the subject's records after
+    `created_at` appear in the institution's feed."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="monitored")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT)
+    district = models.ForeignKey(District, on_delete=models.PROTECT)
+    subject_code = models.CharField("统一社会信用代码", max_length=18)
+    subject_name = models.CharField("主体名称", max_length=200)
+    created_at = models.DateTimeField("订阅时间", default=timezone.now)
+    charged_through = models.DateField("已付费至（月）")
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    end_reason = models.CharField("结束原因", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "信用监测订阅"
+        verbose_name_plural = "信用监测订阅"
+        ordering = ("subject_code",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "subject_code"],
+                condition=Q(ended_at__isnull=True),
+                name="monitoring_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name}（{self.subject_code}）"

@@ -4,10 +4,13 @@ and the usage pages' tables."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Greatest
+from django.utils import timezone
 
 from billing.enums import ContractStatus
 from billing.models import (
@@ -16,6 +19,7 @@ from billing.models import (
     Customer,
     CustomerMember,
     Invoice,
+    MonitoringSubscription,
     PackageBalance,
     Price,
     Product,
@@ -24,7 +28,7 @@ from billing.models import (
 )
 from billing.money import month_start, next_month
 from billing.pricing import price_describe
-from core.common.errors import NotFound
+from core.common.errors import NotFound, ValidationFailed
 
 
 def price_current(district_id: int, product: str, day: date) -> Price | None:
@@ -194,3 +198,94 @@ def invoice_access_by_number(*, customer_id: int, number: str) -> Invoice:
 
 def credit_notes_of(invoice_id: int) -> list[CreditNote]:
     return list(CreditNote.objects.filter(invoice_id=invoice_id).order_by("issued_at", "id"))
+
+
+@dataclass(frozen=True)
+class MonitoringEvent:
+    """A change to a monitored subject's record, as the institution's feed shows it."""
+
+    cursor: str
+    at: datetime
+    change: str  # new | updated | withdrawn | repaired | expired
+    subject_code: str
+    subject_name: str
+    record_kind: str
+    title: str
+    doc_number: str
+    authority: str
+    decision_date: date
+
+
+def _change(record: Any) -> str:
+    at = record.changed_at
+    for change, value in (("withdrawn", record.withdrawn_at), ("repaired", record.repaired_at),
+                          ("expired", record.expired_at)):  # fmt: skip
+        if value == at:
+            return change
+    return "new" if record.created_at == at else "updated"
+
+
+def monitoring_feed(
+    *, contract_id: int, after: str = "", limit: int = 100
+) -> tuple[list[MonitoringEvent], str]:
+    """Changes to the records of the subjects the contract monitors, oldest first, each after the
+    subscription started (and before it ended). `after` is the cursor of the last event read; the
+    second value is the cursor to pass next (unchanged when there is nothing new). Runs in the
+    district's schema."""
+    from core.records.enums import RecordKind, RecordState
+    from core.records.models import Record
+    from core.records.state import record_state
+
+    after_at, after_id = _cursor_parse(after)
+    windows = {
+        s.subject_code: s
+        for s in MonitoringSubscription.objects.filter(contract_id=contract_id).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=after_at)
+        )
+    }
+    rows = (
+        Record.objects.filter(subject__uscc__in=list(windows))
+        .annotate(changed_at=Greatest("created_at", "updated_at", "withdrawn_at", "repaired_at",
+                                      "expired_at"))
+        .filter(Q(changed_at__gt=after_at) | Q(changed_at=after_at, pk__gt=after_id))
+        .select_related("subject")
+        .order_by("changed_at", "pk")[:limit]
+    )  # fmt: skip
+    events: list[MonitoringEvent] = []
+    cursor, today = after, timezone.localdate()
+    for record in rows:
+        at: datetime = record.changed_at  # type: ignore[attr-defined]  # the annotation above
+        cursor = f"{at.isoformat()}|{record.pk}"
+        window = windows[record.subject.uscc or ""]
+        change = _change(record)
+        if at <= window.created_at or (window.ended_at is not None and at > window.ended_at):
+            continue
+        if change in ("new", "updated") and record_state(record, today) not in (
+            RecordState.PUBLISHED,
+            RecordState.DISPUTED,
+        ):
+            continue
+        events.append(MonitoringEvent(
+            cursor=cursor, at=at, change=change, subject_code=window.subject_code,
+            subject_name=record.subject.name, record_kind=RecordKind(record.kind).label,
+            title=record.title, doc_number=record.doc_number, authority=record.authority_name,
+            decision_date=record.decision_date,
+        ))  # fmt: skip
+    return events, cursor
+
+
+def _cursor_parse(cursor: str) -> tuple[datetime, int]:
+    if not cursor:
+        return datetime(2000, 1, 1, tzinfo=UTC), 0
+    at, _, pk = cursor.partition("|")
+    try:
+        parsed = datetime.fromisoformat(at)
+        if parsed.tzinfo is None or not pk.isdigit():
+            raise ValueError(cursor)
+    except ValueError:
+        raise ValidationFailed("游标无效：请使用上一次返回的 cursor", field="after") from None
+    return parsed, int(pk)
+
+
+def monitoring_subscriptions(contract_id: int) -> QuerySet[MonitoringSubscription]:
+    return MonitoringSubscription.objects.filter(contract_id=contract_id, ended_at__isnull=True)

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from billing.models import ThresholdNotice
 from billing.services.invoicing import periods_close_due
+from billing.services.monitoring import monitoring_renew_due
 from billing.services.notices import notice_send
 from core.common.actors import Actor
 
@@ -54,3 +55,12 @@ def periods_close_due_task() -> list[str]:
     """Daily: invoice last month once its grace period has passed (idempotent)."""
     with schema_context("public"):
         return [i.number for i in periods_close_due(actor=Actor.system("period-close"))]
+
+
+@shared_task(name="billing.monitoring_renew_task")
+def monitoring_renew_task() -> dict[str, int]:
+    """Daily: charge this month's monitoring subscriptions not yet charged (idempotent)."""
+    with schema_context("public"):
+        return monitoring_renew_due(
+            actor=Actor.system("monitoring-renewal"), today=timezone.localdate()
+        )

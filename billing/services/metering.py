@@ -116,7 +116,7 @@ def _idempotency_key_check(idempotency_key: str) -> None:
 
 def metered_call(
     *,
-    key: ApiKey,
+    key: ApiKey | None,
     contract: Contract,
     product: str,
     idempotency_key: str,
@@ -124,7 +124,8 @@ def metered_call(
     units: int,
     serve: Callable[[], Served],
 ) -> Charge:
-    """Charge `units` of `product` and serve it, exactly once per idempotency key.
+    """Charge `units` of `product` and serve it, exactly once per idempotency key. `key` is the
+    institution's credential; None for the platform's own charges (monthly renewals).
 
     The caller has already answered a key it found used (`call_authorise`). A retry that races
     the first call with the same key waits on the contract lock; the ledger's unique
@@ -156,7 +157,7 @@ def _is_idempotency_clash(error: IntegrityError) -> bool:
 
 
 def _charge_locked(
-    *, key: ApiKey, contract: Contract, price: Price, idempotency_key: str, params: str,
+    *, key: ApiKey | None, contract: Contract, price: Price, idempotency_key: str, params: str,
     units: int, serve: Callable[[], Served], today: date,
 ) -> Charge:  # fmt: skip
     product, now = price.product.code, timezone.now()
@@ -171,7 +172,8 @@ def _charge_locked(
             product=price.product, api_key=key, kind=EntryKind.CHARGE,
             idempotency_key=idempotency_key, fingerprint=params, units=units, amount_yuan=amount,
             period=month_start(today), occurred_at=now, reference=served.reference,
-            response=served.response, recorded_by=f"api:{key.prefix}",
+            response=served.response,
+            recorded_by=f"api:{key.prefix}" if key is not None else "system:renewal",
             from_package=price.model == PricingModel.PACKAGE,
         )  # fmt: skip
         rollup_add(locked, price.product_id, today, units, amount)

@@ -10,6 +10,7 @@ import strawberry
 from django.core.files.storage import default_storage
 
 from billing.services.keys import RateLimited
+from billing.services.monitoring import monitoring_subscribe, monitoring_unsubscribe
 from billing.services.purchases import report_purchase, score_purchase, subject_by_code
 from core.common.actors import Actor, ActorKind
 from core.common.errors import ApplicationError
@@ -78,6 +79,34 @@ class ScorePurchasePayload:
     scores: list[ScoreResult]
     not_found: list[str] = strawberry.field(description="Codes not charged: no organisation found.")
     charge: ChargeType | None
+    errors: list[BillingError]
+
+
+@strawberry.input(
+    description="Start monitoring organisations (信用监测订阅), charged per new subject."
+)
+class MonitoringSubscribeInput:
+    subject_codes: list[str] = strawberry.field(description="统一社会信用代码, 1–100.")
+    idempotency_key: str = strawberry.field(description="New for each request, same on retry.")
+
+
+@strawberry.type(description="Result of monitoringSubscribe.")
+class MonitoringSubscribePayload:
+    subscribed: list[str] = strawberry.field(description="Newly monitored, charged.")
+    already_monitored: list[str] = strawberry.field(description="Already monitored, not charged.")
+    not_found: list[str] = strawberry.field(description="No organisation found, not charged.")
+    charge: ChargeType | None
+    errors: list[BillingError]
+
+
+@strawberry.input(description="Stop monitoring organisations (the month paid is not refunded).")
+class MonitoringUnsubscribeInput:
+    subject_codes: list[str]
+
+
+@strawberry.type(description="Result of monitoringUnsubscribe.")
+class MonitoringUnsubscribePayload:
+    ended: list[str] = strawberry.field(description="Codes no longer monitored.")
     errors: list[BillingError]
 
 
@@ -168,6 +197,34 @@ class BillingMutation:
             charge=ChargeType.from_charge(charge),
             errors=[],
         )
+
+    @strawberry.mutation(description="Monitor organisations' credit records. Metered per subject.")
+    def monitoring_subscribe(
+        self, info: Info, data: MonitoringSubscribeInput
+    ) -> MonitoringSubscribePayload:
+        try:
+            key, district = info.context.require_institution()
+            done = monitoring_subscribe(key=key, district=district, subject_codes=data.subject_codes,
+                                        idempotency_key=data.idempotency_key)  # fmt: skip
+        except ApplicationError as exc:
+            return MonitoringSubscribePayload(subscribed=[], already_monitored=[], not_found=[],
+                                              charge=None, errors=[_error(info, exc)])  # fmt: skip
+        return MonitoringSubscribePayload(subscribed=done.subscribed, already_monitored=done.already,
+                                          not_found=done.not_found,
+                                          charge=ChargeType.from_charge(done.charge), errors=[])  # fmt: skip
+
+    @strawberry.mutation(description="Stop monitoring organisations. Free.")
+    def monitoring_unsubscribe(
+        self, info: Info, data: MonitoringUnsubscribeInput
+    ) -> MonitoringUnsubscribePayload:
+        try:
+            key, district = info.context.require_institution()
+            ended = monitoring_unsubscribe(
+                key=key, district=district, subject_codes=data.subject_codes
+            )
+        except ApplicationError as exc:
+            return MonitoringUnsubscribePayload(ended=[], errors=[_error(info, exc)])
+        return MonitoringUnsubscribePayload(ended=ended, errors=[])
 
     @strawberry.mutation(
         description="Lodge a subject's signed authorisation for later purchases. Free."

@@ -3,9 +3,26 @@ from __future__ import annotations
 import strawberry
 from django.utils import timezone
 
-from billing.selectors import invoices_of, month_usage, package_units
+from billing.enums import ProductCode
+from billing.selectors import (
+    invoices_of,
+    monitoring_feed,
+    monitoring_subscriptions,
+    month_usage,
+    package_units,
+)
+from billing.services.keys import rate_limit_take
 from billing.services.metering import call_authorise_any
-from graphql_api.billing.types import BillingAccount, InvoiceSummary, ProductUsage
+from core.common.errors import PermissionDenied
+from graphql_api.billing.types import (
+    BillingAccount,
+    InvoiceSummary,
+    MonitoredSubject,
+    MonitoringChange,
+    MonitoringEventType,
+    MonitoringFeed,
+    ProductUsage,
+)
 from graphql_api.context import Info
 
 __all__ = ["BillingQuery"]
@@ -31,4 +48,30 @@ class BillingQuery:
             invoices=[InvoiceSummary(number=i.number, period=i.period, total_yuan=i.total_yuan,
                                      issued_at=i.issued_at)
                       for i in invoices_of(key.customer_id).filter(contract=contract)],
+        )  # fmt: skip
+
+    @strawberry.field(
+        description="信用监测: the subjects the institution monitors here and the changes to their "
+        "records after `after` (oldest first, at most `first`, ≤ 500). Free: the subscription is "
+        "charged per subject and month."
+    )
+    def monitoring(self, info: Info, after: str = "", first: int = 100) -> MonitoringFeed:
+        key, district = info.context.require_institution()
+        rate_limit_take(key)
+        contract = call_authorise_any(key=key, district=district, today=timezone.localdate())
+        if ProductCode.MONITORING not in contract.products:
+            raise PermissionDenied("合同不包括信用监测订阅", code="OUT_OF_SCOPE")
+        events, cursor = monitoring_feed(
+            contract_id=contract.pk, after=after, limit=max(1, min(first, 500))
+        )
+        return MonitoringFeed(
+            subjects=[MonitoredSubject(code=s.subject_code, name=s.subject_name, since=s.created_at,
+                                       paid_through=s.charged_through)
+                      for s in monitoring_subscriptions(contract.pk)],
+            events=[MonitoringEventType(
+                cursor=e.cursor, at=e.at, change=MonitoringChange(e.change),
+                subject_code=e.subject_code, subject_name=e.subject_name,
+                record_kind=e.record_kind, title=e.title, doc_number=e.doc_number,
+                authority=e.authority, decision_date=e.decision_date) for e in events],
+            cursor=cursor,
         )  # fmt: skip

@@ -118,3 +118,45 @@ class BillingAccount:
     packages: list[ProductUsage] = strawberry.field(description="Prepaid package units left.")
     usage: list[ProductUsage] = strawberry.field(description="This month, per product.")
     invoices: list[InvoiceSummary]
+
+
+@strawberry.type(description="A subject the institution monitors here (信用监测订阅).")
+class MonitoredSubject:
+    code: str = strawberry.field(description="统一社会信用代码.")
+    name: str
+    since: datetime = strawberry.field(description="Changes after this moment are in the feed.")
+    paid_through: date = strawberry.field(description="First day of the last month paid for.")
+
+
+@strawberry.enum(description="What happened to a monitored subject's record.")
+class MonitoringChange(Enum):
+    NEW = "new"
+    UPDATED = "updated"
+    WITHDRAWN = "withdrawn"
+    REPAIRED = "repaired"
+    EXPIRED = "expired"
+
+
+@strawberry.type(description="A change to a monitored subject's credit record.")
+class MonitoringEventType:
+    cursor: str = strawberry.field(
+        description="Pass as `after` to read the changes after this one."
+    )
+    at: datetime
+    change: MonitoringChange
+    subject_code: str
+    subject_name: str
+    record_kind: str = strawberry.field(description="行政处罚, 严重失信主体名单 …")
+    title: str
+    doc_number: str
+    authority: str
+    decision_date: date
+
+
+@strawberry.type(description="The institution's monitored subjects and the changes since `after`.")
+class MonitoringFeed:
+    subjects: list[MonitoredSubject]
+    events: list[MonitoringEventType]
+    cursor: str = strawberry.field(
+        description="Pass as `after` next time; the same value when nothing new happened."
+    )

@@ -83,6 +83,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.periods_close_due_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # After midnight on the 1st the month's monitoring is charged; daily so a missed run catches up.
+    "renew-monitoring": {
+        "task": "billing.monitoring_renew_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
     "retry-threshold-notices": {
         "task": "billing.notices_retry_task",
         "schedule": 600,
