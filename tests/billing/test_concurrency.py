@@ -20,12 +20,16 @@ from django_tenants.utils import schema_context
 from billing.models import (
     ApiKey,
     Contract,
+    CreditNote,
     Customer,
     Invoice,
+    MonitoringSubscription,
+    PackageBalance,
     Price,
     ThresholdNotice,
     UsageEvent,
     UsageRollup,
+    WalletTopUp,
 )
 from billing.money import month_start, next_month
 from billing.services.invoicing import period_close
@@ -49,7 +53,9 @@ def _remove_billing(district: District) -> None:
         try:
             contracts = Contract.objects.filter(district=district)
             customers = list(contracts.values_list("customer_id", flat=True))
-            for model in (Invoice, ThresholdNotice, UsageRollup, UsageEvent):
+            CreditNote.objects.filter(invoice__contract__in=contracts).delete()
+            for model in (Invoice, ThresholdNotice, UsageRollup, UsageEvent, WalletTopUp,
+                          PackageBalance, MonitoringSubscription):  # fmt: skip
                 model.objects.filter(contract__in=contracts).delete()
             contracts.delete()
             ApiKey.objects.filter(customer_id__in=customers).delete()
