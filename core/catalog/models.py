@@ -80,6 +80,9 @@ class Department(models.Model):
     code = models.CharField("统一社会信用代码", max_length=18, unique=True)
     name = models.CharField("名称", max_length=100)
     is_active = models.BooleanField("启用", default=True)
+    # An upstream platform (信用重庆, 信用中国) whose files are imported under it: its rows name
+    # the bodies that supplied them upstream, not this department (docs/subsystems/upstream.md).
+    is_upstream = models.BooleanField("上级平台（回流数据来源）", default=False)
 
     class Meta:
         verbose_name = "部门"

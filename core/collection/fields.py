@@ -163,6 +163,11 @@ LEGACY: dict[str, dict[str, str | None]] = {
     "JL": {},
 }
 
+# The platform's exports (core/upstream) add a column saying what a row is: a record to publish
+# (add), or the withdrawal or repair of one already reported. Uploads store only additions.
+ACTION_HEADER = "ACTION"
+ACTIONS = {"add": "新增", "withdraw": "撤回", "repair": "信用修复"}
+
 # Code tables (DOMAIN.md §3).
 SUBJECT_CATEGORIES = {"法人及非法人组织": "legal", "自然人": "natural", "个体工商户": "individual"}
 LICENSE_CATEGORIES = {"普通", "特许", "认可", "核准", "登记", "其他"}

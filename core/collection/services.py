@@ -22,7 +22,13 @@ from core.accounts.models import User
 from core.accounts.permissions import require_department
 from core.audit.services import audit_record
 from core.catalog.models import CatalogSupply, Department
-from core.collection.fields import detect_prefix, resolve_headers, spec_for
+from core.collection.fields import (
+    ACTION_HEADER,
+    ACTIONS,
+    detect_prefix,
+    resolve_headers,
+    spec_for,
+)
 from core.collection.models import BatchStatus, RejectedRow, UploadBatch
 from core.collection.readers import check_size, count_rows, read_rows
 from core.collection.validation import Problem, RecordDraft, ValidationContext, validate_row
@@ -200,10 +206,14 @@ def _ingest(batch: UploadBatch, results: _CsvSpool) -> tuple[_CsvSpool, set[int]
         )
         rejected_file = _CsvSpool([*headers, REJECTED_REASON_HEADER])
         chunk = _Chunk()
+        action_at = next(
+            (i for i, h in enumerate(headers) if h.strip().upper() == ACTION_HEADER), None
+        )
         for number, cells in _numbered(rows):
             if not any(c.strip() for c in cells):
                 continue  # blank lines are not rows
-            result = validate_row(prefix, mapping.values(cells), ctx)
+            action = _action_problem(cells, action_at)
+            result = [action] if action else validate_row(prefix, mapping.values(cells), ctx)
             if isinstance(result, list):
                 chunk.rejected.append(_rejected(batch, number, result, cells))
                 chunk.outcomes.append(
@@ -219,6 +229,24 @@ def _ingest(batch: UploadBatch, results: _CsvSpool) -> tuple[_CsvSpool, set[int]
                 _flush(batch, chunk, provenance, results, rejected_file)
         _flush(batch, chunk, provenance, results, rejected_file)
         return rejected_file, chunk.moved
+
+
+def _action_problem(cells: list[str], at: int | None) -> Problem | None:
+    """A row an export marks as a withdrawal or repair is not a record to store (uploads only add);
+    it is rejected with the reason, like any other row that is not stored."""
+    if at is None or at >= len(cells):
+        return None
+    value = cells[at].strip()
+    if value.lower() in ("", "add"):
+        return None
+    if value.lower() in ACTIONS:
+        message = (
+            f"该行是{ACTIONS[value.lower()]}（{value}）而非新增：上传只导入新增记录，"
+            "撤回和信用修复请在记录页面办理"
+        )
+    else:
+        message = "数据状态应为add（新增）、withdraw（撤回）或repair（信用修复）"
+    return Problem(ACTION_HEADER, "数据状态", value, message)
 
 
 @dataclass
@@ -249,6 +277,7 @@ def validation_context(*, department: Department, prefix: str) -> ValidationCont
         deadline_working_days=supply.deadline_working_days if supply else 7,
         calendar=WorkdayCalendar.around(today, days_before=365 * 12, days_after=60),
         rules=PublicityRules(),
+        check_source=not department.is_upstream,
     )
 
 

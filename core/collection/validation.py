@@ -126,6 +126,9 @@ class ValidationContext:
     deadline_working_days: int
     calendar: WorkdayCalendar
     rules: PublicityRules
+    # False for an upstream platform's files: their rows name the bodies that supplied them
+    # upstream, so the data source unit is not the uploading department.
+    check_source: bool = True
 
 
 def parse_date(raw: str) -> date | None:
@@ -242,7 +245,7 @@ def validate_row(
     if decided and decided > ctx.supplied_on:
         row.fail("JDRQ", "决定日期晚于报送日期")
     source_code = row.code("SJLYDM" if prefix == "CF" else "LYDWDM")
-    if source_code and source_code != ctx.department_code:
+    if source_code and ctx.check_source and source_code != ctx.department_code:
         row.fail(
             "SJLYDM" if prefix == "CF" else "LYDWDM",
             f"数据来源单位代码与上传部门（{ctx.department_code}）不符",

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from core.storage.views import signed_file
+from graphql_api.exchange.views import exchange_graphql_view
 from graphql_api.views import district_graphql_view
 from portal_theme.views import (
     articles,
@@ -14,6 +15,7 @@ from portal_theme.views import (
     console_scoring,
     console_stats,
     console_theme,
+    console_upstream,
     portal,
     portal_remedies,
     portal_search,
@@ -52,6 +54,12 @@ urlpatterns = [
     path("console/stats/", console_stats.stats, name="console-stats"),
     path("console/audit/", console_audit.audit, name="console-audit"),
     path("console/theme/", console_theme.theme, name="console-theme"),
+    path("console/upstream/", console_upstream.upstream, name="console-upstream"),
+    path(
+        "console/upstream/batches/<int:batch_id>/",
+        console_upstream.upstream_batch,
+        name="console-upstream-batch",
+    ),
     path("console/remedies/", console_remedies.remedies, name="console-remedies"),
     path(
         "console/remedies/objections/<int:objection_id>/",
@@ -106,5 +114,6 @@ urlpatterns = [
     path("submissions/new/", portal.submission_new, name="portal-submission-new"),
     path("submissions/status/", portal.submission_lookup, name="portal-submission-status"),
     path("graphql/", district_graphql_view, name="graphql"),
+    path("exchange/graphql/", exchange_graphql_view, name="exchange-graphql"),
     path("files/<str:token>/", signed_file, name="storage-file"),
 ]

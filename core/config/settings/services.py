@@ -105,6 +105,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.scores_refresh_everywhere_task",
         "schedule": crontab(hour=1, minute=0),
     },
+    # Batches for 信用重庆/信用中国 whose next attempt is due (exponential backoff per batch).
+    "send-upstream-batches": {
+        "task": "upstream.outbox_batches_send_due_everywhere_task",
+        "schedule": 60,
+    },
     "refill-spare-schemas": {
         "task": "tenants.spare_pool_fill_task",
         "schedule": 3600,

@@ -37,6 +37,7 @@ TENANT_APPS = [
     "core.stats",
     "core.remedies",
     "core.reports",
+    "core.upstream",
     "portal_theme",
 ]
 
