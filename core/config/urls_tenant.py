@@ -3,7 +3,6 @@
 from django.urls import path
 
 from core.storage.views import signed_file
-from graphql_api.exchange.views import exchange_graphql_view
 from graphql_api.views import district_graphql_view
 from portal_theme.views import (
     articles,
@@ -114,6 +113,5 @@ urlpatterns = [
     path("submissions/new/", portal.submission_new, name="portal-submission-new"),
     path("submissions/status/", portal.submission_lookup, name="portal-submission-status"),
     path("graphql/", district_graphql_view, name="graphql"),
-    path("exchange/graphql/", exchange_graphql_view, name="exchange-graphql"),
     path("files/<str:token>/", signed_file, name="storage-file"),
 ]
