@@ -16,17 +16,14 @@ def _crossings() -> list[str]:
     for model in apps.get_models():
         home = placement_of(model)
         for field in model._meta.get_fields():
-            if not (field.is_relation and field.concrete and field.related_model is not None):
+            related = field.related_model
+            if not (field.is_relation and field.concrete and isinstance(related, type)):
                 continue
-            target = placement_of(field.related_model)  # type: ignore[arg-type]
+            target = placement_of(related)
             if home == Placement.DISTRICT and target == Placement.PUBLIC:
-                found.append(
-                    f"{model.__name__}.{field.name} → public {field.related_model.__name__}"
-                )
+                found.append(f"{model.__name__}.{field.name} → public {related.__name__}")
             if home == Placement.PUBLIC and target == Placement.DISTRICT:
-                found.append(
-                    f"{model.__name__}.{field.name} → district {field.related_model.__name__}"
-                )
+                found.append(f"{model.__name__}.{field.name} → district {related.__name__}")
     return found
 
 
