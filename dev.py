@@ -82,21 +82,30 @@ def chromium_path() -> str | None:
     return None
 
 
-def ensure_chromium() -> None:
-    """Browser tests drive the system's Chromium; install Debian's when it is missing and we can."""
-    if chromium_path():
+def nginx_path() -> str | None:
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
+def ensure_system_packages() -> None:
+    """Browser tests drive the system's Chromium, and tests/infra runs `nginx -t` on
+    infra/nginx/nginx.conf: install Debian's when they are missing and we can. Without nginx
+    that one test is skipped; without Chromium the browser tests cannot run."""
+    packages = [] if chromium_path() else [*CHROMIUM_PACKAGES, "fonts-wqy-zenhei"]
+    packages += [] if nginx_path() else ["nginx-light"]
+    if not packages:
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing Chromium and CJK fonts from Debian (browser tests)")
+        say(f"installing from Debian for the tests: {' '.join(packages)}")
         run(["apt-get", "update", "-qq"])
         run(
-            ["apt-get", "install", "-y", "-qq", *CHROMIUM_PACKAGES, "fonts-wqy-zenhei"],
+            ["apt-get", "install", "-y", "-qq", *packages],
             env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
         )
         return
-    sys.exit(
-        "Chromium is needed for the browser tests: install it (e.g. `apt-get install chromium`)."
-    )
+    if not chromium_path():
+        sys.exit(
+            "Chromium is needed for the browser tests: install it (e.g. `apt-get install chromium`)."
+        )
 
 
 def manage(*args: str, env: dict[str, str] | None = None, check: bool = True) -> int:
@@ -106,7 +115,12 @@ def manage(*args: str, env: dict[str, str] | None = None, check: bool = True) ->
 def demo(argv: list[str]) -> None:
     port = argv[0] if argv else "8000"
     install()
-    env = child_env(DJANGO_DEBUG=os.environ.get("DJANGO_DEBUG", "1"))
+    # Readable logs in a terminal; runserver prints each request itself.
+    env = child_env(
+        DJANGO_DEBUG=os.environ.get("DJANGO_DEBUG", "1"),
+        LOG_FORMAT=os.environ.get("LOG_FORMAT", "text"),
+        LOG_REQUESTS=os.environ.get("LOG_REQUESTS", "0"),
+    )
     say("migrating the public schema and every district")
     manage("migrate_schemas", "--executor=standard", "-v", "0", env=env)
     say("creating the operator and the demo districts")
@@ -117,7 +131,7 @@ def demo(argv: list[str]) -> None:
 
 def test(argv: list[str]) -> None:
     install()
-    ensure_chromium()
+    ensure_system_packages()
     env = child_env(DJANGO_DEBUG="0", DJANGO_SECURE_COOKIES="0", **TEST_KEYS)
     say("ruff (lint and format)")
     run([BIN / "ruff", "check", "."], env=env)

@@ -1,6 +1,7 @@
 """Host name → district, and what a district's status allows.
 
-An unknown host gets a 404 page: never the public schema, never another district. A suspended or
+An unknown host gets a 404 page: never the public schema, never another district. The probe and
+metrics paths (core/ops/urls.py) are answered on every host without looking the host up. A suspended or
 deletion-pending district shows a maintenance page (503) and its APIs refuse with a clear error;
 an archived one serves reads and refuses writes.
 """
@@ -15,6 +16,7 @@ from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from core.common.tenancy import use_public_schema
+from core.ops.urls import OPS_PATHS, OPS_URLCONF
 from tenants.enums import DistrictKind, DistrictStatus
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -38,6 +40,16 @@ def json_error(status: int, code: str, message: str) -> HttpResponse:
 
 
 class DistrictRoutingMiddleware(TenantMainMiddleware):
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        if request.path_info in OPS_PATHS:
+            # Probes reach the pod by its address, not a district's domain, and liveness must
+            # not wait on the database that the host lookup reads.
+            use_public_schema()
+            request.urlconf = OPS_URLCONF  # type: ignore[attr-defined]  # Django reads it
+            return None
+        response: HttpResponse | None = super().process_request(request)
+        return response
+
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
         use_public_schema()
         if _wants_json(request):

@@ -28,6 +28,8 @@ from billing.pricing import units_cost
 from billing.selectors import MonthUsage, contract_active, month_usage, package_units, price_current
 from billing.services.notices import notices_raise
 from core.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from core.common.tenancy import current_schema
+from core.ops.metrics import metered_call_count
 from tenants.models import District
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,64}$")
@@ -177,6 +179,15 @@ def _charge_locked(
             from_package=price.model == PricingModel.PACKAGE,
         )  # fmt: skip
         rollup_add(locked, price.product_id, today, units, amount)
+        schema = current_schema()
+        label = (
+            schema
+            if schema != "public"
+            else District.objects.get(pk=locked.district_id).schema_name
+        )
+        transaction.on_commit(
+            lambda: metered_call_count(district=label, product=product, units=units)
+        )
         if price.model == PricingModel.PACKAGE:
             packages_for_update(locked.pk).filter(product=price.product).update(
                 units_remaining=F("units_remaining") - units

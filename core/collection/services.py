@@ -36,6 +36,7 @@ from core.common.actors import Actor
 from core.common.errors import ApplicationError, ValidationFailed
 from core.common.tenancy import current_schema, on_commit_here
 from core.common.workdays import WorkdayCalendar
+from core.ops.metrics import ingest_rows_count
 from core.publicity.rules import PublicityRules
 from core.records.models import Record
 from core.records.services import Outcome, Provenance, StoreResult, records_store
@@ -302,6 +303,7 @@ def _flush(
     results: _CsvSpool,
     rejected_file: _CsvSpool,
 ) -> None:
+    before = {outcome: getattr(batch, outcome) for outcome in OUTCOME_NAMES}
     # One transaction per chunk: its records, its rejected rows and the progress shown.
     with transaction.atomic():
         stored = records_store(drafts=chunk.pending, provenance=provenance, rescore=False)
@@ -327,6 +329,10 @@ def _flush(
         batch.save(
             update_fields=["stored", "updated", "duplicate", "rejected", "rows_done", "rows_total"]
         )
+    ingest_rows_count(
+        district=current_schema(),
+        outcomes={outcome: getattr(batch, outcome) - rows for outcome, rows in before.items()},
+    )
     for o in sorted(chunk.outcomes, key=lambda o: o.row):
         results.write([o.row, OUTCOME_NAMES[o.outcome], o.record_id or "", o.reasons])
     chunk.outcomes.clear()

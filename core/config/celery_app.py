@@ -7,6 +7,9 @@ from typing import Any
 
 from tenant_schemas_celery.app import CeleryApp
 
+# Task logs carry the task id and district; task metrics; the worker's metrics port.
+import core.ops.celery  # noqa: F401  (connects its signal receivers)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.config.settings")
 
 

@@ -1,4 +1,8 @@
-"""Reading settings from the environment, failing loudly on malformed values."""
+"""Reading settings from the environment, failing loudly on malformed values.
+
+An empty value means "not set" for every reader, so deployment files can pass a variable through
+empty (`${NAME:-}` in compose) and leave the default to the settings.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:

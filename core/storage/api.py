@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ from django.core.files.storage import default_storage
 
 from core.common.errors import ValidationFailed
 from core.storage.backends import prefixed
-from core.storage.client import s3_delete_prefix, s3_enabled
+from core.storage.client import s3_bucket_check, s3_delete_prefix, s3_enabled
 
 
 def delete_schema_prefix(schema: str) -> int:
@@ -28,6 +29,23 @@ def delete_schema_prefix(schema: str) -> int:
     count = sum(1 for p in root.rglob("*") if p.is_file())
     shutil.rmtree(root)
     return count
+
+
+def storage_kind() -> str:
+    """The kind of file storage in use: "s3" (S3-compatible) or "local" (this machine's disk)."""
+    return "s3" if s3_enabled() else "local"
+
+
+def storage_check(*, timeout: float) -> None:
+    """Raise unless files can be stored: the bucket answers (S3), or the media folder exists (it is
+    created if missing, as the first upload would) and this process may write to it (local)."""
+    if s3_enabled():
+        s3_bucket_check(timeout=timeout)
+        return
+    root = Path(settings.MEDIA_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise PermissionError(f"Cannot write to the media folder {root}")
 
 
 def where_stored(name: str) -> str:

@@ -75,6 +75,31 @@ def s3_delete_prefix(prefix: str) -> int:
     return deleted
 
 
+def s3_bucket_check(*, timeout: float) -> None:
+    """Raise unless the configured bucket answers within `timeout` seconds with these keys (a
+    HEAD request, no retries: readiness probes call it and must fail fast)."""
+    credentials = s3_credentials()
+    _probe_client(credentials, timeout).head_bucket(Bucket=credentials.bucket)
+
+
+@lru_cache(maxsize=4)
+def _probe_client(credentials: S3Credentials, timeout: float) -> S3Client:
+    return boto3.client(
+        "s3",
+        endpoint_url=credentials.endpoint_url,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        region_name=credentials.region,
+        config=Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            retries={"max_attempts": 1, "mode": "standard"},
+        ),
+    )
+
+
 def s3_ensure_bucket() -> None:
     """Create the configured bucket if it does not exist (development and test servers)."""
     credentials = s3_credentials()

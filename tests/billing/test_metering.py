@@ -22,6 +22,7 @@ from core.common.errors import ApplicationError
 from core.reports.models import QueryLog, Report
 from tests.billing.conftest import OPS, SITE, Sale, priced
 from tests.core.collection.files import uscc
+from tests.core.ops.conftest import sample, scrape
 
 
 def buy(sale: Sale, key: str, *, code: str | None = None, product: str = "basic_report",
@@ -384,3 +385,19 @@ def test_the_rate_limit_tells_when_to_retry(sale: Sale) -> None:
     assert refused.value.code == "RATE_LIMITED"
     assert 1 <= refused.value.retry_after <= 60  # type: ignore[attr-defined]
     assert refused.value.extensions["retryAfter"] == refused.value.retry_after  # type: ignore[attr-defined]
+
+
+def test_a_charge_is_counted_in_the_metrics_once_it_commits(
+    sale: Sale, django_capture_on_commit_callbacks: Any
+) -> None:
+    labels = {"district": "wanzhou", "product": "basic_report"}
+    before = scrape()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        buy(sale, "metric-000001")
+        buy(sale, "metric-000001")  # a replay is not a new call
+
+    after = scrape()
+    assert sample(after, "credit_metered_calls_total", **labels) == (
+        sample(before, "credit_metered_calls_total", **labels) + 1
+    )

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from tenants.enums import DistrictStatus
-from tenants.models import District
+from tenants.enums import DistrictKind, DistrictStatus
+from tenants.models import District, Domain
 
 
 def run(*args: str) -> str:
@@ -73,3 +74,15 @@ def test_list_shows_status_domains_and_counts() -> None:
 def test_unknown_slug_is_a_clear_error() -> None:
     with pytest.raises(CommandError, match="没有标识为“nowhere”的区县"):
         run("suspend", "nowhere")
+
+
+@pytest.mark.django_db
+def test_operator_routes_the_configured_domains_to_the_operator_console(settings: Any) -> None:
+    settings.OPERATOR_DOMAINS = ["ops.credit.example.cn", "127.0.0.1"]
+
+    first = run("operator")
+    second = run("operator")
+
+    assert first == second == "运营方域名：ops.credit.example.cn, 127.0.0.1\n"
+    routed = Domain.objects.filter(domain="ops.credit.example.cn").select_related("tenant").get()
+    assert (routed.tenant.schema_name, routed.tenant.kind) == ("public", DistrictKind.OPERATOR)

@@ -21,6 +21,17 @@ from core.config.settings.database import (  # noqa: F401
     DEFAULT_AUTO_FIELD,
     EMBEDDED_DATABASE,
 )
+from core.config.settings.ops import (  # noqa: F401
+    LOG_FORMAT,
+    LOG_LEVEL,
+    LOG_REQUESTS,
+    LOGGING,
+    LOGGING_CONFIG,
+    METRICS_ALLOWED_NETWORKS,
+    METRICS_TOKEN,
+    READINESS_TIMEOUT,
+    WORKER_METRICS_PORT,
+)
 from core.config.settings.services import (  # noqa: F401
     BILLING_GRACE_DAYS,
     BILLING_WEBHOOK_TIMEOUT,
@@ -36,6 +47,7 @@ from core.config.settings.services import (  # noqa: F401
     CELERY_TASK_SERIALIZER,
     CELERY_TASK_TENANT_CACHE_SECONDS,
     CELERY_TIMEZONE,
+    CELERY_WORKER_HIJACK_ROOT_LOGGER,
     CELERY_WORKER_PREFETCH_MULTIPLIER,
     DEFAULT_FROM_EMAIL,
     EMAIL_BACKEND,
@@ -100,6 +112,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["*"])
 OPERATOR_DOMAINS = env_list("OPERATOR_DOMAINS", ["localhost", "127.0.0.1"])
 
 MIDDLEWARE = [
+    # Request id, access log and metrics (core/ops); static files on every host, before routing.
+    "core.ops.middleware.RequestContextMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.DistrictRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -107,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.ops.middleware.DistrictUserContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.common.middleware.ContentSecurityPolicyMiddleware",
@@ -201,11 +217,3 @@ GRAPHQL_MAX_PAGE_SIZE = 100
 GRAPHQL_GET_MAX_AGE = env_int("GRAPHQL_GET_MAX_AGE", 30)
 # Anonymous district queries answered from the cache, keyed by the data version (0 turns it off).
 GRAPHQL_RESPONSE_CACHE_SECONDS = env_int("GRAPHQL_RESPONSE_CACHE_SECONDS", 300)
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
-}

@@ -36,6 +36,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Workers log through settings.LOGGING (JSON lines with the task id and district), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Object storage: S3-compatible when S3_BUCKET is set, local files under .data/media otherwise.
 S3_BUCKET = env_str("S3_BUCKET")

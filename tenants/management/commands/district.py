@@ -7,6 +7,7 @@
     manage.py district request-deletion SLUG [--grace-days N] [--reason ...]
     manage.py district purge-due
     manage.py district template
+    manage.py district operator          (deployments: route OPERATOR_DOMAINS to the console)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.common.actors import Actor
@@ -22,6 +24,7 @@ from tenants.links import district_url, first_login_path
 from tenants.selectors import district_get, district_overview_list
 from tenants.services import lifecycle
 from tenants.services.onboarding import OnboardingRequest, district_onboard
+from tenants.services.operator import operator_ensure
 from tenants.services.spares import spare_pool_fill
 from tenants.services.template import template_ensure
 
@@ -58,6 +61,7 @@ class Command(BaseCommand):
         deletion.add_argument("--grace-days", type=int, default=None)
         sub.add_parser("purge-due", help="purge districts whose grace period has passed")
         sub.add_parser("template", help="bring the template schema up to date")
+        sub.add_parser("operator", help="route OPERATOR_DOMAINS to the operator console")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -70,6 +74,9 @@ class Command(BaseCommand):
             elif action == "purge-due":
                 purged = lifecycle.district_purge_due(actor=actor)
                 self.stdout.write(f"已清除 {len(purged)} 个区县：{', '.join(purged) or '无'}")
+            elif action == "operator":
+                operator_ensure(domains=settings.OPERATOR_DOMAINS)
+                self.stdout.write(f"运营方域名：{', '.join(settings.OPERATOR_DOMAINS)}")
             elif action == "template":
                 changed = template_ensure(verbosity=1)
                 self.stdout.write("模板已更新" if changed else "模板已是最新")
