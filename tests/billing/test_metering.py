@@ -391,9 +391,9 @@ def test_a_charge_is_counted_in_the_metrics_once_it_commits(
     sale: Sale, django_capture_on_commit_callbacks: Any
 ) -> None:
     labels = {"district": "wanzhou", "product": "basic_report"}
-    before = scrape()
+    before = scrape()  # (reads in the public schema)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with schema_context("wanzhou"), django_capture_on_commit_callbacks(execute=True):
         buy(sale, "metric-000001")
         buy(sale, "metric-000001")  # a replay is not a new call
 
