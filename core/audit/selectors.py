@@ -19,6 +19,7 @@ AREAS = {
     "report": "信用报告",
     "consent": "查询授权",
     "scorecard": "评分模型",
+    "exchange": "信息共享",
 }
 
 

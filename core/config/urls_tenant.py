@@ -3,11 +3,13 @@
 from django.urls import path
 
 from core.storage.views import signed_file
+from graphql_api.exchange.views import exchange_graphql_view
 from graphql_api.views import district_graphql_view
 from portal_theme.views import (
     articles,
     console,
     console_audit,
+    console_exchange,
     console_records,
     console_remedies,
     console_reports,
@@ -52,6 +54,16 @@ urlpatterns = [
     path("console/scoring/", console_scoring.scoring, name="console-scoring"),
     path("console/stats/", console_stats.stats, name="console-stats"),
     path("console/audit/", console_audit.audit, name="console-audit"),
+    path("console/exchange/", console_exchange.exchange_home, name="console-exchange"),
+    path(
+        "console/exchange/agreements/<int:agreement_id>/",
+        console_exchange.exchange_agreement,
+        name="console-exchange-agreement",
+    ),
+    path("console/exchange/log/", console_exchange.exchange_log, name="console-exchange-log"),
+    path(
+        "console/exchange/lookup/", console_exchange.exchange_lookup, name="console-exchange-lookup"
+    ),
     path("console/theme/", console_theme.theme, name="console-theme"),
     path("console/upstream/", console_upstream.upstream, name="console-upstream"),
     path(
@@ -113,5 +125,6 @@ urlpatterns = [
     path("submissions/new/", portal.submission_new, name="portal-submission-new"),
     path("submissions/status/", portal.submission_lookup, name="portal-submission-status"),
     path("graphql/", district_graphql_view, name="graphql"),
+    path("exchange/graphql/", exchange_graphql_view, name="exchange-graphql"),
     path("files/<str:token>/", signed_file, name="storage-file"),
 ]

@@ -5,7 +5,7 @@ import pytest
 from graphql_api.sdl import schemas, sdl_path
 
 
-@pytest.mark.parametrize("name", ["district", "operator"])
+@pytest.mark.parametrize("name", ["district", "operator", "exchange"])
 def test_committed_sdl_matches_the_schema(name: str) -> None:
     committed = sdl_path(name).read_text(encoding="utf-8")
 

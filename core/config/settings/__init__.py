@@ -21,6 +21,14 @@ from core.config.settings.database import (  # noqa: F401
     DEFAULT_AUTO_FIELD,
     EMBEDDED_DATABASE,
 )
+from core.config.settings.exchange import (  # noqa: F401
+    EXCHANGE_CONNECT_ADDRESS,
+    EXCHANGE_KEY_GRACE_SECONDS,
+    EXCHANGE_KEY_SECRETS,
+    EXCHANGE_PROVIDER_URL,
+    EXCHANGE_TIMEOUT_SECONDS,
+    EXCHANGE_TOKEN_SECONDS,
+)
 from core.config.settings.ops import (  # noqa: F401
     LOG_FORMAT,
     LOG_LEVEL,

@@ -23,6 +23,7 @@ SHARED_APPS = [
     "core.common",
     "core.publicity",
     "billing",
+    "exchange",
     "graphql_api",
 ]
 
@@ -38,6 +39,7 @@ TENANT_APPS = [
     "core.remedies",
     "core.reports",
     "core.upstream",
+    "exchange.district",
     "portal_theme",
 ]
 

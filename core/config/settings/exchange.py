@@ -1,0 +1,23 @@
+"""District-to-district exchange (exchange/, docs/subsystems/exchange.md)."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from core.config.env import env_int, env_list, env_str
+
+# Where a provider district serves its exchange schema; {domain} is its primary domain.
+EXCHANGE_PROVIDER_URL = env_str("EXCHANGE_PROVIDER_URL", "https://{domain}/exchange/graphql/")
+# Connect to this host:port instead of the domain's address, sending the domain as the Host header
+# (an internal load balancer in front of every district; the test live server). Plain HTTP only:
+# with TLS the certificate would not match.
+EXCHANGE_CONNECT_ADDRESS = env_str("EXCHANGE_CONNECT_ADDRESS")
+EXCHANGE_TIMEOUT_SECONDS = env_int("EXCHANGE_TIMEOUT_SECONDS", 10)
+# Lifetime of a request token; the provider refuses any token meant to live longer than 5 minutes.
+EXCHANGE_TOKEN_SECONDS = env_int("EXCHANGE_TOKEN_SECONDS", 60)
+if not 1 <= EXCHANGE_TOKEN_SECONDS <= 300:
+    raise ImproperlyConfigured("EXCHANGE_TOKEN_SECONDS must be between 1 and 300")
+# After a rotation the old public key still verifies for this long (requests in flight).
+EXCHANGE_KEY_GRACE_SECONDS = env_int("EXCHANGE_KEY_GRACE_SECONDS", 600)
+# Fernet keys wrapping the districts' private signing keys, newest first (older ones still decrypt,
+# so the wrapping key can be changed). Empty: derived from SUBJECT_DATA_KEY (or, in DEBUG, from the
+# secret key), like core/subjects/protection.py.
+EXCHANGE_KEY_SECRETS = env_list("EXCHANGE_KEY_SECRETS", [])

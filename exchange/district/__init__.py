@@ -1,0 +1,1 @@
+"""The district-schema half of the exchange: signing keys and the exchange log."""

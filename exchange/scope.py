@@ -1,0 +1,38 @@
+"""What an agreement can cover: catalogue items that carry records with a national field set, and
+the fields of that set (stored in Record.fields by prefixed code, e.g. CF_NR_FK 罚款金额)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from core.collection.fields import FIELD_SETS, RECORD_KINDS
+
+# Catalogue item → the field set its records are stored with (core/collection/validation.py).
+ITEM_FIELD_SET = {
+    "N03-01": "XK",
+    "N03-02": "CF",
+    **{item: "JL" for _, item, _ in RECORD_KINDS.values()},
+}
+
+
+@cache
+def shareable_fields(item_code: str) -> dict[str, str]:
+    """Field code → Chinese label for the records of `item_code`; empty when it has no field set."""
+    prefix = ITEM_FIELD_SET.get(item_code)
+    if prefix is None:
+        return {}
+    return {f"{prefix}_{spec.code}": spec.label for spec in FIELD_SETS[prefix]}
+
+
+@cache
+def field_labels() -> dict[str, str]:
+    """Every field code's label, for pages."""
+    return {
+        f"{prefix}_{spec.code}": spec.label
+        for prefix, specs in FIELD_SETS.items()
+        for spec in specs
+    }
+
+
+def field_label(code: str) -> str:
+    return field_labels().get(code, code)

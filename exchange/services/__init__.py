@@ -1,0 +1,1 @@
+"""Writes of the exchange: agreements, keys, logs, serving (provider) and fetching (consumer)."""
