@@ -21,7 +21,12 @@ from tenants.enums import DistrictKind, DistrictStatus
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Paths that still work in an archived (read-only) district: reading needs logging in and out.
-ARCHIVED_WRITABLE_PATHS = ("/console/login/", "/console/logout/", "/graphql/")
+ARCHIVED_WRITABLE_PATHS = (
+    "/console/login/",
+    "/console/logout/",
+    "/graphql/",
+    "/exchange/graphql/",  # a provider answers shared-record requests (reads) while archived
+)
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -26,6 +26,7 @@ from exchange.services.consuming import answer_verify, request_body
 from exchange.services.keys import signing_key_current
 from exchange.tokens import TokenClaims, token_sign
 from exchange.transport import SIGNATURE_HEADER
+from tenants.enums import DistrictStatus
 from tenants.models import District
 from tests.conftest import WANZHOU
 from tests.core.collection.files import as_csv, penalty, uscc
@@ -248,3 +249,16 @@ def test_only_one_subject_per_request(kaizhou: District, agreement: Agreement) -
     assert data["data"] is None
     assert [e["extensions"]["code"] for e in data["errors"]] == ["BAD_REQUEST"]
     assert _last_log().outcome == "refused"
+
+
+def test_an_archived_provider_still_answers_shared_record_requests(
+    kaizhou: District, wanzhou: District, agreement: Agreement
+) -> None:
+    District.objects.filter(pk=wanzhou.pk).update(status=DistrictStatus.ARCHIVED)
+    body = _body(agreement)
+
+    status, data = _ask(body, _token(kaizhou, _claims(agreement, body)))
+
+    assert status == 200
+    [record] = data["data"]["sharedRecords"]["records"]
+    assert record["fields"]["CF_WSH"] == "万州市监罚〔2026〕1号"
