@@ -5,9 +5,11 @@ platform name and without fines, both exchange logs show the call (same request 
 hash), and after the provider revokes, the next lookup is refused, and so is any call the
 consumer's server still makes.
 
-The baseline 万州区 and 开州区 live inside each test's rolled-back transaction, which a live server
-thread cannot see; so the journey runs between two districts onboarded (committed) for it and
-purged afterwards: 忠县 provides (in the issue's words, 万州区) and 垫江县 consumes (开州区)."""
+The baseline 万州区 and 开州区 are committed once per run and shared by every test; a live server
+needs the journey's own data committed too (keys, agreement, append-only logs), which would then
+leak into every later test. So the journey runs between two districts onboarded (committed) for it
+and purged afterwards: 忠县 provides (in the issue's words, 万州区) and 垫江县 consumes (开州区). The
+service tests (deny by default, scope, logs) run between 万州区 and 开州区 themselves."""
 
 from __future__ import annotations
 
