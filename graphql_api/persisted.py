@@ -11,7 +11,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from django.core.cache import cache as django_cache
+from core.common.softcache import cache_get, cache_set
 
 PERSISTED_DIR = Path(__file__).parent / "persisted"
 CACHE_PREFIX = "graphql:apq:"
@@ -47,11 +47,11 @@ def resolve(*, sha256: str, query: str | None) -> str:
         if document_hash(query) != sha256:
             raise PersistedQueryMismatch
         if sha256 not in committed_documents():
-            django_cache.set(CACHE_PREFIX + sha256, query, CACHE_SECONDS)
+            cache_set(CACHE_PREFIX + sha256, query, CACHE_SECONDS)
         return query
     document = committed_documents().get(sha256)
     if document is None:
-        cached = django_cache.get(CACHE_PREFIX + sha256)
+        cached = cache_get(CACHE_PREFIX + sha256)
         document = cached if isinstance(cached, str) else None
     if document is None:
         raise PersistedQueryNotFound

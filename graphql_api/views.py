@@ -9,7 +9,6 @@ from typing import Any
 
 from cross_web import HTTPException
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
@@ -22,6 +21,7 @@ from billing.services.keys import KEY_PREFIX as INSTITUTION_KEY_PREFIX
 from billing.services.keys import api_key_authenticate as institution_key_authenticate
 from core.collection.push import api_key_authenticate
 from core.common.errors import ApplicationError
+from core.common.softcache import cache_get, cache_set
 from core.common.throttle import client_address
 from core.common.versioning import data_version
 from graphql_api import persisted
@@ -102,7 +102,7 @@ class CreditGraphQLView(GraphQLView[GraphQLContext, None]):
             return json_error(403, "CSRF_FAILED", "CSRF 校验失败：请刷新页面后重试")
         key = _response_cache_key(request)
         if key is not None:
-            cached = cache.get(key)
+            cached = cache_get(key)
             if isinstance(cached, bytes):
                 return _finish(
                     request, HttpResponse(cached, content_type="application/json; charset=utf-8")
@@ -116,7 +116,7 @@ class CreditGraphQLView(GraphQLView[GraphQLContext, None]):
         if response.get("Content-Type", "").startswith("application/json"):
             response["Content-Type"] = "application/json; charset=utf-8"
         if key is not None and isinstance(response, HttpResponse) and _cacheable(request, response):
-            cache.set(key, response.content, settings.GRAPHQL_RESPONSE_CACHE_SECONDS)
+            cache_set(key, response.content, settings.GRAPHQL_RESPONSE_CACHE_SECONDS)
         return _finish(request, response)
 
 

@@ -29,7 +29,7 @@ ARCHIVED_WRITABLE_PATHS = (
 )
 
 
-def _wants_json(request: HttpRequest) -> bool:
+def wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/graphql") or "application/json" in request.headers.get(
         "Accept", ""
     )
@@ -57,7 +57,7 @@ class DistrictRoutingMiddleware(TenantMainMiddleware):
 
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
         use_public_schema()
-        if _wants_json(request):
+        if wants_json(request):
             return json_error(404, "UNKNOWN_HOST", f"没有使用域名“{hostname}”的平台")
         return render(
             request, "portal_theme/errors/unknown_host.html", {"hostname": hostname}, status=404
@@ -80,7 +80,7 @@ class DistrictStatusMiddleware:
         if district is None or district.kind != DistrictKind.DISTRICT:
             return self.get_response(request)
         if district.status in (DistrictStatus.SUSPENDED, DistrictStatus.DELETION_PENDING):
-            if _wants_json(request):
+            if wants_json(request):
                 return json_error(
                     503, "DISTRICT_SUSPENDED", f"{district.name}信用平台暂停服务，请稍后再试"
                 )

@@ -18,6 +18,7 @@ from billing.enums import ProductCode
 from billing.models import ApiKey, Customer
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, PermissionDenied, ValidationFailed
+from core.common.softcache import CACHE_ERRORS
 from tenants.models import District
 from tenants.services.audit import platform_audit_record
 
@@ -28,8 +29,10 @@ MAX_VALIDITY_DAYS = 3 * 366
 class RateLimited(ApplicationError):
     code = "RATE_LIMITED"
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"调用过于频繁：每分钟调用次数已达上限，请 {retry_after} 秒后重试")
+    def __init__(self, retry_after: int, message: str = "") -> None:
+        super().__init__(
+            message or f"调用过于频繁：每分钟调用次数已达上限，请 {retry_after} 秒后重试"
+        )
         self.retry_after = retry_after
 
     @property
@@ -162,12 +165,24 @@ def _address_allowed(address: str, networks: list[str]) -> bool:
     return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
 
 
+UNCOUNTED_RETRY_SECONDS = 30
+
+
 def rate_limit_take(key: ApiKey) -> None:
     """Count one call in the key's current minute; refuse past its limit with the seconds until
     the next minute starts (sent as `retryAfter` and the HTTP Retry-After header)."""
     now = time.time()
     window = int(now // 60)
     counter = f"billing-rate:{key.pk}:{window}"
-    cache.add(counter, 0, 120)
-    if cache.incr(counter) > key.rate_per_minute:
+    try:
+        cache.add(counter, 0, 120)
+        count = cache.incr(counter)
+    except CACHE_ERRORS as error:
+        # The counter lives in the cache: without it a metered call is refused (not served
+        # without limit), before anything is charged.
+        raise RateLimited(
+            retry_after=UNCOUNTED_RETRY_SECONDS,
+            message=f"暂时无法核对调用频率，本次调用未执行、未计费，请 {UNCOUNTED_RETRY_SECONDS} 秒后重试",
+        ) from error
+    if count > key.rate_per_minute:
         raise RateLimited(retry_after=max(1, 60 - int(now % 60)))

@@ -9,13 +9,13 @@ import hashlib
 import io
 import tempfile
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import IO
 
 from django.core.files.base import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from core.accounts.models import User
@@ -33,6 +33,7 @@ from core.collection.models import BatchStatus, RejectedRow, UploadBatch
 from core.collection.readers import check_size, count_rows, read_rows
 from core.collection.validation import Problem, RecordDraft, ValidationContext, validate_row
 from core.common.actors import Actor
+from core.common.broker import delay_or_defer
 from core.common.errors import ApplicationError, ValidationFailed
 from core.common.tenancy import current_schema, on_commit_here
 from core.common.workdays import WorkdayCalendar
@@ -88,10 +89,63 @@ def batch_create(
     return batch
 
 
-def _enqueue(batch_id: int) -> None:
+def _enqueue(batch_id: int) -> bool:
     from core.collection.tasks import batch_ingest_task  # tasks import services: import late
 
-    batch_ingest_task.delay(batch_id)
+    # The batch is committed as queued; if the broker is down it stays so until a sweep queues it
+    # again (batches_requeue): the upload is never lost and never an error page.
+    return delay_or_defer(
+        batch_ingest_task,
+        batch_id,
+        deferred=f"batch {batch_id} stays queued until the broker is back",
+    )
+
+
+def batches_requeue() -> list[int]:
+    """In the current district: queue the ingest again of every batch whose task may be lost
+    (still queued: its dispatch may have failed while the broker was down; or running with no
+    ingest holding it: its worker died and the broker forgot the task). A second task for a batch
+    is harmless: a finished batch is left as it is, and one ingest runs at a time
+    (`batch_ingest`). Returns the batch ids."""
+    from core.collection.tasks import batch_ingest_task
+
+    candidates = UploadBatch.objects.filter(
+        status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING]
+    ).values_list("pk", "status")
+    queued = []
+    for pk, status in candidates:
+        if status == BatchStatus.RUNNING:
+            with _exclusive(pk) as free:
+                if not free:
+                    continue  # an ingest is running it now
+        if not delay_or_defer(batch_ingest_task, pk, deferred=f"batch {pk} stays {status}"):
+            break  # the broker went away again: the next sweep tries
+        queued.append(pk)
+    return queued
+
+
+class BatchBusy(Exception):
+    """Another ingest of the same batch is running (its task tries again later)."""
+
+
+@contextmanager
+def _exclusive(batch_id: int, *, wait: bool = False) -> Iterator[bool]:
+    """A session-level PostgreSQL advisory lock on the batch: yields whether it was taken (always,
+    with `wait`). It dies with the connection, so a killed worker never leaves it held."""
+    key = f"collection.batch_ingest:{current_schema()}:{batch_id}"
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0)), true", [key])
+        else:
+            cursor.execute("SELECT 1, pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
+        _, taken = cursor.fetchone()
+    try:
+        yield bool(taken)
+    finally:
+        if taken:
+            # A connection lost meanwhile has released it already.
+            with suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
 
 
 def _safe(filename: str) -> str:
@@ -106,14 +160,23 @@ class _Outcome:
     reasons: str = ""
 
 
-def batch_ingest(*, batch_id: int) -> UploadBatch:
+def batch_ingest(*, batch_id: int, wait: bool = False) -> UploadBatch:
     """Read, validate and store every row of a batch; write the results and the rejected rows.
-    A file that cannot be read at all fails the batch with the reason; nothing is stored then."""
+    A file that cannot be read at all fails the batch with the reason; nothing is stored then.
+    One ingest of a batch runs at a time: while another runs (a task delivered twice, a worker
+    that took the command line's batch), raises BatchBusy, or with `wait` waits for it."""
+    with _exclusive(batch_id, wait=wait) as taken:
+        if not taken:
+            raise BatchBusy(batch_id)
+        return _batch_ingest(batch_id)
+
+
+def _batch_ingest(batch_id: int) -> UploadBatch:
     batch = UploadBatch.objects.select_related("department").get(pk=batch_id)
     if batch.status == BatchStatus.DONE:
         return batch
     # A batch interrupted earlier (a worker stopped mid-file) starts over: rows it already stored
-    # come out as duplicates, and the counts describe this run alone.
+    # or corrected come out stored or updated again (records_store knows them by batch and row).
     RejectedRow.objects.filter(batch=batch).delete()
     batch.status, batch.error = BatchStatus.RUNNING, ""
     batch.stored = batch.updated = batch.duplicate = batch.rejected = batch.rows_done = 0

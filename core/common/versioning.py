@@ -3,28 +3,31 @@ the theme, the catalogue, the district's status) bumps it after commit, and cach
 keyed by it, so they can never outlive their data.
 
 The version lives in the cache itself (tenant-prefixed keys). If the cache loses it, a fresh
-random version is chosen, which simply misses every older entry."""
+random version is chosen, which simply misses every older entry.
+
+When the cache cannot be reached, reads get a fresh random version (they miss, and their answers
+cannot be stored either) and a write's bump is dropped: entries cached before the outage may then
+be served until they expire (GRAPHQL_RESPONSE_CACHE_SECONDS), never longer."""
 
 from __future__ import annotations
 
 import secrets
 
-from django.core.cache import cache
-
+from core.common.softcache import cache_add, cache_get, cache_set
 from core.common.tenancy import on_commit_here
 
 KEY = "data-version"
 
 
 def data_version() -> str:
-    version = cache.get(KEY)
+    version = cache_get(KEY)
     if version is None:
         version = secrets.token_hex(8)
-        if not cache.add(KEY, version, None):
-            version = cache.get(KEY) or version
+        if not cache_add(KEY, version, None):
+            version = cache_get(KEY) or version
     return str(version)
 
 
 def data_changed() -> None:
     """Call inside the writing transaction; the version moves once it commits."""
-    on_commit_here(lambda: cache.set(KEY, secrets.token_hex(8), None))
+    on_commit_here(lambda: cache_set(KEY, secrets.token_hex(8), None))

@@ -127,14 +127,21 @@ def records_store(
             cursor.execute(
                 "SELECT t.pos, r.id, r.content_hash = t.content_hash, "  # noqa: S608
                 "CASE WHEN r.batch_id = %s AND r.source_row IS DISTINCT FROM t.source_row THEN r.source_row END, "
-                "CASE WHEN r.subject_id <> t.subject_id THEN r.subject_id END, r.department_id "
+                "CASE WHEN r.subject_id <> t.subject_id THEN r.subject_id END, r.department_id, "
+                # Written from this very row by an earlier, interrupted run of the batch: true when
+                # that run corrected the record (its revision names the batch), false when it
+                # stored it.
+                "CASE WHEN r.batch_id = %s AND r.source_row = t.source_row THEN EXISTS (SELECT 1 "
+                "FROM records_recordrevision v WHERE v.record_id = r.id AND v.batch_id = %s) END "
                 f"FROM tmp_record t JOIN records_record r ON {SAME_KEY}",
-                [provenance.batch_id],
+                [provenance.batch_id, provenance.batch_id, provenance.batch_id],
             )
-            known, left, owner = {}, {}, {}
-            for pos, pk, same, first, previous, department in cursor.fetchall():
+            known, left, owner, rerun = {}, {}, {}, {}
+            for pos, pk, same, first, previous, department, corrected in cursor.fetchall():
                 known[int(pos)] = (int(pk), bool(same), first)
                 left[int(pos)] = previous
+                if same and corrected is not None:
+                    rerun[int(pos)] = Outcome.UPDATED if corrected else Outcome.STORED
                 if not same and department != provenance.department_id:
                     owner[int(pos)] = int(department)
             # A key already stored from an earlier row of this same batch is a repeat within the
@@ -163,6 +170,9 @@ def records_store(
                 record_id, same, first_row = known[index]
                 if first_row is not None:
                     results.append(StoreResult(Outcome.DUPLICATE, record_id, int(first_row)))
+                elif index in rerun:
+                    # A batch that starts over reports what it did, not what it finds.
+                    results.append(StoreResult(rerun[index], record_id))
                 else:
                     if same:
                         results.append(StoreResult(Outcome.DUPLICATE, record_id))

@@ -17,6 +17,7 @@ from core.accounts.permissions import require_role
 from core.audit.services import audit_record
 from core.catalog.models import CatalogItem
 from core.common.actors import Actor
+from core.common.broker import delay_or_defer
 from core.common.errors import ValidationFailed
 from core.common.tenancy import current_schema, on_commit_here
 from core.common.versioning import data_changed
@@ -351,4 +352,7 @@ def scores_refresh_later(subject_ids: Iterable[int] | None, *, reason: str) -> N
 def _enqueue(subject_ids: list[int] | None, reason: str) -> None:
     from core.scoring.tasks import scores_refresh_task  # tasks import services: import late
 
-    scores_refresh_task.delay(subject_ids, reason)
+    # Broker down: the nightly rescore of every subject (beat, 01:00) catches up.
+    delay_or_defer(
+        scores_refresh_task, subject_ids, reason, deferred="the nightly rescore catches up"
+    )

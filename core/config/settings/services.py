@@ -31,6 +31,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# With Redis, a task taken by a worker that then dies (killed, machine lost) goes back to the queue
+# this many seconds after it was taken. It must exceed the longest task, or a task still running
+# is handed to a second worker (an ingest of 200 MB takes about two minutes; docs/benchmarks.md).
+_VISIBILITY_TIMEOUT = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    # Look for such tasks every 10 s at most (kombu's default is every 100 s).
+    "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -111,6 +121,12 @@ CELERY_BEAT_SCHEDULE = {
     "send-upstream-batches": {
         "task": "upstream.outbox_batches_send_due_everywhere_task",
         "schedule": 60,
+    },
+    # Uploads whose ingest task was lost (broker down at upload time, or forgotten by a broker that
+    # restarted); workers also run this each time they connect to the broker.
+    "requeue-stranded-uploads": {
+        "task": "collection.batches_requeue_everywhere_task",
+        "schedule": 300,
     },
     "refill-spare-schemas": {
         "task": "tenants.spare_pool_fill_task",

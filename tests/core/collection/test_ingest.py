@@ -356,15 +356,34 @@ def test_every_stored_row_is_audited(district: Department) -> None:
 
 
 def test_an_interrupted_batch_starts_over_with_fresh_counts(district: Department) -> None:
-    batch = upload(district, as_csv([penalty(1), penalty(2, JDRQ="x")]))
+    batch = upload(district, as_csv([penalty(1), penalty(2, JDRQ="x"), penalty(1)]))
     UploadBatch.objects.filter(pk=batch.pk).update(
         status=BatchStatus.RUNNING
     )  # as if the worker died
 
     again = batch_ingest(batch_id=batch.pk)
 
-    assert (again.stored, again.duplicate, again.rejected, again.rows_done) == (0, 1, 1, 2)
+    # The row it had stored is still its own (stored), the repeat still a duplicate of it.
+    assert (again.stored, again.duplicate, again.rejected, again.rows_done) == (1, 1, 1, 3)
     assert RejectedRow.objects.filter(batch=again).count() == 1
+    assert Record.objects.filter(batch_id=batch.pk).count() == 1
+    results = default_storage.open(again.results_name).read().decode("utf-8-sig").splitlines()
+    assert [line.split(",")[:2] for line in results[1:]] == [
+        ["2", "新增"], ["3", "退回"], ["4", "重复"]]  # fmt: skip
+
+
+def test_an_interrupted_batch_that_corrected_records_still_reports_updates(
+    district: Department,
+) -> None:
+    upload(district, as_csv([penalty(1)]))
+    batch = upload(district, as_csv([penalty(1, NR="罚款人民币叁仟元整", NR_FK="0.3")]))
+    assert batch.updated == 1
+    UploadBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+
+    again = batch_ingest(batch_id=batch.pk)
+
+    assert (again.stored, again.updated, again.duplicate) == (0, 1, 0)
+    assert RecordRevision.objects.count() == 1
 
 
 def test_a_changed_repeat_within_one_file_does_not_overwrite_the_first_row(

@@ -50,7 +50,8 @@ class Command(BaseCommand):
                         content=handle,
                         size=path.stat().st_size,
                     )
-                batch = batch_ingest(batch_id=batch.pk)
+                # With a broker, a worker may have taken the batch already: wait for it.
+                batch = batch_ingest(batch_id=batch.pk, wait=True)
                 self._report(batch)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
