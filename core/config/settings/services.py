@@ -34,11 +34,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # With Redis, a task taken by a worker that then dies (killed, machine lost) goes back to the queue
 # this many seconds after it was taken. It must exceed the longest task, or a task still running
 # is handed to a second worker (an ingest of 200 MB takes about two minutes; docs/benchmarks.md).
-_VISIBILITY_TIMEOUT = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600)
+_visibility_timeout = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    "visibility_timeout": _visibility_timeout,
     # Look for such tasks every 10 s at most (kombu's default is every 100 s).
-    "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_interval": max(1, min(10, _visibility_timeout // 10)),
     "unacked_restore_throttle": 1,
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
