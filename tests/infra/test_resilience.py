@@ -31,7 +31,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -52,6 +51,7 @@ from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
 from tests.e2e.conftest import committed_districts
 from tests.infra.files import INFRA, ROOT
 from tests.infra.test_gunicorn import database_url
+from tests.support.forms import csrf_token, multipart
 from tests.support.servers import free_port, port_open, wait_for
 
 SITE = OnboardingRequest(slug="resilience", name="石柱县", platform_name="信用石柱",
@@ -197,7 +197,7 @@ class Site:
         browser = self.browser()
         page = self.get("/console/login/", browser)
         form = urllib.parse.urlencode({"username": SITE.admin_email, "password": PASSWORD,
-                                       "csrfmiddlewaretoken": _csrf(page.body)}).encode()  # fmt: skip
+                                       "csrfmiddlewaretoken": csrf_token(page.body)}).encode()  # fmt: skip
         answer = self.post("/console/login/", form, "application/x-www-form-urlencoded", browser)
         assert answer.status == 302, (answer.status, answer.text[:500])
         return browser
@@ -206,31 +206,11 @@ class Site:
         page = self.get("/console/uploads/", browser)
         with schema_context(SITE.slug):
             department = Department.objects.get(code=DEPARTMENT_CODE)
-        body, kind = _multipart(
-            {"csrfmiddlewaretoken": _csrf(page.body), "department": str(department.pk)},
+        body, kind = multipart(
+            {"csrfmiddlewaretoken": csrf_token(page.body), "department": str(department.pk)},
             "处罚.csv", content,
         )  # fmt: skip
         return self.post("/console/uploads/", body, kind, browser)
-
-
-def _csrf(body: bytes) -> str:
-    found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    assert found is not None, body[:500]
-    return found.group(1).decode()
-
-
-def _multipart(fields: dict[str, str], filename: str, content: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]  # fmt: skip
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-        "Content-Type: text/csv\r\n\r\n".encode()
-        + content
-        + b"\r\n"
-    )
-    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
 
 
 @pytest.fixture(scope="module")

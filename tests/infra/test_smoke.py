@@ -9,13 +9,11 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from tests.e2e.conftest import committed_districts
 from tests.infra.files import INFRA, NGINX_CONF, ROOT
 from tests.infra.test_gunicorn import database_url
 from tests.infra.test_nginx import nginx_binary
+from tests.support.forms import csrf_token, multipart
 from tests.support.servers import (
     S3Server,
     free_port,
@@ -185,27 +184,6 @@ def _request(stack: Stack, opener: urllib.request.OpenerDirector, path: str, *, 
         return int(answer.code), dict(answer.headers), answer.read()
 
 
-def _csrf(body: bytes) -> str:
-    found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    assert found is not None
-    return found.group(1).decode()
-
-
-def _multipart(fields: dict[str, str], filename: str, content: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]  # fmt: skip
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-        "Content-Type: text/csv\r\n\r\n".encode()
-        + content
-        + b"\r\n"
-    )
-    return b"".join(
-        parts
-    ) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
-
-
 def test_a_portal_page_a_graphql_call_and_an_upload_go_through_nginx(stack: Stack) -> None:
     browser = stack.opener()
 
@@ -225,7 +203,7 @@ def test_a_portal_page_a_graphql_call_and_an_upload_go_through_nginx(stack: Stac
     # The district admin signs in and uploads a department file in the console.
     _, _, page = _request(stack, browser, "/console/login/")
     form = urllib.parse.urlencode({"username": SMOKE.admin_email, "password": PASSWORD,
-                                   "csrfmiddlewaretoken": _csrf(page)}).encode()  # fmt: skip
+                                   "csrfmiddlewaretoken": csrf_token(page)}).encode()  # fmt: skip
     status, headers, _ = _request(stack, browser, "/console/login/", data=form, headers={
         "Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://{SMOKE.domain}/console/login/"})  # fmt: skip
     assert status == 302, headers
@@ -238,7 +216,7 @@ def test_a_portal_page_a_graphql_call_and_an_upload_go_through_nginx(stack: Stac
             for n in (1, 2, 3)
         ]
     )
-    body, kind = _multipart({"csrfmiddlewaretoken": _csrf(page), "department": str(department.pk)},
+    body, kind = multipart({"csrfmiddlewaretoken": csrf_token(page), "department": str(department.pk)},
                             "处罚.csv", content)  # fmt: skip
     status, headers, _ = _request(stack, browser, "/console/uploads/", data=body, headers={
         "Content-Type": kind, "Referer": f"http://{SMOKE.domain}/console/uploads/"})  # fmt: skip
