@@ -80,6 +80,7 @@ from core.config.settings.services import (  # noqa: F401
 )
 from core.config.settings.tenants import (  # noqa: F401
     BOTH_APPS,
+    GET_EXECUTOR_FUNCTION,
     INSTALLED_APPS,
     PUBLIC_SCHEMA_NAME,
     PUBLIC_SCHEMA_URLCONF,

@@ -54,4 +54,6 @@ ROOT_URLCONF = "core.config.urls_tenant"
 # New districts are cloned from this pre-migrated schema (STACK.md: it must be a tenant row itself,
 # so that migrate_schemas keeps it current). The onboarding service clones it directly.
 TENANT_BASE_SCHEMA = "district_template"
+# migrate_schemas skips purged districts (their rows stay, their schemas are gone): tenants/migration.py
+GET_EXECUTOR_FUNCTION = "tenants.migration.executor_for"
 TENANT_CREATION_FAKES_MIGRATIONS = True

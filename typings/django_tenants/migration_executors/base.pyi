@@ -1,0 +1,6 @@
+from typing import Any
+
+class MigrationExecutor:
+    codename: str
+    def __init__(self, args: Any, options: Any) -> None: ...
+    def run_migrations(self, tenants: Any = ...) -> None: ...
