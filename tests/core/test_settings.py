@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -36,3 +38,17 @@ def test_cache_keys_carry_the_schema_in_the_real_configuration() -> None:
 
     assert wanzhou_key.startswith("wanzhou:")
     assert kaizhou_key.startswith("kaizhou:")
+
+
+def test_a_link_signed_with_the_previous_key_still_opens_during_a_rotation(settings: Any) -> None:
+    from core.storage.signing import FileLink, read_signed_token, signed_path
+
+    old, new = "old-signing-key-" + "x" * 40, "new-signing-key-" + "y" * 40
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = old, []
+    token = signed_path(schema="wanzhou", name="reports/r1.pdf").rstrip("/").rsplit("/", 1)[-1]
+    settings.SECRET_KEY = new
+    refused = read_signed_token(token)
+    settings.SECRET_KEY_FALLBACKS = [old]
+
+    assert refused is None
+    assert read_signed_token(token) == FileLink(schema="wanzhou", name="reports/r1.pdf")

@@ -86,3 +86,21 @@ def test_operator_routes_the_configured_domains_to_the_operator_console(settings
     assert first == second == "运营方域名：ops.credit.example.cn, 127.0.0.1\n"
     routed = Domain.objects.filter(domain="ops.credit.example.cn").select_related("tenant").get()
     assert (routed.tenant.schema_name, routed.tenant.kind) == ("public", DistrictKind.OPERATOR)
+
+
+@pytest.mark.django_db
+def test_a_district_gets_another_domain_and_serves_on_both() -> None:
+    from tests.conftest import client_for
+
+    added = run("add-domain", "wanzhou", "Credit.WanZhou.gov.cn.", "--primary")
+
+    assert added == "已添加域名：credit.wanzhou.gov.cn（主域名）\n"
+    assert list(Domain.objects.filter(tenant__schema_name="wanzhou").order_by("domain")
+                .values_list("domain", "is_primary")) == [
+        ("credit.wanzhou.gov.cn", True), ("wanzhou.localhost", False)]  # fmt: skip
+    for host in ("credit.wanzhou.gov.cn", "wanzhou.localhost"):
+        assert "信用万州" in client_for(host).get("/").content.decode()
+    with pytest.raises(CommandError, match="域名“kaizhou.localhost”已被其他平台使用"):
+        run("add-domain", "wanzhou", "kaizhou.localhost")
+    with pytest.raises(CommandError, match="域名“credit_wanzhou.cn”含下划线"):
+        run("add-domain", "wanzhou", "credit_wanzhou.cn")

@@ -114,6 +114,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Earlier keys, still accepted for sessions and signed links while a new key takes over
+# (docs/operations.md, "Rotate keys").
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 
 # Host names are checked against the Domain table by the district router (an unknown host gets a
 # 404 page before any view runs), so Django's own list defaults to everything.

@@ -7,6 +7,7 @@
     manage.py district request-deletion SLUG [--grace-days N] [--reason ...]
     manage.py district purge-due
     manage.py district template
+    manage.py district add-domain SLUG DOMAIN [--primary]
     manage.py district operator          (deployments: route OPERATOR_DOMAINS to the console)
 """
 
@@ -23,6 +24,7 @@ from core.common.errors import ApplicationError
 from tenants.links import district_url, first_login_path
 from tenants.selectors import district_get, district_overview_list
 from tenants.services import lifecycle
+from tenants.services.domains import district_domain_add
 from tenants.services.onboarding import OnboardingRequest, district_onboard
 from tenants.services.operator import operator_ensure
 from tenants.services.spares import spare_pool_fill
@@ -62,6 +64,10 @@ class Command(BaseCommand):
         sub.add_parser("purge-due", help="purge districts whose grace period has passed")
         sub.add_parser("template", help="bring the template schema up to date")
         sub.add_parser("operator", help="route OPERATOR_DOMAINS to the operator console")
+        domain = sub.add_parser("add-domain", help="serve the district on another host name")
+        domain.add_argument("slug")
+        domain.add_argument("domain")
+        domain.add_argument("--primary", action="store_true", help="links and e-mails use it")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -77,6 +83,13 @@ class Command(BaseCommand):
             elif action == "operator":
                 operator_ensure(domains=settings.OPERATOR_DOMAINS)
                 self.stdout.write(f"运营方域名：{', '.join(settings.OPERATOR_DOMAINS)}")
+            elif action == "add-domain":
+                added = district_domain_add(district=district_get(slug=options["slug"]),
+                                            domain=options["domain"], primary=options["primary"],
+                                            actor=actor)  # fmt: skip
+                self.stdout.write(
+                    f"已添加域名：{added.domain}{'（主域名）' if added.is_primary else ''}"
+                )
             elif action == "template":
                 changed = template_ensure(verbosity=1)
                 self.stdout.write("模板已更新" if changed else "模板已是最新")
