@@ -38,7 +38,7 @@ from core.reports.services import (
 from core.scoring.selectors import score_current
 from core.subjects.enums import SubjectKind
 from core.subjects.models import Subject
-from core.subjects.protection import lookup_hash
+from core.subjects.protection import lookup_hashes
 from tenants.models import District
 
 MAX_BATCH = 100
@@ -56,7 +56,7 @@ def subject_by_code(code: str) -> Subject:
     number = normalise(code)
     if len(number) != 18:
         raise ValidationFailed("请提供18位统一社会信用代码或身份证号码", field="subjectCode")
-    subject = Subject.objects.filter(Q(uscc=number) | Q(id_hash=lookup_hash(number))).first()
+    subject = Subject.objects.filter(Q(uscc=number) | Q(id_hash__in=lookup_hashes(number))).first()
     if subject is None:
         raise NotFound("本平台没有该主体的信用信息", field="subjectCode")
     return subject

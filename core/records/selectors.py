@@ -14,7 +14,7 @@ from core.records.models import Record
 from core.records.public import public_records
 from core.records.state import state_case
 from core.subjects.models import Subject
-from core.subjects.protection import lookup_hash
+from core.subjects.protection import lookup_hashes
 
 
 def record_list_for_subject(*, subject_id: int, today: date) -> QuerySet[Record]:
@@ -75,7 +75,7 @@ def subject_with_records(*, code: str, today: date, staff: bool) -> SubjectWithR
     subjects = Subject.objects.filter(uscc=key)
     if staff:
         subjects = Subject.objects.filter(uscc=key) | Subject.objects.filter(
-            id_hash=lookup_hash(key)
+            id_hash__in=lookup_hashes(key)
         )
     else:
         subjects = subjects.exclude(kind="natural")

@@ -33,7 +33,7 @@ from core.reports.pdf import report_pdf
 from core.storage.api import store_attachment
 from core.subjects.enums import SubjectKind
 from core.subjects.models import Subject
-from core.subjects.protection import lookup_hash
+from core.subjects.protection import lookup_hashes
 
 WINDOW_ROLES = (StaffRole.WINDOW_CLERK, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
 FREE_SELF_QUERIES_PER_YEAR = 2  # 征信业管理条例 Art. 17
@@ -148,7 +148,7 @@ def _is_subject(subject: Subject, code: str) -> bool:
     if not number:
         return False
     if subject.kind == SubjectKind.NATURAL:
-        return subject.id_hash == lookup_hash(number)
+        return subject.id_hash in lookup_hashes(number)
     return subject.uscc == number
 
 

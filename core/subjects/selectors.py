@@ -6,7 +6,7 @@ from django.db.models import Count, QuerySet
 
 from core.common.identifiers import normalise
 from core.subjects.models import Subject
-from core.subjects.protection import lookup_hash
+from core.subjects.protection import lookup_hashes
 
 
 def subject_search(*, query: str, limit: int = 50) -> QuerySet[Subject]:
@@ -17,7 +17,7 @@ def subject_search(*, query: str, limit: int = 50) -> QuerySet[Subject]:
     code = normalise(text)
     subjects = Subject.objects.annotate(record_count=Count("records"))
     if len(code) == 18 and code.isalnum():
-        by_code = subjects.filter(uscc=code) | subjects.filter(id_hash=lookup_hash(code))
+        by_code = subjects.filter(uscc=code) | subjects.filter(id_hash__in=lookup_hashes(code))
         if by_code.exists():
             return by_code
     return subjects.filter(name__icontains=text).order_by("name")[:limit]

@@ -6,13 +6,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.audit.services import audit_record
+from core.common.actors import Actor
 from core.common.copy import copy_rows
 from core.common.identifiers import mask_resident_id
-from core.subjects.protection import encrypt, lookup_hash
+from core.subjects.models import Subject
+from core.subjects.protection import (
+    decrypt,
+    encrypt,
+    encrypted_with_current_key,
+    lookup_hash,
+    lookup_hashes,
+    reencrypt,
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ def subjects_resolve(claims: Sequence[SubjectClaim]) -> dict[tuple[str, str], in
             ((*key, name, seen) for (key, name), seen in names.items()),
         )
         cursor.execute("ANALYZE tmp_latest, tmp_name")  # small tables: join by index
+        _rehash_on_touch(cursor, latest)
         cursor.execute(
             "INSERT INTO subjects_subject (kind, name, name_as_of, uscc, id_hash, id_masked, id_cipher, created_at, updated_at) "
             "SELECT kind, name, seen_on, CASE WHEN key_kind = 'uscc' THEN key END, "
@@ -134,3 +147,56 @@ def _latest_row(key: tuple[str, str], claim: SubjectClaim) -> tuple[object, ...]
             encrypt(number),
         )
     return (*key, claim.kind, claim.name, claim.seen_on, "", "")
+
+
+@dataclass(frozen=True)
+class RekeyResult:
+    subjects: int  # subjects with an identity number
+    changed: int  # re-hashed or re-encrypted now (0 on a second run)
+
+
+def subjects_rekey(*, actor: Actor, chunk: int = 2000) -> RekeyResult:
+    """After a key rotation, in the current district: every identity number re-hashed with the
+    current lookup key and re-encrypted with the current data key (earlier keys come from the
+    *_FALLBACKS settings). Idempotent; one transaction per chunk, ids in order."""
+    total = changed = 0
+    last = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Subject.objects.select_for_update()
+                .filter(pk__gt=last)
+                .exclude(id_cipher="")
+                .order_by("pk")
+                .only("pk", "id_hash", "id_cipher")[:chunk]
+            )
+            if not rows:
+                break
+            touched = []
+            for subject in rows:
+                fresh_hash = lookup_hash(decrypt(subject.id_cipher))
+                current = encrypted_with_current_key(subject.id_cipher)
+                if subject.id_hash != fresh_hash or not current:
+                    subject.id_hash = fresh_hash
+                    subject.id_cipher = (
+                        subject.id_cipher if current else reencrypt(subject.id_cipher)
+                    )
+                    touched.append(subject)
+            Subject.objects.bulk_update(touched, ["id_hash", "id_cipher"])
+            total, changed, last = total + len(rows), changed + len(touched), rows[-1].pk
+    audit_record(
+        actor=actor, action="subject.rekey", details={"subjects": total, "changed": changed}
+    )
+    return RekeyResult(subjects=total, changed=changed)
+
+
+def _rehash_on_touch(cursor: Any, latest: dict[tuple[str, str], SubjectClaim]) -> None:
+    """During a lookup-key rotation, a person stored under an earlier key's hash is moved to the
+    current one before claims are matched, so writes never create a second subject for them
+    (subjects_rekey moves everyone else)."""
+    if not settings.SUBJECT_LOOKUP_KEY_FALLBACKS:
+        return
+    moves = [(key[1], earlier) for key, claim in latest.items() if key[0] == "id" and claim.id_number
+             for earlier in lookup_hashes(claim.id_number)[1:]]  # fmt: skip
+    if moves:
+        cursor.executemany("UPDATE subjects_subject SET id_hash = %s WHERE id_hash = %s", moves)

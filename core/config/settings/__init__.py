@@ -212,6 +212,10 @@ ONE_TIME_LOGIN_TTL_HOURS = env_int("ONE_TIME_LOGIN_TTL_HOURS", 72)
 # Keys protecting personal ID numbers (core/subjects/protection.py); required outside DEBUG.
 SUBJECT_LOOKUP_KEY = env_str("SUBJECT_LOOKUP_KEY")
 SUBJECT_DATA_KEY = env_str("SUBJECT_DATA_KEY")
+# Earlier keys during a rotation, until `manage.py subjects_rekey` has re-hashed and re-encrypted
+# every district's subjects (docs/operations.md, "Rotate keys").
+SUBJECT_LOOKUP_KEY_FALLBACKS = env_list("SUBJECT_LOOKUP_KEY_FALLBACKS", [])
+SUBJECT_DATA_KEY_FALLBACKS = env_list("SUBJECT_DATA_KEY_FALLBACKS", [])
 if not DEBUG and not (SUBJECT_LOOKUP_KEY and SUBJECT_DATA_KEY):
     raise ImproperlyConfigured(
         "SUBJECT_LOOKUP_KEY and SUBJECT_DATA_KEY must be set when DJANGO_DEBUG is off"
