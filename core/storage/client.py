@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -41,16 +41,20 @@ def s3_credentials() -> S3Credentials:
     )
 
 
-@lru_cache(maxsize=4)
-def _client(credentials: S3Credentials) -> S3Client:
+def _boto(credentials: S3Credentials, **config: Any) -> S3Client:
     return boto3.client(
         "s3",
         endpoint_url=credentials.endpoint_url,
         aws_access_key_id=credentials.access_key_id,
         aws_secret_access_key=credentials.secret_access_key,
         region_name=credentials.region,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, **config),
     )
+
+
+@lru_cache(maxsize=4)
+def _client(credentials: S3Credentials) -> S3Client:
+    return _boto(credentials)
 
 
 def s3_client() -> S3Client:
@@ -84,20 +88,8 @@ def s3_bucket_check(*, timeout: float) -> None:
 
 @lru_cache(maxsize=4)
 def _probe_client(credentials: S3Credentials, timeout: float) -> S3Client:
-    return boto3.client(
-        "s3",
-        endpoint_url=credentials.endpoint_url,
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        region_name=credentials.region,
-        config=Config(
-            signature_version="s3v4",
-            s3={"addressing_style": "path"},
-            connect_timeout=timeout,
-            read_timeout=timeout,
-            retries={"max_attempts": 1, "mode": "standard"},
-        ),
-    )
+    return _boto(credentials, connect_timeout=timeout, read_timeout=timeout,
+                 retries={"max_attempts": 1, "mode": "standard"})  # fmt: skip
 
 
 def s3_ensure_bucket() -> None:

@@ -34,8 +34,8 @@ from core.scoring.selectors import score_current
 from core.subjects.models import Subject
 from tenants.models import District
 from tenants.services.onboarding import OnboardingRequest
+from tests.billing.cleanup import billing_remove
 from tests.billing.conftest import SITE, priced, sell
-from tests.billing.test_concurrency import _remove_billing
 from tests.core.collection.files import uscc
 from tests.e2e.conftest import committed_districts
 
@@ -123,4 +123,4 @@ def test_metering_overhead(django_db_setup: None, django_db_blocker: Any, tmp_pa
             )
             assert cost <= 0.15
         finally:
-            _remove_billing(district)
+            billing_remove(district)

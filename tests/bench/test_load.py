@@ -44,24 +44,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from billing.enums import BillingMode, EntryKind, ProductCode
 from billing.models import (
-    ApiKey,
-    Contract,
-    Customer,
-    Invoice,
-    MonitoringSubscription,
-    PackageBalance,
-    Price,
-    ThresholdNotice,
     UsageEvent,
-    UsageRollup,
-    WalletTopUp,
 )
 from billing.services.catalogue import ContractTerms, contract_create, customer_create
 from billing.services.keys import KeyScope, api_key_issue
@@ -73,6 +62,7 @@ from core.common.tenancy import use_public_schema
 from core.subjects.models import Subject
 from tenants.models import District
 from tenants.services.onboarding import OnboardingRequest
+from tests.billing.cleanup import billing_remove
 from tests.billing.conftest import priced
 from tests.conftest import KAIZHOU, WANZHOU
 from tests.core.collection.files import (
@@ -218,25 +208,6 @@ def _ledger(districts: list[District]) -> dict[str, dict[str, int]]:
     for slug, product, units in rows:
         ledger.setdefault(slug, {})[str(product)] = int(units)
     return ledger
-
-
-def _remove_billing(districts: list[District]) -> None:
-    """The bank, its contracts, key and ledger, and the prices (append-only triggers off)."""
-    use_public_schema()
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            contracts = Contract.objects.filter(district__in=districts)
-            customers = list(contracts.values_list("customer_id", flat=True).distinct())
-            for model in (Invoice, ThresholdNotice, UsageRollup, UsageEvent, WalletTopUp,
-                          PackageBalance, MonitoringSubscription):  # fmt: skip
-                model.objects.filter(contract__in=contracts).delete()
-            contracts.delete()
-            ApiKey.objects.filter(customer_id__in=customers).delete()
-            Customer.objects.filter(pk__in=customers).delete()
-            Price.objects.filter(district__in=districts).delete()
-        finally:
-            cursor.execute("SET session_replication_role = origin")
 
 
 # --- servers ---------------------------------------------------------------------------------
@@ -399,7 +370,7 @@ def test_ten_districts_under_mixed_load(
     ):  # fmt: skip
         started = time.perf_counter()
         districts = list(District.objects.filter(schema_name__in=[r.slug for r in REQUESTS]))
-        stop.callback(_remove_billing, districts)
+        stop.callback(billing_remove, *districts)
         manifest = {"districts": [_load_records(r) for r in REQUESTS], "all_marks": marks}
         use_public_schema()
         secret = _sell(districts)

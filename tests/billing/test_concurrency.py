@@ -18,18 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from billing.models import (
-    ApiKey,
-    Contract,
-    CreditNote,
-    Customer,
-    Invoice,
-    MonitoringSubscription,
-    PackageBalance,
-    Price,
-    ThresholdNotice,
     UsageEvent,
-    UsageRollup,
-    WalletTopUp,
 )
 from billing.money import month_start, next_month
 from billing.services.invoicing import period_close
@@ -39,30 +28,13 @@ from core.reports.models import Report
 from core.subjects.models import Subject
 from tenants.models import District
 from tenants.services.onboarding import OnboardingRequest
+from tests.billing.cleanup import billing_remove
 from tests.billing.conftest import OPS, SITE, priced, sell
 from tests.core.collection.files import uscc
 from tests.e2e.conftest import committed_districts
 
 CHENGKOU = OnboardingRequest(slug="chengkou", name="城口县", platform_name="信用城口", region_code="500229",
                              domain="chengkou.localhost", admin_email="admin@chengkou.test")  # fmt: skip
-
-
-def _remove_billing(district: District) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")  # append-only triggers off
-        try:
-            contracts = Contract.objects.filter(district=district)
-            customers = list(contracts.values_list("customer_id", flat=True))
-            CreditNote.objects.filter(invoice__contract__in=contracts).delete()
-            for model in (Invoice, ThresholdNotice, UsageRollup, UsageEvent, WalletTopUp,
-                          PackageBalance, MonitoringSubscription):  # fmt: skip
-                model.objects.filter(contract__in=contracts).delete()
-            contracts.delete()
-            ApiKey.objects.filter(customer_id__in=customers).delete()
-            Customer.objects.filter(pk__in=customers).delete()
-            Price.objects.filter(district=district).delete()
-        finally:
-            cursor.execute("SET session_replication_role = origin")
 
 
 def test_fifty_parallel_calls_against_thirty_remaining(
@@ -123,4 +95,4 @@ def test_fifty_parallel_calls_against_thirty_remaining(
             )
             assert invoice.total_yuan == total
         finally:
-            _remove_billing(district)
+            billing_remove(district)

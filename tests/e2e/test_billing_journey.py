@@ -30,8 +30,8 @@ from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from tenants.models import District
 from tenants.services.onboarding import OnboardingRequest
+from tests.billing.cleanup import billing_remove
 from tests.billing.test_api import LODGE, PDF, PURCHASE
-from tests.billing.test_concurrency import _remove_billing
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty, uscc
 from tests.e2e.conftest import committed_districts, screenshot
 
@@ -182,7 +182,7 @@ def test_a_bank_buys_reports_under_a_cap_and_gets_its_invoice(
                              "24.00", "增值税（税率6%）1.36元"):  # fmt: skip
                 assert expected in text
         finally:
-            _remove_billing(district)
+            billing_remove(district)
             _remove_users("ops@operator.test", "officer@shizhu-bank.test")
 
 
