@@ -124,7 +124,7 @@ def records_push(
             )
             for position, (_, draft), result in zip(positions, drafts, stored, strict=True):
                 if result.outcome == Outcome.REFUSED:
-                    p = refused_problem(prefix, draft, result)
+                    p = refused_problem(prefix, draft.doc_number, result)
                     results[position].outcome = "rejected"
                     results[position].problems = [
                         {"field": p.field, "label": p.label, "value": p.value, "message": p.message}

@@ -8,7 +8,7 @@ import csv
 import hashlib
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import IO
@@ -22,6 +22,7 @@ from core.accounts.models import User
 from core.accounts.permissions import require_department
 from core.audit.services import audit_record
 from core.catalog.models import CatalogSupply, Department
+from core.collection.fastpath import CODES, PenaltyFastPath
 from core.collection.fields import (
     ACTION_HEADER,
     ACTIONS,
@@ -40,7 +41,13 @@ from core.common.workdays import WorkdayCalendar
 from core.ops.metrics import ingest_rows_count
 from core.publicity.rules import PublicityRules
 from core.records.models import Record
-from core.records.services import Outcome, Provenance, StoreResult, records_store
+from core.records.services import (
+    Outcome,
+    Provenance,
+    RecordStage,
+    StoreResult,
+    records_store,
+)
 from core.scoring.services import scores_refresh_later
 
 CHUNK_ROWS = 5000
@@ -269,30 +276,38 @@ def _ingest(batch: UploadBatch, results: _CsvSpool) -> tuple[_CsvSpool, set[int]
             file_sha256=batch.file_sha256,
         )
         rejected_file = _CsvSpool([*headers, REJECTED_REASON_HEADER])
-        chunk = _Chunk()
+        chunk = _Chunk(
+            validate=lambda cells: validate_row(prefix, mapping.values(cells), ctx),
+            fast=PenaltyFastPath.for_batch(
+                prefix=prefix, mapping=mapping, ctx=ctx, department_id=batch.department_id
+            ),
+        )
         action_at = next(
             (i for i, h in enumerate(headers) if h.strip().upper() == ACTION_HEADER), None
         )
         for number, cells in _numbered(rows):
             if not any(c.strip() for c in cells):
                 continue  # blank lines are not rows
-            action = _action_problem(cells, action_at)
-            result = [action] if action else validate_row(prefix, mapping.values(cells), ctx)
-            if isinstance(result, list):
-                chunk.rejected.append(_rejected(batch, number, result, cells))
-                chunk.outcomes.append(
-                    _Outcome(number, "rejected", reasons="；".join(str(p) for p in result))
-                )
-                rejected_file.write(
-                    [*cells, "；".join(f"{p.label}（{p.field}）：{p.message}" for p in result)]
-                )
+            chunk.cells[number] = cells
+            if action := _action_problem(cells, action_at):
+                _reject(batch, chunk, number, [action], rejected_file)
+            elif chunk.fast is not None:
+                chunk.raw.append((number, chunk.fast.row(cells)))
             else:
-                chunk.pending.append((number, result))
-                chunk.cells[number] = cells
-            if len(chunk.pending) >= CHUNK_ROWS:
+                chunk.decide(number, batch, rejected_file)
+            if len(chunk.cells) >= CHUNK_ROWS:
                 _flush(batch, chunk, provenance, results, rejected_file)
         _flush(batch, chunk, provenance, results, rejected_file)
         return rejected_file, chunk.moved
+
+
+def _reject(
+    batch: UploadBatch, chunk: _Chunk, number: int, problems: list[Problem], out: _CsvSpool
+) -> None:
+    cells = chunk.cells[number]
+    chunk.rejected.append(_rejected(batch, number, problems, cells))
+    chunk.outcomes.append(_Outcome(number, "rejected", reasons="；".join(str(p) for p in problems)))
+    out.write([*cells, "；".join(f"{p.label}（{p.field}）：{p.message}" for p in problems)])
 
 
 def _action_problem(cells: list[str], at: int | None) -> Problem | None:
@@ -315,14 +330,26 @@ def _action_problem(cells: list[str], at: int | None) -> Problem | None:
 
 @dataclass
 class _Chunk:
-    """Rows decided since the last flush: written out (in row order) when the chunk is stored."""
+    """Rows read since the last flush: decided and written out (in row order) when the chunk is
+    stored."""
 
+    validate: Callable[[list[str]], RecordDraft | list[Problem]]
+    fast: PenaltyFastPath | None
     outcomes: list[_Outcome] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     pending: list[tuple[int, RecordDraft]] = field(default_factory=list)
-    cells: dict[int, list[str]] = field(default_factory=dict)  # of the pending rows
+    raw: list[tuple[int, list[str]]] = field(default_factory=list)  # for the fast path
+    cells: dict[int, list[str]] = field(default_factory=dict)  # every row of the chunk
     # Subjects a corrected record moved away from (rescored with the batch's own subjects).
     moved: set[int] = field(default_factory=set)
+
+    def decide(self, number: int, batch: UploadBatch, rejected_file: _CsvSpool) -> None:
+        """Validate a row in Python: a draft to store, or rejected with every reason."""
+        result = self.validate(self.cells[number])
+        if isinstance(result, list):
+            _reject(batch, self, number, result, rejected_file)
+        else:
+            self.pending.append((number, result))
 
 
 def _numbered(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
@@ -368,17 +395,18 @@ def _flush(
 ) -> None:
     before = {outcome: getattr(batch, outcome) for outcome in OUTCOME_NAMES}
     # One transaction per chunk: its records, its rejected rows and the progress shown.
-    with transaction.atomic():
-        stored = records_store(drafts=chunk.pending, provenance=provenance, rescore=False)
-        for (number, draft), result in zip(chunk.pending, stored, strict=True):
+    with transaction.atomic(), connection.cursor() as cursor:
+        stage = RecordStage(cursor, provenance)
+        if chunk.fast is not None and chunk.raw:
+            accepted = chunk.fast.stage(cursor, stage, chunk.raw)
+            for number, _ in chunk.raw:
+                if number not in accepted:
+                    chunk.decide(number, batch, rejected_file)
+        stage.add([(number, number, draft) for number, draft in chunk.pending])
+        for number, result in sorted(stage.store().items()):
             if result.outcome == Outcome.REFUSED:
-                problem = refused_problem(batch.kind, draft, result)
-                cells = chunk.cells[number]
-                chunk.rejected.append(_rejected(batch, number, [problem], cells))
-                chunk.outcomes.append(_Outcome(number, "rejected", reasons=str(problem)))
-                rejected_file.write(
-                    [*cells, f"{problem.label}（{problem.field}）：{problem.message}"]
-                )
+                problem = refused_problem(batch.kind, _doc_number(chunk, number), result)
+                _reject(batch, chunk, number, [problem], rejected_file)
                 continue
             if result.previous_subject_id is not None:
                 chunk.moved.add(result.previous_subject_id)
@@ -401,10 +429,17 @@ def _flush(
     chunk.outcomes.clear()
     chunk.rejected.clear()
     chunk.pending.clear()
+    chunk.raw.clear()
     chunk.cells.clear()
 
 
-def refused_problem(prefix: str, draft: RecordDraft, result: StoreResult) -> Problem:
+def _doc_number(chunk: _Chunk, number: int) -> str:
+    return next((d.doc_number for n, d in chunk.pending if n == number), "") or (
+        chunk.fast.row(chunk.cells[number])[CODES.index("WSH")] if chunk.fast else ""
+    )
+
+
+def refused_problem(prefix: str, doc_number: str, result: StoreResult) -> Problem:
     """Why a change to another department's record was not applied."""
     owner = Department.objects.filter(pk=result.owner_department_id or 0).values_list(
         "name", flat=True
@@ -412,7 +447,7 @@ def refused_problem(prefix: str, draft: RecordDraft, result: StoreResult) -> Pro
     return Problem(
         f"{prefix}_WSH",
         spec_for(prefix, "WSH").label,
-        draft.doc_number,
+        doc_number,
         f"该文书号的记录由{owner.first() or '其他部门'}报送，只能由该部门更正",
     )
 
@@ -447,5 +482,5 @@ def record_enter(
         ),
     )[0]
     if stored.outcome == Outcome.REFUSED:
-        return [refused_problem(prefix, result, stored)]
+        return [refused_problem(prefix, result.doc_number, stored)]
     return EntryResult(stored.outcome.value, stored.record_id)

@@ -25,7 +25,12 @@ from core.common.tenancy import current_schema
 from core.common.versioning import data_changed
 from core.records.models import Record
 from core.scoring.services import scores_refresh_later
-from core.subjects.services import SubjectClaim, subjects_resolve
+from core.subjects.services import (
+    ALIAS_TABLE_COLUMNS,
+    SubjectClaim,
+    claim_row,
+    subjects_resolve_staged,
+)
 
 
 class Outcome(StrEnum):
@@ -56,18 +61,33 @@ class StoreResult:
     owner_department_id: int | None = None
 
 
-RECORD_COLUMNS = (
-    "pos", "kind", "catalog_item_id", "subject_id", "department_id", "doc_number", "authority_name",
+# A staged draft: its position in the call, its source row, its subject claim (CLAIM_COLUMNS) and
+# the record's columns. Drafts come from Python (validated rows, COPYed) or straight from SQL (the
+# upload's fast path, core.collection.fastpath); `RecordStage.store` writes both the same way.
+DRAFT_COLUMNS = (
+    "pos", "source_row", "key_kind", "key", "subject_kind", "subject_name", "id_masked",
+    "id_cipher", "kind", "catalog_item_id", "department_id", "doc_number", "authority_name",
+    "authority_code", "decision_date", "title", "severity", "sector", "fine_wan", "fields",
+    "content_hash", "regime_code", "published_by_rule", "publicity_start", "repair_from",
+    "publicity_end", "supplied_on", "supply_deadline", "timely",
+)  # fmt: skip
+TMP_DRAFT = """CREATE TEMP TABLE tmp_draft (
+    pos integer, source_row integer, key_kind text, key text, subject_kind text,
+    subject_name text, id_masked text, id_cipher text, kind text, catalog_item_id bigint,
+    department_id bigint, doc_number text, authority_name text, authority_code text,
+    decision_date date, title text, severity text, sector text, fine_wan numeric, fields jsonb,
+    content_hash text, regime_code text, published_by_rule boolean, publicity_start date,
+    repair_from date, publicity_end date, supplied_on date, supply_deadline date, timely boolean)
+    ON COMMIT DROP"""
+# What only the subject claim needs (the claim's day is the record's decision_date).
+CLAIM_ONLY = ("key_kind", "key", "subject_kind", "subject_name", "id_masked", "id_cipher")
+# The columns a record is inserted with (besides its provenance).
+INSERTED = (
+    "kind", "catalog_item_id", "subject_id", "department_id", "doc_number", "authority_name",
     "authority_code", "decision_date", "title", "severity", "sector", "fine_wan", "fields",
     "content_hash", "regime_code", "published_by_rule", "publicity_start", "repair_from",
     "publicity_end", "supplied_on", "supply_deadline", "timely", "source_row",
 )  # fmt: skip
-TMP_RECORD = """CREATE TEMP TABLE tmp_record (
-    pos integer, kind text, catalog_item_id bigint, subject_id bigint, department_id bigint,
-    doc_number text, authority_name text, authority_code text, decision_date date, title text,
-    severity text, sector text, fine_wan numeric, fields jsonb, content_hash text, regime_code text,
-    published_by_rule boolean, publicity_start date, repair_from date, publicity_end date,
-    supplied_on date, supply_deadline date, timely boolean, source_row integer) ON COMMIT DROP"""
 # Columns a correction replaces (the business key and the creation provenance stay).
 UPDATED = (
     "catalog_item_id", "subject_id", "authority_name", "decision_date", "title",
@@ -92,121 +112,172 @@ def records_store(
     once, at its end)."""
     if not drafts:
         return []
-    first_of: dict[tuple[str, str, str], int] = {}
-    for index, (_, draft) in enumerate(drafts):
-        first_of.setdefault(draft.business_key, index)
-    unique = sorted(set(first_of.values()))
-    with transaction.atomic():
-        items = dict(CatalogItem.objects.values_list("code", "id"))
-        missing = {d.catalog_item_code for _, d in drafts} - set(items)
-        if missing:
-            raise ValidationFailed(
-                f"目录中没有信息项{'、'.join(sorted(missing))}", code="NO_CATALOG_ITEM"
-            )
-        claims = [_claim(drafts[i][1]) for i in unique]
-        subjects = subjects_resolve(claims)
-        now = timezone.now()
-        with connection.cursor() as cursor:
-            if provenance.batch_id is not None:
-                # A batch that is cut off restarts from its first row and comes out the same
-                # (idempotent), so its chunks need not wait for the WAL to reach the disk.
-                cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute(TMP_RECORD)
-            copy_rows(
-                cursor,
-                "tmp_record",
-                RECORD_COLUMNS,
-                (
-                    _record_row(i, drafts[i], items, subjects[claim.key], provenance)
-                    for i, claim in zip(unique, claims, strict=True)
-                ),
-            )
-            # Statistics for the planner (of the key only: cheap), so a chunk is joined by index
-            # rather than by scanning every record.
-            cursor.execute("ANALYZE tmp_record (kind, doc_number, authority_code)")
+    with transaction.atomic(), connection.cursor() as cursor:
+        stage = RecordStage(cursor, provenance)
+        stage.add([(i, row, draft) for i, (row, draft) in enumerate(drafts)])
+        results = stage.store(rescore=rescore)
+    return [results[i] for i in range(len(drafts))]
+
+
+class RecordStage:
+    """Drafts staged in a temporary table, then stored together (inside the caller's
+    transaction): one chunk of an upload, or one call of `records_store`."""
+
+    def __init__(self, cursor: CursorWrapper, provenance: Provenance) -> None:
+        self.cursor = cursor
+        self.provenance = provenance
+        self.positions: list[int] = []
+        self._aliases: list[tuple[int, str, str]] = []
+        self._id_numbers: list[str] = []
+        self._items: dict[str, int] | None = None
+        if provenance.batch_id is not None:
+            # A batch that is cut off restarts from its first row and comes out the same
+            # (idempotent), so its chunks need not wait for the WAL to reach the disk.
+            cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute(TMP_DRAFT)
+
+    def catalog_item(self, code: str) -> int:
+        if self._items is None:
+            self._items = dict(CatalogItem.objects.values_list("code", "id"))
+        if code not in self._items:
+            raise ValidationFailed(f"目录中没有信息项{code}", code="NO_CATALOG_ITEM")
+        return self._items[code]
+
+    def add(self, drafts: Sequence[tuple[int, int | None, RecordDraft]]) -> None:
+        """Stage validated drafts: (position, source row, draft)."""
+        copy_rows(self.cursor, "tmp_draft", DRAFT_COLUMNS, (self._draft_row(*d) for d in drafts))
+        self.positions.extend(pos for pos, _, _ in drafts)
+
+    def added(self, positions: Sequence[int]) -> None:
+        """Positions the caller staged itself (INSERT … SELECT into tmp_draft)."""
+        self.positions.extend(positions)
+
+    def _draft_row(self, pos: int, row: int | None, d: RecordDraft) -> tuple[object, ...]:
+        claim = _claim(d)
+        self._aliases.extend((pos, kind, value) for kind, value in d.aliases.items())
+        if claim.key[0] == "id" and d.id_number:
+            self._id_numbers.append(d.id_number)
+        # The claim as staged, less its day: the record's decision_date is that.
+        _, key_kind, key, kind, name, _, masked, cipher = claim_row(pos, claim)
+        return (
+            pos, row, key_kind, key, kind, name, masked, cipher, d.kind, self.catalog_item(d.catalog_item_code), self.provenance.department_id,
+            d.doc_number, d.authority_name, d.authority_code, d.decision_date, d.title, d.severity,
+            d.sector, d.fine_wan, d.fields_json, d.content_hash, d.regime_code, d.published_by_rule,
+            d.publicity_start, d.repair_from, d.publicity_end, d.supplied_on, d.supply_deadline,
+            d.timely,
+        )  # fmt: skip
+
+    def store(self, *, rescore: bool = False) -> dict[int, StoreResult]:
+        """Store everything staged; returns each position's result. A key repeated among the
+        staged drafts is stored once, from its first position; the others are its duplicates."""
+        cursor = self.cursor
+        if not self.positions:
+            cursor.execute("DROP TABLE tmp_draft")
+            return {}
+        cursor.execute(
+            "DELETE FROM tmp_draft t USING (SELECT pos, first_value(pos) OVER w AS first, "
+            "first_value(source_row) OVER w AS first_row FROM tmp_draft WINDOW w AS "
+            "(PARTITION BY kind, doc_number, authority_code ORDER BY pos)) d "
+            "WHERE t.pos = d.pos AND d.pos <> d.first RETURNING d.pos, d.first, d.first_row"
+        )
+        repeats = {int(pos): (int(first), row) for pos, first, row in cursor.fetchall()}
+        if self._aliases:
             cursor.execute(
-                "SELECT t.pos, r.id, r.content_hash = t.content_hash, "  # noqa: S608
-                "CASE WHEN r.batch_id = %s AND r.source_row IS DISTINCT FROM t.source_row THEN r.source_row END, "
-                "CASE WHEN r.subject_id <> t.subject_id THEN r.subject_id END, r.department_id, "
-                # Written from this very row by an earlier, interrupted run of the batch: true when
-                # that run corrected the record (its revision names the batch), false when it
-                # stored it.
-                "CASE WHEN r.batch_id = %s AND r.source_row = t.source_row THEN EXISTS (SELECT 1 "
-                "FROM records_recordrevision v WHERE v.record_id = r.id AND v.batch_id = %s) END "
-                f"FROM tmp_record t JOIN records_record r ON {SAME_KEY}",
-                [provenance.batch_id, provenance.batch_id, provenance.batch_id],
+                f"CREATE TEMP TABLE tmp_draft_alias ({ALIAS_TABLE_COLUMNS}) ON COMMIT DROP"
             )
-            known, left, owner, rerun = {}, {}, {}, {}
-            for pos, pk, same, first, previous, department, corrected in cursor.fetchall():
-                known[int(pos)] = (int(pk), bool(same), first)
-                left[int(pos)] = previous
-                if same and corrected is not None:
-                    rerun[int(pos)] = Outcome.UPDATED if corrected else Outcome.STORED
-                if not same and department != provenance.department_id:
-                    owner[int(pos)] = int(department)
-            # A key already stored from an earlier row of this same batch is a repeat within the
-            # file: reported as a duplicate of that row, never applied as a correction.
-            changed = {
-                pos: pk
-                for pos, (pk, same, first) in known.items()
-                if not same and first is None and pos not in owner
-            }
-            if changed:
-                _update(cursor, changed, provenance, now)
-            new_ids = _insert(cursor, list(known), provenance, now)
-            cursor.execute("DROP TABLE tmp_record")
-        results: list[StoreResult] = []
-        for index, (_, draft) in enumerate(drafts):
-            first = first_of[draft.business_key]
-            if first != index:
-                record_id = results[first].record_id
-                results.append(StoreResult(Outcome.DUPLICATE, record_id, drafts[first][0]))
-            elif index in owner:
-                record_id = known[index][0]
-                results.append(
-                    StoreResult(Outcome.REFUSED, record_id, owner_department_id=owner[index])
-                )
-            elif index in known:
-                record_id, same, first_row = known[index]
-                if first_row is not None:
-                    results.append(StoreResult(Outcome.DUPLICATE, record_id, int(first_row)))
-                elif index in rerun:
-                    # A batch that starts over reports what it did, not what it finds.
-                    results.append(StoreResult(rerun[index], record_id))
-                else:
-                    if same:
-                        results.append(StoreResult(Outcome.DUPLICATE, record_id))
-                    else:
-                        results.append(
-                            StoreResult(Outcome.UPDATED, record_id, previous_subject_id=left[index])
-                        )
-            elif draft.business_key in new_ids:
-                results.append(StoreResult(Outcome.STORED, new_ids[draft.business_key]))
-            else:
-                # Another upload stored this key between our read and our insert: store the row
-                # again, now as an update of (or a duplicate of) that record.
-                results.append(records_store(drafts=[drafts[index]], provenance=provenance)[0])
-        if new_ids or changed:
+            copy_rows(cursor, "tmp_draft_alias", ("pos", "kind", "value"), self._aliases)
+        subjects_resolve_staged(
+            cursor,
+            claims="tmp_draft",
+            aliases="tmp_draft_alias" if self._aliases else None,
+            id_numbers=self._id_numbers,
+        )
+        columns = [c for c in DRAFT_COLUMNS if c not in CLAIM_ONLY]
+        cursor.execute(
+            f"CREATE TEMP VIEW tmp_record AS SELECT {', '.join('d.' + c for c in columns)}, "  # noqa: S608
+            "k.subject_id FROM tmp_draft d JOIN tmp_subject_key k USING (key_kind, key)"
+        )
+        # Statistics for the planner (of the key only: cheap), so a chunk is joined by index
+        # rather than by scanning every record.
+        cursor.execute("ANALYZE tmp_draft (kind, doc_number, authority_code)")
+        subject_of: dict[int, int] = {}
+        if rescore:
+            cursor.execute("SELECT pos, subject_id FROM tmp_record")
+            subject_of = {int(pos): int(subject) for pos, subject in cursor.fetchall()}
+        now = timezone.now()
+        results: dict[int, StoreResult] = {}
+        changed_any = False
+        remaining = set(self.positions) - set(repeats)
+        while remaining:
+            found, changed = self._store_pass(now)
+            results.update(found)
+            changed_any = changed_any or changed
+            # Another upload stored some keys between our read and our insert: those go round
+            # again, now as updates of (or duplicates of) that record.
+            remaining -= found.keys()
+            if remaining:
+                cursor.execute("DELETE FROM tmp_draft WHERE NOT pos = ANY(%s)", [list(remaining)])
+        for pos, (first, row) in repeats.items():
+            results[pos] = StoreResult(Outcome.DUPLICATE, results[first].record_id, row)
+        cursor.execute("DROP VIEW tmp_record")
+        cursor.execute("DROP TABLE tmp_draft, tmp_subject_key")
+        if self._aliases:
+            cursor.execute("DROP TABLE tmp_draft_alias")
+        if changed_any:
             data_changed()
             if rescore:
-                scores_refresh_later(
-                    _touched(results, subjects, claims, unique), reason="records.store"
-                )
-    return results
+                scores_refresh_later(_touched(results, subject_of), reason="records.store")
+        return results
+
+    def _store_pass(self, now: datetime) -> tuple[dict[int, StoreResult], bool]:
+        """One pass over tmp_record: corrections of known keys, inserts of new ones. Returns the
+        results of the positions it settled, and whether anything was written."""
+        cursor, provenance = self.cursor, self.provenance
+        cursor.execute(
+            "SELECT t.pos, r.id, r.content_hash = t.content_hash, "  # noqa: S608
+            "CASE WHEN r.batch_id = %s AND r.source_row IS DISTINCT FROM t.source_row THEN r.source_row END, "
+            "CASE WHEN r.subject_id <> t.subject_id THEN r.subject_id END, r.department_id, "
+            # Written from this very row by an earlier, interrupted run of the batch: true when
+            # that run corrected the record (its revision names the batch), false when it
+            # stored it.
+            "CASE WHEN r.batch_id = %s AND r.source_row = t.source_row THEN EXISTS (SELECT 1 "
+            "FROM records_recordrevision v WHERE v.record_id = r.id AND v.batch_id = %s) END "
+            f"FROM tmp_record t JOIN records_record r ON {SAME_KEY}",
+            [provenance.batch_id, provenance.batch_id, provenance.batch_id],
+        )
+        results: dict[int, StoreResult] = {}
+        changed: dict[int, int] = {}
+        for pos, pk, same, first, previous, department, corrected in cursor.fetchall():
+            pos, pk = int(pos), int(pk)
+            if not same and department != provenance.department_id:
+                results[pos] = StoreResult(Outcome.REFUSED, pk, owner_department_id=int(department))
+            elif first is not None:
+                # A key already stored from an earlier row of this same batch is a repeat
+                # within the file: reported as a duplicate of that row, never applied as a
+                # correction.
+                results[pos] = StoreResult(Outcome.DUPLICATE, pk, int(first))
+            elif same and corrected is not None:
+                # A batch that starts over reports what it did, not what it finds.
+                outcome = Outcome.UPDATED if corrected else Outcome.STORED
+                results[pos] = StoreResult(outcome, pk)
+            elif same:
+                results[pos] = StoreResult(Outcome.DUPLICATE, pk)
+            else:
+                changed[pos] = pk
+                results[pos] = StoreResult(Outcome.UPDATED, pk, previous_subject_id=previous)
+        if changed:
+            _update(cursor, changed, provenance, now)
+        new_ids = _insert(cursor, list(results), provenance, now)
+        results.update({pos: StoreResult(Outcome.STORED, pk) for pos, pk in new_ids.items()})
+        return results, bool(changed or new_ids)
 
 
-def _touched(
-    results: list[StoreResult],
-    subjects: dict[tuple[str, str], int],
-    claims: list[SubjectClaim],
-    unique: list[int],
-) -> set[int]:
+def _touched(results: dict[int, StoreResult], subject_of: dict[int, int]) -> set[int]:
     """Subjects whose records this call stored or changed (and any a record moved away from)."""
     touched = set()
-    for index, claim in zip(unique, claims, strict=True):
-        result = results[index]
-        if result.outcome in (Outcome.STORED, Outcome.UPDATED):
-            touched.add(subjects[claim.key])
+    for pos, result in results.items():
+        if result.outcome in (Outcome.STORED, Outcome.UPDATED) and pos in subject_of:
+            touched.add(subject_of[pos])
             if result.previous_subject_id is not None:
                 touched.add(result.previous_subject_id)
     return touched
@@ -261,18 +332,21 @@ def _insert(
     known: list[int],
     provenance: Provenance,
     now: datetime,
-) -> dict[tuple[str, str, str], int]:
-    """New business keys (rows not among the `known` positions); returns their record ids. A key
-    another upload inserted meanwhile is skipped (ON CONFLICT) and left to the caller."""
-    inserted = [c for c in RECORD_COLUMNS if c != "pos"]
+) -> dict[int, int]:
+    """New business keys (rows not among the `known` positions); returns their record ids by
+    position. A key another upload inserted meanwhile is skipped (ON CONFLICT) and left to the
+    caller."""
     cursor.execute(
-        f"WITH written AS (INSERT INTO records_record ({', '.join(inserted)}, batch_id, "  # noqa: S608
+        f"WITH written AS (INSERT INTO records_record ({', '.join(INSERTED)}, batch_id, "  # noqa: S608
         "file_sha256, created_by, created_at, updated_at, withdrawal_reason) "
-        f"SELECT {', '.join('t.' + c for c in inserted)}, %s, %s, %s, %s, %s, '' "
-        "FROM tmp_record t WHERE NOT t.pos = ANY(%s::int[]) "
+        f"SELECT {', '.join('t.' + c for c in INSERTED)}, %s, %s, %s, %s, %s, '' "
+        # In position order: record ids follow the file's rows.
+        "FROM tmp_record t WHERE NOT t.pos = ANY(%s::int[]) ORDER BY t.pos "
         "ON CONFLICT (kind, doc_number, authority_code) DO NOTHING "
         "RETURNING id, kind, doc_number, authority_code, subject_id, batch_id, source_row), "
-        f"audit AS ({AUDIT_INSERT}) SELECT id, kind, doc_number, authority_code FROM written",
+        f"audit AS ({AUDIT_INSERT}) SELECT t.pos, w.id FROM written w "
+        "JOIN tmp_record t ON t.kind = w.kind AND t.doc_number = w.doc_number "
+        "AND t.authority_code = w.authority_code",
         [
             provenance.batch_id,
             provenance.file_sha256,
@@ -283,23 +357,7 @@ def _insert(
             *_audit_params(provenance, now, "record.store"),
         ],
     )
-    return {(k, d, a): int(pk) for pk, k, d, a in cursor.fetchall()}
-
-
-def _record_row(
-    index: int,
-    item: tuple[int | None, RecordDraft],
-    items: dict[str, int],
-    subject_id: int,
-    provenance: Provenance,
-) -> tuple[object, ...]:
-    row, d = item
-    return (
-        index, d.kind, items[d.catalog_item_code], subject_id, provenance.department_id, d.doc_number,
-        d.authority_name, d.authority_code, d.decision_date, d.title, d.severity, d.sector, d.fine_wan,
-        d.fields_json, d.content_hash, d.regime_code, d.published_by_rule,
-        d.publicity_start, d.repair_from, d.publicity_end, d.supplied_on, d.supply_deadline, d.timely, row,
-    )  # fmt: skip
+    return {int(pos): int(pk) for pos, pk in cursor.fetchall()}
 
 
 def _claim(draft: RecordDraft) -> SubjectClaim:

@@ -46,107 +46,116 @@ class SubjectClaim:
 
 
 def subjects_resolve(claims: Sequence[SubjectClaim]) -> dict[tuple[str, str], int]:
-    """Subject ids for every claim's key, creating subjects that do not exist yet. A newer (or
-    same-day) name replaces the current one; every name seen is kept in SubjectName; legacy codes
-    are kept as aliases."""
+    """Subject ids for every claim's key, creating subjects that do not exist yet (see
+    `subjects_resolve_staged`)."""
     if not claims:
         return {}
-    now = timezone.now()
-    # Fold the claims first (a chunk names each subject several times): the latest claim per key,
-    # the first day each (key, name) was seen, each alias once.
-    latest: dict[tuple[str, str], SubjectClaim] = {}
-    names: dict[tuple[tuple[str, str], str], date] = {}
-    aliases: set[tuple[str, str, str, str]] = set()
-    for claim in claims:
-        key = claim.key
-        current = latest.get(key)
-        if current is None or claim.seen_on >= current.seen_on:
-            latest[key] = claim
-        seen = names.get((key, claim.name))
-        if seen is None or claim.seen_on < seen:
-            names[(key, claim.name)] = claim.seen_on
-        for a_kind, a_value in claim.aliases.items():
-            aliases.add((*key, a_kind, a_value))
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE tmp_latest (key_kind text, key text, kind text, name text, "
-            "seen_on date, id_masked text, id_cipher text) ON COMMIT DROP"
-        )
+        cursor.execute(f"CREATE TEMP TABLE tmp_claim ({CLAIM_TABLE_COLUMNS}) ON COMMIT DROP")
         copy_rows(
-            cursor, "tmp_latest", LATEST_COLUMNS, (_latest_row(k, c) for k, c in latest.items())
+            cursor, "tmp_claim", CLAIM_COLUMNS, (claim_row(i, c) for i, c in enumerate(claims))
         )
-        cursor.execute(
-            "CREATE TEMP TABLE tmp_name (key_kind text, key text, name text, seen_on date) "
-            "ON COMMIT DROP"
-        )
-        copy_rows(
+        aliases = [(i, *a) for i, c in enumerate(claims) for a in c.aliases.items()]
+        if aliases:
+            cursor.execute(
+                f"CREATE TEMP TABLE tmp_claim_alias ({ALIAS_TABLE_COLUMNS}) ON COMMIT DROP"
+            )
+            copy_rows(cursor, "tmp_claim_alias", ("pos", "kind", "value"), aliases)
+        subjects_resolve_staged(
             cursor,
-            "tmp_name",
-            ("key_kind", "key", "name", "seen_on"),
-            ((*key, name, seen) for (key, name), seen in names.items()),
+            claims="tmp_claim",
+            aliases="tmp_claim_alias" if aliases else None,
+            id_numbers=[c.id_number for c in claims if not c.uscc and c.id_number],
         )
-        cursor.execute("ANALYZE tmp_latest, tmp_name")  # small tables: join by index
-        _rehash_on_touch(cursor, latest)
-        cursor.execute(
-            "INSERT INTO subjects_subject (kind, name, name_as_of, uscc, id_hash, id_masked, id_cipher, created_at, updated_at) "
-            "SELECT kind, name, seen_on, CASE WHEN key_kind = 'uscc' THEN key END, "
-            "CASE WHEN key_kind = 'id' THEN key END, id_masked, id_cipher, %s, %s FROM tmp_latest "
-            "ON CONFLICT DO NOTHING",
-            [now, now],
-        )
-        ids: dict[tuple[str, str], int] = {}
-        for column, kind in (("uscc", "uscc"), ("id_hash", "id")):
-            cursor.execute(
-                f"SELECT l.key, s.id FROM tmp_latest l JOIN subjects_subject s ON s.{column} = l.key "  # noqa: S608
-                "WHERE l.key_kind = %s",
-                [kind],
-            )
-            ids.update({(kind, str(key)): int(pk) for key, pk in cursor.fetchall()})
-            cursor.execute(
-                f"UPDATE subjects_subject s SET name = l.name, name_as_of = l.seen_on, updated_at = %s "  # noqa: S608
-                f"FROM tmp_latest l WHERE l.key_kind = %s AND s.{column} = l.key "
-                "AND l.seen_on >= s.name_as_of AND s.name <> l.name",
-                [now, kind],
-            )
-            cursor.execute(
-                "INSERT INTO subjects_subjectname (subject_id, name, seen_from) "  # noqa: S608
-                f"SELECT s.id, n.name, n.seen_on FROM tmp_name n JOIN subjects_subject s ON s.{column} = n.key "
-                "WHERE n.key_kind = %s ON CONFLICT DO NOTHING",
-                [kind],
-            )
+        cursor.execute("SELECT key_kind, key, subject_id FROM tmp_subject_key")
+        ids = {(str(kind), str(key)): int(pk) for kind, key, pk in cursor.fetchall()}
+        cursor.execute("DROP TABLE tmp_claim, tmp_subject_key")
         if aliases:
-            cursor.execute(
-                "CREATE TEMP TABLE tmp_alias (key_kind text, key text, kind text, value text) ON COMMIT DROP"
-            )
-            copy_rows(cursor, "tmp_alias", ("key_kind", "key", "kind", "value"), aliases)
-            cursor.execute(
-                "INSERT INTO subjects_subjectalias (subject_id, kind, value) "
-                "SELECT DISTINCT s.id, a.kind, a.value FROM tmp_alias a JOIN subjects_subject s "
-                "ON (a.key_kind = 'uscc' AND s.uscc = a.key) OR (a.key_kind = 'id' AND s.id_hash = a.key) "
-                "ON CONFLICT DO NOTHING"
-            )
-        cursor.execute("DROP TABLE tmp_latest, tmp_name")
-        if aliases:
-            cursor.execute("DROP TABLE tmp_alias")
+            cursor.execute("DROP TABLE tmp_claim_alias")
     return ids
 
 
-LATEST_COLUMNS = ("key_kind", "key", "kind", "name", "seen_on", "id_masked", "id_cipher")
+# A staged claim: its position (later claims win ties), its key, and what it says.
+CLAIM_COLUMNS = (
+    "pos", "key_kind", "key", "subject_kind", "subject_name", "decision_date", "id_masked",
+    "id_cipher",
+)  # fmt: skip
+CLAIM_TABLE_COLUMNS = (
+    "pos integer, key_kind text, key text, subject_kind text, subject_name text, "
+    "decision_date date, id_masked text, id_cipher text"
+)
+ALIAS_TABLE_COLUMNS = "pos integer, kind text, value text"
 
 
-def _latest_row(key: tuple[str, str], claim: SubjectClaim) -> tuple[object, ...]:
+def claim_row(pos: int, claim: SubjectClaim) -> tuple[object, ...]:
+    """The staged columns of a claim (CLAIM_COLUMNS). A natural person's number is only ever
+    staged masked (for display) and encrypted (for authorised use), keyed by its lookup hash."""
+    key = claim.key
     if key[0] == "id":
-        # Only for natural persons' numbers: masked for display, encrypted for authorised use.
         number = claim.id_number or ""
-        return (
-            *key,
-            claim.kind,
-            claim.name,
-            claim.seen_on,
-            mask_resident_id(number),
-            encrypt(number),
+        masked, cipher = mask_resident_id(number), encrypt(number)
+    else:
+        masked = cipher = ""
+    return (pos, *key, claim.kind, claim.name, claim.seen_on, masked, cipher)
+
+
+def subjects_resolve_staged(
+    cursor: Any, *, claims: str, aliases: str | None, id_numbers: Sequence[str] = ()
+) -> None:
+    """Resolve the claims staged in the temporary table `claims` (CLAIM_COLUMNS, possibly more)
+    and their legacy codes in `aliases` (pos, kind, value), set-based, whatever their number:
+    subjects that do not exist yet are created, a newer (or same-day) name replaces the current
+    one, every name seen is kept in SubjectName, legacy codes are kept as aliases. Leaves
+    `tmp_subject_key` (key_kind, key, subject_id), one row per key, for the caller to join.
+    `id_numbers` are the natural persons' numbers claimed (moved to the current lookup key first
+    during a key rotation)."""
+    now = timezone.now()
+    _rehash_on_touch(cursor, id_numbers)
+    # Fold the claims (a chunk names each subject several times): the latest claim per key (the
+    # later one on the same day), the first day each (key, name) was seen.
+    cursor.execute(
+        "CREATE TEMP TABLE tmp_latest ON COMMIT DROP AS SELECT DISTINCT ON (key_kind, key) "  # noqa: S608
+        "key_kind, key, subject_kind AS kind, subject_name AS name, decision_date AS seen_on, "
+        f"id_masked, id_cipher FROM {claims} ORDER BY key_kind, key, decision_date DESC, pos DESC"
+    )
+    cursor.execute(
+        "CREATE TEMP TABLE tmp_name ON COMMIT DROP AS SELECT key_kind, key, "  # noqa: S608
+        f"subject_name AS name, min(decision_date) AS seen_on FROM {claims} GROUP BY 1, 2, 3"
+    )
+    cursor.execute("ANALYZE tmp_latest, tmp_name")  # small tables: join by index
+    cursor.execute(
+        "INSERT INTO subjects_subject (kind, name, name_as_of, uscc, id_hash, id_masked, id_cipher, created_at, updated_at) "
+        "SELECT kind, name, seen_on, CASE WHEN key_kind = 'uscc' THEN key END, "
+        "CASE WHEN key_kind = 'id' THEN key END, id_masked, id_cipher, %s, %s FROM tmp_latest "
+        "ON CONFLICT DO NOTHING",
+        [now, now],
+    )
+    cursor.execute(
+        "CREATE TEMP TABLE tmp_subject_key ON COMMIT DROP AS "
+        "SELECT l.key_kind, l.key, s.id AS subject_id FROM tmp_latest l "
+        "JOIN subjects_subject s ON s.uscc = l.key WHERE l.key_kind = 'uscc' UNION ALL "
+        "SELECT l.key_kind, l.key, s.id FROM tmp_latest l "
+        "JOIN subjects_subject s ON s.id_hash = l.key WHERE l.key_kind = 'id'"
+    )
+    cursor.execute(
+        "UPDATE subjects_subject s SET name = l.name, name_as_of = l.seen_on, updated_at = %s "
+        "FROM tmp_latest l JOIN tmp_subject_key k USING (key_kind, key) "
+        "WHERE s.id = k.subject_id AND l.seen_on >= s.name_as_of AND s.name <> l.name",
+        [now],
+    )
+    cursor.execute(
+        "INSERT INTO subjects_subjectname (subject_id, name, seen_from) "
+        "SELECT k.subject_id, n.name, n.seen_on FROM tmp_name n "
+        "JOIN tmp_subject_key k USING (key_kind, key) ON CONFLICT DO NOTHING"
+    )
+    if aliases:
+        cursor.execute(
+            "INSERT INTO subjects_subjectalias (subject_id, kind, value) "  # noqa: S608
+            f"SELECT DISTINCT k.subject_id, a.kind, a.value FROM {aliases} a "
+            f"JOIN {claims} c USING (pos) JOIN tmp_subject_key k USING (key_kind, key) "
+            "ON CONFLICT DO NOTHING"
         )
-    return (*key, claim.kind, claim.name, claim.seen_on, "", "")
+    cursor.execute("DROP TABLE tmp_latest, tmp_name")
 
 
 @dataclass(frozen=True)
@@ -190,13 +199,13 @@ def subjects_rekey(*, actor: Actor, chunk: int = 2000) -> RekeyResult:
     return RekeyResult(subjects=total, changed=changed)
 
 
-def _rehash_on_touch(cursor: Any, latest: dict[tuple[str, str], SubjectClaim]) -> None:
+def _rehash_on_touch(cursor: Any, id_numbers: Sequence[str]) -> None:
     """During a lookup-key rotation, a person stored under an earlier key's hash is moved to the
     current one before claims are matched, so writes never create a second subject for them
     (subjects_rekey moves everyone else)."""
     if not settings.SUBJECT_LOOKUP_KEY_FALLBACKS:
         return
-    moves = [(key[1], earlier) for key, claim in latest.items() if key[0] == "id" and claim.id_number
-             for earlier in lookup_hashes(claim.id_number)[1:]]  # fmt: skip
+    moves = [(hashes[0], earlier) for number in set(id_numbers)
+             for hashes in [lookup_hashes(number)] for earlier in hashes[1:]]  # fmt: skip
     if moves:
         cursor.executemany("UPDATE subjects_subject SET id_hash = %s WHERE id_hash = %s", moves)

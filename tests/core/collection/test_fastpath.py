@@ -1,0 +1,131 @@
+"""The upload's fast path (SQL) against validate_row (Python): every row SQL accepts, Python accepts
+too, with the very same staged draft (subject claim, every record column, the stored fields and
+their hash); the common rows take the fast path; everything else is left to Python."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+
+from core.catalog.models import Department
+from core.collection.fastpath import PenaltyFastPath
+from core.collection.fields import resolve_headers
+from core.collection.services import validation_context
+from core.collection.validation import RecordDraft, validate_row
+from core.common.actors import Actor
+from core.records.services import DRAFT_COLUMNS, Provenance, RecordStage
+from tests.core.collection.files import penalty, uscc
+from tests.core.collection.test_ingest import district  # noqa: F401 (fixture)
+
+HEADERS = [f"CF_{code}" for code in [*penalty(1), "NR_WFFF", "BZ", "YZCD", "GSJZQ"]]
+HEADERS += ["CF_XDR_ZJHM", "CF_XDR_GSZC", "CF_FR_ZJHM"]
+
+
+def row(serial: int, **changes: str) -> dict[str, str]:
+    return {"WSH": f"万州市监罚〔2026〕{serial}号", **changes}
+
+
+# Rows SQL must take (the common shapes of a department's penalty file).
+FAST = {
+    "plain": row(1),
+    "individual business": row(2, XDR_LB="个体工商户"),
+    "warning, no fine": row(3, CFLB="警告", NR_FK=""),
+    "several categories": row(4, CFLB="罚款；没收违法所得", NR_WFFF="1.5"),
+    "stated severity": row(5, YZCD="严重"),
+    "serious by category": row(6, CFLB="吊销许可证件"),
+    "minor by category": row(7, CFLB="通报批评", NR_FK=""),
+    "spaces around values": row(8, XDR_MC="  重庆市万州区第8建设有限公司 ", NR_FK=" 0.2 "),
+    "JSON escapes": row(9, SY='当事人称"无此事"\\，\t另附\n说明', BZ="=1+2"),
+    "legal representative's number": row(10, FR_ZJHM="500101199001011234"),
+    "large fine": row(11, NR_FK="9999999999.999999"),
+    "same company again": row(12, XDR_MC="重庆市万州区第1建设有限公司（更名）"),
+    "valid until the decision day": row(13, YXQ="2026-11-20"),
+}
+# Valid rows SQL leaves to Python (validate_row decides them).
+PYTHON = {
+    "natural person": row(20, XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM="11010519491231002X"),
+    "legacy registration number": row(21, XDR_GSZC="500101000012345"),
+    "another date format": row(22, JDRQ="2026/11/20"),
+    "requested publicity end": row(23, GSJZQ="2027-06-01"),
+    "lower-case code": row(24, XDR_SHXYM=uscc(24).lower()),
+    "fine with a thousands separator": row(25, NR_FK="1,000"),
+    "legal person with an ID number": row(26, XDR_ZJHM="11010519491231002X"),
+}
+# Broken rows: Python rejects them, so SQL must not take them.
+BROKEN = {
+    "check character": row(30, XDR_SHXYM=uscc(30)[:17] + "Z"),
+    "impossible date": row(31, JDRQ="2026-02-30"),
+    "decided after supply": row(32, JDRQ="2026-12-01"),
+    "negative fine": row(33, NR_FK="-1"),
+    "too many decimals": row(34, NR_FK="0.1234567"),
+    "fine missing": row(35, NR_FK=""),
+    "unknown category": row(36, CFLB="罚金"),
+    "unknown severity": row(37, YZCD="较重"),
+    "valid until before the decision": row(38, YXQ="2026-11-19"),
+    "missing name": row(39, XDR_MC=""),
+    "name too long": row(40, XDR_MC="重" * 201),
+    "other department's source": row(41, SJLYDM=uscc(41, head="11500101")),
+    "authority code": row(42, CFJGDM="11500101ABC"),
+    "unknown subject category": row(43, XDR_LB="企业"),
+    "publicity end out of range": row(44, GSJZQ="2030-01-01"),
+}
+
+
+def _cells(serial: int, changes: dict[str, str]) -> list[str]:
+    values = penalty(serial, **changes)
+    return [values.get(h.removeprefix("CF_"), "") for h in HEADERS]
+
+
+def _staged(cursor: Any, positions: list[int]) -> dict[int, tuple[Any, ...]]:
+    shown = [c for c in DRAFT_COLUMNS if c not in ("pos", "source_row", "id_cipher")]
+    cursor.execute(
+        f"SELECT pos, {', '.join(shown)} FROM tmp_draft WHERE pos = ANY(%s)",  # noqa: S608
+        [positions],
+    )
+    return {int(r[0]): r[1:] for r in cursor.fetchall()}
+
+
+def test_sql_and_python_give_the_same_drafts(district: Department) -> None:  # noqa: F811
+    corpus = {**FAST, **PYTHON, **BROKEN}
+    mapping = resolve_headers(HEADERS, "CF")
+    ctx = validation_context(department=district, prefix="CF")
+    fast = PenaltyFastPath.for_batch(
+        prefix="CF", mapping=mapping, ctx=ctx, department_id=district.pk
+    )
+    assert fast is not None
+    rows = {n: _cells(n, changes) for n, changes in enumerate(corpus.values(), start=2)}
+    names = dict(zip(rows, corpus, strict=True))
+    python: dict[int, RecordDraft | list[Any]] = {
+        n: validate_row("CF", mapping.values(cells), ctx) for n, cells in rows.items()
+    }
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        stage = RecordStage(cursor, Provenance(actor=Actor.cli(), department_id=district.pk))
+        accepted = fast.stage(cursor, stage, [(n, fast.row(cells)) for n, cells in rows.items()])
+        # The same rows as Python drafts, staged at positions of their own.
+        drafts = {n: d for n, d in python.items() if isinstance(d, RecordDraft)}
+        stage.add([(n + 1000, n, d) for n, d in drafts.items()])
+        by_sql = _staged(cursor, sorted(accepted))
+        by_python = _staged(cursor, [n + 1000 for n in drafts])
+        transaction.set_rollback(True)
+
+    assert {names[n] for n in accepted} == set(FAST)
+    assert {names[n] for n in drafts} == set(FAST) | set(PYTHON), {
+        names[n]: p for n, p in python.items() if n not in drafts
+    }
+    for n in accepted:
+        assert by_sql[n] == by_python[n + 1000], names[n]
+
+
+def test_only_penalty_files_with_one_column_a_field_take_the_fast_path(
+    district: Department,  # noqa: F811
+) -> None:
+    ctx = validation_context(department=district, prefix="CF")
+    # The legacy file's two 处罚类别 columns are joined in Python.
+    legacy = resolve_headers(["CF_CFLB1", "CF_CFLB2", *HEADERS], "CF")
+    plain = resolve_headers(HEADERS, "CF")
+
+    assert PenaltyFastPath.for_batch(prefix="CF", mapping=legacy, ctx=ctx, department_id=1) is None
+    assert PenaltyFastPath.for_batch(prefix="XK", mapping=plain, ctx=ctx, department_id=1) is None
+    assert PenaltyFastPath.for_batch(prefix="CF", mapping=plain, ctx=ctx, department_id=1)
