@@ -141,6 +141,18 @@ LOOKUPS = (
 
 
 @dataclass
+class Prepared:
+    """A chunk ready for `PenaltyFastPath.stage`."""
+
+    numbers: list[int]
+    buffer: io.StringIO
+    codes: set[str] = field(default_factory=set)
+    decided: set[str] = field(default_factory=set)  # decision dates
+    days: set[str] = field(default_factory=set)  # other dates
+    categories: set[str] = field(default_factory=set)
+
+
+@dataclass
 class PenaltyFastPath:
     """One batch's fast path: the file's column layout, and what was decided per value."""
 
@@ -171,36 +183,42 @@ class PenaltyFastPath:
         width = len(cells)
         return [cells[i].strip() if 0 <= i < width else "" for i in self._picked]
 
-    def stage(
-        self, cursor: CursorWrapper, stage: RecordStage, rows: Sequence[tuple[int, list[str]]]
-    ) -> set[int]:
-        """Stage as drafts the rows SQL accepts (rows: source row number and `row()` values);
-        returns their row numbers. The others are the caller's to validate."""
-        columns = ["pos", *CODES]
-        cursor.execute(
-            "CREATE TEMP TABLE tmp_raw (pos integer, "
-            + ", ".join(f"{_q(c)} text" for c in CODES)
-            + ") ON COMMIT DROP"
-        )
+    def prepare(self, rows: Sequence[tuple[int, list[str]]]) -> Prepared:
+        """A chunk's rows (source row number, cells as read) ready to COPY, with the distinct
+        values to decide. Pure Python (no database): it may run while another chunk is stored."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        codes: set[str] = set()
-        days: set[str] = set()
-        decided: set[str] = set()
-        categories: set[str] = set()
+        prepared = Prepared(numbers=[number for number, _ in rows], buffer=buffer)
         at = {code: i for i, code in enumerate(CODES)}
         shxym, cfjgdm, sjlydm = at["XDR_SHXYM"], at["CFJGDM"], at["SJLYDM"]
         jdrq, yxq, cflb = at["JDRQ"], at["YXQ"], at["CFLB"]
-        for number, values in rows:
+        codes, decided, days = prepared.codes, prepared.decided, prepared.days
+        categories = prepared.categories
+        for number, cells in rows:
+            values = self.row(cells)
             writer.writerow([number, *values])  # "" is written bare: NULL to COPY's CSV
             codes.update((values[shxym], values[cfjgdm], values[sjlydm]))
             decided.add(values[jdrq])
             days.add(values[yxq])
             categories.add(values[cflb])
         buffer.seek(0)
-        cursor.cursor.copy_expert(
-            f"COPY tmp_raw ({', '.join(map(_q, columns))}) FROM STDIN WITH (FORMAT csv)", buffer
+        return prepared
+
+    def stage(self, cursor: CursorWrapper, stage: RecordStage, prepared: Prepared) -> set[int]:
+        """Stage as drafts the rows SQL accepts; returns their row numbers. The others are the
+        caller's to validate."""
+        columns = ["pos", *CODES]
+        cursor.execute(
+            "CREATE TEMP TABLE tmp_raw (pos integer, "
+            + ", ".join(f"{_q(c)} text" for c in CODES)
+            + ") ON COMMIT DROP"
         )
+        cursor.cursor.copy_expert(
+            f"COPY tmp_raw ({', '.join(map(_q, columns))}) FROM STDIN WITH (FORMAT csv)",
+            prepared.buffer,
+        )
+        codes, decided, categories = prepared.codes, prepared.decided, prepared.categories
+        days = prepared.days
         self._lookups(cursor, codes, days | decided, decided, categories)
         cursor.execute(
             DRAFTS,

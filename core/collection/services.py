@@ -9,6 +9,7 @@ import hashlib
 import io
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import IO
@@ -22,7 +23,7 @@ from core.accounts.models import User
 from core.accounts.permissions import require_department
 from core.audit.services import audit_record
 from core.catalog.models import CatalogSupply, Department
-from core.collection.fastpath import CODES, PenaltyFastPath
+from core.collection.fastpath import CODES, PenaltyFastPath, Prepared
 from core.collection.fields import (
     ACTION_HEADER,
     ACTIONS,
@@ -285,20 +286,49 @@ def _ingest(batch: UploadBatch, results: _CsvSpool) -> tuple[_CsvSpool, set[int]
         action_at = next(
             (i for i, h in enumerate(headers) if h.strip().upper() == ACTION_HEADER), None
         )
-        for number, cells in _numbered(rows):
-            if not any(c.strip() for c in cells):
-                continue  # blank lines are not rows
-            chunk.cells[number] = cells
-            if action := _action_problem(cells, action_at):
-                _reject(batch, chunk, number, [action], rejected_file)
-            elif chunk.fast is not None:
-                chunk.raw.append((number, chunk.fast.row(cells)))
-            else:
-                chunk.decide(number, batch, rejected_file)
-            if len(chunk.cells) >= CHUNK_ROWS:
+        numbered = _numbered(rows)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read") as reader:
+            # The next chunk is read (and on the fast path prepared for COPY) while this one is
+            # stored: the file's parsing overlaps PostgreSQL's work (its calls release the GIL).
+            ahead = reader.submit(_read_chunk, numbered, chunk.fast, action_at)
+            while (read := ahead.result()) is not None:
+                ahead = reader.submit(_read_chunk, numbered, chunk.fast, action_at)
+                chunk.take(read, batch, rejected_file)
                 _flush(batch, chunk, provenance, results, rejected_file)
-        _flush(batch, chunk, provenance, results, rejected_file)
         return rejected_file, chunk.moved
+
+
+@dataclass
+class _Read:
+    """A chunk as read: its rows by number, the rows refused for their ACTION column, and on the
+    fast path the rest prepared for COPY."""
+
+    cells: dict[int, list[str]]
+    actions: dict[int, Problem]
+    prepared: Prepared | None
+
+
+def _read_chunk(
+    numbered: Iterator[tuple[int, list[str]]], fast: PenaltyFastPath | None, action_at: int | None
+) -> _Read | None:
+    """The next chunk of the file (None at its end). No database work: it runs in the reader
+    thread."""
+    cells: dict[int, list[str]] = {}
+    actions: dict[int, Problem] = {}
+    for number, row in numbered:
+        if not any(c.strip() for c in row):
+            continue  # blank lines are not rows
+        cells[number] = row
+        if action := _action_problem(row, action_at):
+            actions[number] = action
+        if len(cells) >= CHUNK_ROWS:
+            break
+    if not cells:
+        return None
+    prepared = None
+    if fast is not None:
+        prepared = fast.prepare([(n, c) for n, c in cells.items() if n not in actions])
+    return _Read(cells, actions, prepared)
 
 
 def _reject(
@@ -338,10 +368,21 @@ class _Chunk:
     outcomes: list[_Outcome] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     pending: list[tuple[int, RecordDraft]] = field(default_factory=list)
-    raw: list[tuple[int, list[str]]] = field(default_factory=list)  # for the fast path
+    prepared: Prepared | None = None  # for the fast path
     cells: dict[int, list[str]] = field(default_factory=dict)  # every row of the chunk
     # Subjects a corrected record moved away from (rescored with the batch's own subjects).
     moved: set[int] = field(default_factory=set)
+
+    def take(self, read: _Read, batch: UploadBatch, rejected_file: _CsvSpool) -> None:
+        """The rows of a chunk as read: rows refused for their ACTION column are rejected; off
+        the fast path, the others are validated now."""
+        self.cells, self.prepared = read.cells, read.prepared
+        for number, problem in read.actions.items():
+            _reject(batch, self, number, [problem], rejected_file)
+        if self.fast is None:
+            for number in self.cells:
+                if number not in read.actions:
+                    self.decide(number, batch, rejected_file)
 
     def decide(self, number: int, batch: UploadBatch, rejected_file: _CsvSpool) -> None:
         """Validate a row in Python: a draft to store, or rejected with every reason."""
@@ -397,9 +438,9 @@ def _flush(
     # One transaction per chunk: its records, its rejected rows and the progress shown.
     with transaction.atomic(), connection.cursor() as cursor:
         stage = RecordStage(cursor, provenance)
-        if chunk.fast is not None and chunk.raw:
-            accepted = chunk.fast.stage(cursor, stage, chunk.raw)
-            for number, _ in chunk.raw:
+        if chunk.fast is not None and chunk.prepared is not None:
+            accepted = chunk.fast.stage(cursor, stage, chunk.prepared)
+            for number in chunk.prepared.numbers:
                 if number not in accepted:
                     chunk.decide(number, batch, rejected_file)
         stage.add([(number, number, draft) for number, draft in chunk.pending])
@@ -429,8 +470,8 @@ def _flush(
     chunk.outcomes.clear()
     chunk.rejected.clear()
     chunk.pending.clear()
-    chunk.raw.clear()
-    chunk.cells.clear()
+    chunk.prepared = None
+    chunk.cells = {}
 
 
 def _doc_number(chunk: _Chunk, number: int) -> str:

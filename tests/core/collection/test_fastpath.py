@@ -102,7 +102,7 @@ def test_sql_and_python_give_the_same_drafts(district: Department) -> None:  # n
 
     with transaction.atomic(), connection.cursor() as cursor:
         stage = RecordStage(cursor, Provenance(actor=Actor.cli(), department_id=district.pk))
-        accepted = fast.stage(cursor, stage, [(n, fast.row(cells)) for n, cells in rows.items()])
+        accepted = fast.stage(cursor, stage, fast.prepare(list(rows.items())))
         # The same rows as Python drafts, staged at positions of their own.
         drafts = {n: d for n, d in python.items() if isinstance(d, RecordDraft)}
         stage.add([(n + 1000, n, d) for n, d in drafts.items()])
