@@ -160,7 +160,6 @@ class PenaltyFastPath:
     ctx: ValidationContext
     department_id: int
     _picked: list[int] = field(default_factory=list)  # file column of each CODES entry, or -1
-    _codes: dict[str, bool] = field(default_factory=dict)
     _dates: dict[str, tuple[date, date | None] | None] = field(default_factory=dict)
     _categories: dict[str, tuple[str, str, bool] | None] = field(default_factory=dict)
     _windows: dict[tuple[date, str], tuple[str, bool, date, date] | None] = field(
@@ -275,12 +274,11 @@ class PenaltyFastPath:
             ((*key, *known) for key, known in windows.items() if known is not None),
         )
 
-    def _code(self, value: str) -> bool:
-        known = self._codes.get(value)
-        if known is None:
-            known = normalise(value) == value and uscc_problem(value) is None
-            self._codes[value] = known
-        return known
+    @staticmethod
+    def _code(value: str) -> bool:
+        # Not kept per batch (a file names as many companies as it has rows / 4): the check is
+        # cached, bounded, by uscc_problem, and a chunk asks once per distinct code.
+        return normalise(value) == value and uscc_problem(value) is None
 
     def _date(self, iso: str, decision: bool) -> tuple[date, date | None] | None:
         """An ISO date (the only form SQL takes) and, for a decision date on or before the day of
