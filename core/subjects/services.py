@@ -127,7 +127,9 @@ def subjects_resolve_staged(
         "INSERT INTO subjects_subject (kind, name, name_as_of, uscc, id_hash, id_masked, id_cipher, created_at, updated_at) "
         "SELECT kind, name, seen_on, CASE WHEN key_kind = 'uscc' THEN key END, "
         "CASE WHEN key_kind = 'id' THEN key END, id_masked, id_cipher, %s, %s FROM tmp_latest "
-        "ON CONFLICT DO NOTHING",
+        # In key order: concurrent uploads naming the same companies wait for each other on
+        # the unique keys in one order, never in a cycle.
+        "ORDER BY key_kind, key ON CONFLICT DO NOTHING",
         [now, now],
     )
     cursor.execute(
