@@ -24,6 +24,15 @@ def department_id_of(actor: User) -> int | None:
     return assignment.department_id if assignment else None
 
 
+def may_correct(actor: User, department_id: int) -> bool:
+    """Whether `actor` may enter and correct records for the department (require_department)."""
+    try:
+        require_department(actor, department_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def require_department(actor: User, department_id: int) -> None:
     """Data clerks act only for their own department; admins and reviewers for any."""
     if actor.role in (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER):

@@ -102,13 +102,13 @@ def _case(column: str, mapping: dict[str, str]) -> str:
 
 DRAFTS = f"""INSERT INTO tmp_draft (pos, source_row, key_kind, key, subject_kind, subject_name,
     id_masked, id_cipher, kind, catalog_item_id, department_id, doc_number, authority_name,
-    authority_code, decision_date, title, severity, sector, fine_wan, fields, content_hash,
+    authority_code, decision_date, title, severity, sector, fine_wan, fields, sealed, content_hash,
     regime_code, published_by_rule, publicity_start, repair_from, publicity_end, supplied_on,
     supply_deadline, timely)
 SELECT r.pos, r.pos, 'uscc', r."XDR_SHXYM", {_case('r."XDR_LB"', CODE_SUBJECTS)}, r."XDR_MC",
     '', '', 'penalty', %(item)s, %(department)s, r."WSH", r."CFJG", r."CFJGDM", r.decided,
     left(r.joined || '：' || r."NR", 300), w.severity, '', r."NR_FK"::numeric, f.text::jsonb,
-    encode(sha256(convert_to(f.text, 'UTF8')), 'hex'), w.regime_code, w.published, r.decided,
+    '{{}}'::jsonb, encode(sha256(convert_to(f.text, 'UTF8')), 'hex'), w.regime_code, w.published, r.decided,
     w.repair_from, w.end_on, %(today)s, r.deadline, %(today)s <= r.deadline
 FROM (
     -- A fence: the row checks are applied to the joined rows, so the planner sees the chunk as

@@ -25,9 +25,15 @@ from core.collection.fields import (
     spec_for,
 )
 from core.common.errors import ValidationFailed
-from core.common.identifiers import normalise, resident_id_problem, uscc_problem
+from core.common.identifiers import (
+    mask_resident_id,
+    normalise,
+    resident_id_problem,
+    uscc_problem,
+)
 from core.common.workdays import WorkdayCalendar
 from core.publicity.rules import PublicityRules, add_months
+from core.subjects.protection import lookup_hash
 
 LONG_TERM = date(2099, 12, 31)  # 长期 (no end date)
 SERIOUS_PENALTIES = {
@@ -48,6 +54,8 @@ ALIAS_FIELDS = {
     "XDR_SYDW": "sydw",
     "XDR_SHZZ": "shzz",
 }
+# Kept masked in a record's fields and encrypted beside them: the subject's identity number.
+SEALED_FIELDS = ("XDR_ZJHM",)
 ID_CARD_TYPES = {"", "111", "居民身份证", "身份证", "112", "临时居民身份证"}
 
 
@@ -98,6 +106,8 @@ class RecordDraft(KindFields):
     supply_deadline: date
     timely: bool
     fields: dict[str, str] = field(default_factory=dict)
+    # Sealed fields in clear (encrypted when stored; masked in `fields`).
+    sealed: dict[str, str] = field(default_factory=dict)
 
     @property
     def business_key(self) -> tuple[str, str, str]:
@@ -110,7 +120,26 @@ class RecordDraft(KindFields):
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(self.fields_json.encode()).hexdigest()
+        return content_hash(self.fields_json, self.sealed)
+
+
+def content_hash(fields_json: str, sealed: dict[str, str]) -> str:
+    """What tells a correction from a repeat: the stored fields, and for each sealed field its
+    keyed hash (never the number itself: an unkeyed hash of an identity number is reversible by
+    trying every birth date)."""
+    extra = "".join(f"\n{code}:{lookup_hash(value)}" for code, value in sorted(sealed.items()))
+    return hashlib.sha256((fields_json + extra).encode()).hexdigest()
+
+
+def seal(prefix: str, fields: dict[str, str]) -> dict[str, str]:
+    """Move the sealed fields out of `fields` (leaving them masked there); returns them in clear."""
+    sealed = {}
+    for code in SEALED_FIELDS:
+        key = f"{prefix}_{code}"
+        if fields.get(key):
+            sealed[key] = fields[key]
+            fields[key] = mask_resident_id(fields[key])
+    return sealed
 
 
 _REQUIRED = {p: {s.code for s in specs if s.required} for p, specs in FIELD_SETS.items()}
@@ -260,6 +289,7 @@ def validate_row(
         alias: normalise(row.get(code)) for code, alias in ALIAS_FIELDS.items() if row.get(code)
     }
     deadline = ctx.calendar.add_working_days(decided, ctx.deadline_working_days)
+    fields = {f"{prefix}_{k}": v for k, v in sorted(present.items()) if v}
     return RecordDraft(
         subject_kind=subject_kind,
         subject_name=row.get("XDR_MC"),
@@ -273,7 +303,8 @@ def validate_row(
         supplied_on=ctx.supplied_on,
         supply_deadline=deadline,
         timely=ctx.supplied_on <= deadline,
-        fields={f"{prefix}_{k}": v for k, v in sorted(present.items()) if v},
+        fields=fields,
+        sealed=seal(prefix, fields),
         **vars(draft),
     )
 

@@ -23,8 +23,11 @@ class RecordQuerySet(models.QuerySet["Record"]):
 class Record(models.Model):
     """One credit record (a licence, a penalty, a list entry …) about one subject.
 
-    `fields` keeps every national-format field as supplied (by field code, e.g. CF_WSH); the columns
-    beside it are what the platform queries. The business key is kind + decision document number +
+    `fields` keeps every national-format field as supplied (by field code, e.g. CF_WSH), except the
+    subject's identity number (XDR_ZJHM), which it keeps masked: the number itself is only in
+    `sealed`, encrypted (core.subjects.protection), for the authorised uses that need it (reports to
+    the upstream platform, a department correcting its record). The columns beside them are what
+    the platform queries. The business key is kind + decision document number +
     deciding authority's code: the same key again updates the record, never duplicates it.
     """
 
@@ -50,6 +53,7 @@ class Record(models.Model):
         "罚款金额（万元）", max_digits=16, decimal_places=6, null=True, blank=True
     )
     fields = JSONField("原始字段", default=dict)
+    sealed = JSONField("加密字段", default=dict, blank=True)
     content_hash = models.CharField(max_length=64)
 
     regime_code = models.CharField("公示规则版本", max_length=20)
@@ -124,6 +128,7 @@ class RecordRevision(models.Model):
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="revisions")
     fields = JSONField(default=dict)
+    sealed = JSONField(default=dict, blank=True)
     content_hash = models.CharField(max_length=64)
     replaced_at = models.DateTimeField(default=timezone.now)
     replaced_by = models.CharField(max_length=254)

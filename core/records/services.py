@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,14 +18,15 @@ from core.accounts.models import User
 from core.accounts.permissions import require_role
 from core.audit.services import audit_record
 from core.catalog.models import CatalogItem
-from core.collection.validation import RecordDraft
+from core.collection.validation import RecordDraft, content_hash
 from core.common.actors import Actor
 from core.common.copy import copy_rows
 from core.common.errors import ValidationFailed
 from core.common.tenancy import current_schema
 from core.common.versioning import data_changed
-from core.records.models import Record
+from core.records.models import Record, RecordRevision
 from core.scoring.services import scores_refresh_later
+from core.subjects.protection import decrypt, encrypt, encrypted_with_current_key, reencrypt
 from core.subjects.services import (
     ALIAS_TABLE_COLUMNS,
     SubjectClaim,
@@ -68,7 +70,7 @@ DRAFT_COLUMNS = (
     "pos", "source_row", "key_kind", "key", "subject_kind", "subject_name", "id_masked",
     "id_cipher", "kind", "catalog_item_id", "department_id", "doc_number", "authority_name",
     "authority_code", "decision_date", "title", "severity", "sector", "fine_wan", "fields",
-    "content_hash", "regime_code", "published_by_rule", "publicity_start", "repair_from",
+    "sealed", "content_hash", "regime_code", "published_by_rule", "publicity_start", "repair_from",
     "publicity_end", "supplied_on", "supply_deadline", "timely",
 )  # fmt: skip
 TMP_DRAFT = """CREATE TEMP TABLE tmp_draft (
@@ -76,7 +78,7 @@ TMP_DRAFT = """CREATE TEMP TABLE tmp_draft (
     subject_name text, id_masked text, id_cipher text, kind text, catalog_item_id bigint,
     department_id bigint, doc_number text, authority_name text, authority_code text,
     decision_date date, title text, severity text, sector text, fine_wan numeric, fields jsonb,
-    content_hash text, regime_code text, published_by_rule boolean, publicity_start date,
+    sealed jsonb, content_hash text, regime_code text, published_by_rule boolean, publicity_start date,
     repair_from date, publicity_end date, supplied_on date, supply_deadline date, timely boolean)
     ON COMMIT DROP"""
 # What only the subject claim needs (the claim's day is the record's decision_date).
@@ -85,13 +87,14 @@ CLAIM_ONLY = ("key_kind", "key", "subject_kind", "subject_name", "id_masked", "i
 INSERTED = (
     "kind", "catalog_item_id", "subject_id", "department_id", "doc_number", "authority_name",
     "authority_code", "decision_date", "title", "severity", "sector", "fine_wan", "fields",
-    "content_hash", "regime_code", "published_by_rule", "publicity_start", "repair_from",
+    "sealed", "content_hash", "regime_code", "published_by_rule", "publicity_start", "repair_from",
     "publicity_end", "supplied_on", "supply_deadline", "timely", "source_row",
 )  # fmt: skip
 # Columns a correction replaces (the business key and the creation provenance stay).
 UPDATED = (
     "catalog_item_id", "subject_id", "authority_name", "decision_date", "title",
-    "severity", "sector", "fine_wan", "fields", "content_hash", "regime_code", "published_by_rule",
+    "severity", "sector", "fine_wan", "fields", "sealed", "content_hash", "regime_code",
+    "published_by_rule",
     "publicity_start", "repair_from", "publicity_end", "supplied_on", "supply_deadline", "timely",
     "source_row",
 )  # fmt: skip
@@ -162,7 +165,7 @@ class RecordStage:
         return (
             pos, row, key_kind, key, kind, name, masked, cipher, d.kind, self.catalog_item(d.catalog_item_code), self.provenance.department_id,
             d.doc_number, d.authority_name, d.authority_code, d.decision_date, d.title, d.severity,
-            d.sector, d.fine_wan, d.fields_json, d.content_hash, d.regime_code, d.published_by_rule,
+            d.sector, d.fine_wan, d.fields_json, _sealed_json(d.sealed), d.content_hash, d.regime_code, d.published_by_rule,
             d.publicity_start, d.repair_from, d.publicity_end, d.supplied_on, d.supply_deadline,
             d.timely,
         )  # fmt: skip
@@ -272,6 +275,11 @@ class RecordStage:
         return results, bool(changed or new_ids)
 
 
+def _sealed_json(sealed: dict[str, str]) -> str:
+    """A draft's sealed fields as stored: each value encrypted."""
+    return json.dumps({code: encrypt(value) for code, value in sealed.items()})
+
+
 def _touched(results: dict[int, StoreResult], subject_of: dict[int, int]) -> set[int]:
     """Subjects whose records this call stored or changed (and any a record moved away from)."""
     touched = set()
@@ -307,8 +315,9 @@ def _update(
     assignments = ", ".join(f"{c} = t.{c}" for c in UPDATED)
     cursor.execute(
         "WITH m AS (SELECT unnest(%s::int[]) AS pos, unnest(%s::bigint[]) AS id), "  # noqa: S608
-        "revision AS (INSERT INTO records_recordrevision (record_id, fields, content_hash, "
-        "replaced_at, replaced_by, batch_id) SELECT r.id, r.fields, r.content_hash, %s, %s, %s "
+        "revision AS (INSERT INTO records_recordrevision (record_id, fields, sealed, content_hash, "
+        "replaced_at, replaced_by, batch_id) SELECT r.id, r.fields, r.sealed, r.content_hash, "
+        "%s, %s, %s "
         "FROM records_record r JOIN m ON m.id = r.id), "
         f"written AS (UPDATE records_record r SET {assignments}, batch_id = %s, file_sha256 = %s, "
         "updated_at = %s, expired_at = NULL FROM tmp_record t JOIN m ON m.pos = t.pos WHERE r.id = m.id "
@@ -423,3 +432,53 @@ def records_expire_due(*, today: date, actor: Actor) -> int:
                 details={"count": len(ids), "on": today.isoformat()},
             )
     return len(ids)
+
+
+@dataclass(frozen=True)
+class ResealResult:
+    records: int  # records with sealed fields
+    changed: int  # re-encrypted or re-hashed now (0 on a second run)
+
+
+def records_reseal(*, chunk: int = 1000) -> ResealResult:
+    """After a key rotation, in the current district: every record's sealed fields re-encrypted
+    with the current data key (revisions' too), and its content hash recomputed with the current
+    lookup key, so the same file uploaded again stays a duplicate. Idempotent; one transaction per
+    chunk, ids in order."""
+    total = changed = 0
+    for model in (Record, RecordRevision):
+        last = 0
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    model.objects.select_for_update()
+                    .filter(pk__gt=last)
+                    .exclude(sealed={})
+                    .order_by("pk")
+                    .only("pk", "fields", "sealed", "content_hash")[:chunk]
+                )
+                if not rows:
+                    break
+                touched = []
+                for row in rows:
+                    fresh = _resealed(row.fields, row.sealed)
+                    if model is RecordRevision:
+                        fresh = (row.content_hash, fresh[1])  # a revision keeps the hash it had
+                    if fresh != (row.content_hash, row.sealed):
+                        row.content_hash, row.sealed = fresh
+                        touched.append(row)
+                model.objects.bulk_update(touched, ["content_hash", "sealed"])
+                last = rows[-1].pk
+                if model is Record:
+                    total, changed = total + len(rows), changed + len(touched)
+    return ResealResult(records=total, changed=changed)
+
+
+def _resealed(fields: dict[str, str], sealed: dict[str, str]) -> tuple[str, dict[str, str]]:
+    clear = {code: decrypt(token) for code, token in sealed.items()}
+    fields_json = json.dumps(fields, sort_keys=True, ensure_ascii=False)
+    tokens = {
+        code: token if encrypted_with_current_key(token) else reencrypt(token)
+        for code, token in sealed.items()
+    }
+    return content_hash(fields_json, clear), tokens

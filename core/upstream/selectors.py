@@ -18,6 +18,7 @@ from core.common.errors import NotFound
 from core.records.enums import PUBLISHABLE_STATES, RecordKind, RecordState
 from core.records.models import Record
 from core.records.state import state_case
+from core.subjects.protection import decrypt
 from core.upstream.enums import Action, BatchStatus, ItemResult
 from core.upstream.models import OutboxBatch, OutboxItem, UpstreamEndpoint
 
@@ -90,9 +91,11 @@ def report_items(
             changed__lt=_day_start(end + timedelta(days=1)),
         )
         .order_by("kind", "changed", "id")
-        .values_list("id", "kind", "state", "changed", "withdrawal_reason", "fields")
+        .values_list("id", "kind", "state", "changed", "withdrawal_reason", "fields", "sealed")
     )
-    for pk, kind, state, when, reason, stored in records.iterator(chunk_size=2000):
+    for pk, kind, state, when, reason, stored, sealed in records.iterator(chunk_size=2000):
+        # The upstream platform is owed the numbers themselves (an authorised use).
+        stored = stored | {code: decrypt(token) for code, token in sealed.items()}
         prefix = PREFIXES[kind]
         action = ACTION_OF_STATE[state]
         yield ReportItem(

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import department_id_of
+from core.accounts.permissions import department_id_of, may_correct
 from core.accounts.services import staff_create
 from core.catalog.enums import Disclosure, SubjectScope
 from core.catalog.models import CatalogCategory, CatalogItem, Department
@@ -31,6 +31,7 @@ from core.records.services import record_withdraw
 from core.remedies.selectors import remedies_for_record
 from core.scoring.engine import SCORED_KINDS
 from core.scoring.selectors import score_current, score_explain, score_history
+from core.subjects.protection import decrypt
 from core.subjects.selectors import subject_get, subject_search
 from portal_theme.views.access import staff as _user
 from tenants.links import first_login_path
@@ -250,7 +251,12 @@ def record_new(request: HttpRequest) -> HttpResponse:
         prefix = next(
             (p for p in FIELD_SETS if any(k.startswith(p + "_") for k in record.fields)), "CF"
         )
-        initial = {k.split("_", 1)[1]: v for k, v in record.fields.items()} | {
+        # Only a user who may correct the record for its department sees the identity number
+        # it supplied; anyone else starts from the masked value.
+        supplied = record.fields
+        if may_correct(user, record.department_id):
+            supplied = supplied | {code: decrypt(token) for code, token in record.sealed.items()}
+        initial = {k.split("_", 1)[1]: v for k, v in supplied.items()} | {
             "department": record.department_id
         }
     if prefix not in FIELD_SETS:

@@ -238,6 +238,27 @@ def test_a_record_is_corrected_from_its_page_and_keeps_its_history(
     assert RecordRevision.objects.get().fields["CF_NR_FK"] == "0.2"
 
 
+def test_only_the_supplying_department_sees_the_number_it_is_correcting(
+    clerk: User, department: Department
+) -> None:
+    person = penalty(1, XDR_MC="李四", XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM="11010519491231002X")
+    signed_in(clerk).post("/console/records/new/", {"department": department.pk, **person})
+    record = Record.objects.get()
+    with schema_context("wanzhou"):
+        other = Department.objects.create(code=uscc(7, head="11500101"), name="万州区税务局")
+    outsider = make_staff("wanzhou", "outsider@wanzhou.test", StaffRole.DATA_CLERK)
+    with schema_context("wanzhou"):
+        StaffAssignment.objects.create(user=outsider, department=other)
+
+    own = signed_in(clerk).get(f"/console/records/new/?from={record.pk}").context["form"]
+    theirs = signed_in(outsider).get(f"/console/records/new/?from={record.pk}").context["form"]
+    page = signed_in(outsider).get(f"/console/records/{record.pk}/").content.decode()
+
+    assert own.initial["XDR_ZJHM"] == "11010519491231002X"
+    assert theirs.initial["XDR_ZJHM"] == "1101**********002X"
+    assert "11010519491231002X" not in page
+
+
 def test_other_kinds_are_entered_with_the_general_template(
     clerk: User, department: Department
 ) -> None:

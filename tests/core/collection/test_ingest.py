@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -298,6 +301,55 @@ def test_natural_persons_are_found_by_exact_number_but_stored_masked(district: D
     assert subject.id_hash == lookup_hash("11010519491231002X")
     assert decrypt(subject.id_cipher) == "11010519491231002X"
     assert "11010519491231002X" not in str(Subject.objects.values().get())
+    record = Record.objects.get()
+    assert record.fields["CF_XDR_ZJHM"] == "1101**********002X"
+    assert {k: decrypt(v) for k, v in record.sealed.items()} == {
+        "CF_XDR_ZJHM": "11010519491231002X"
+    }
+    assert "11010519491231002X" not in str(Record.objects.values().get())
+
+
+def test_a_sealed_number_still_tells_a_repeat_from_a_correction(district: Department) -> None:
+    person = {"XDR_MC": "李四", "XDR_LB": "自然人", "XDR_SHXYM": "", "FRDB": ""}
+    upload(district, as_csv([penalty(1, XDR_ZJHM="11010519491231002X", **person)]))
+
+    again = upload(district, as_csv([penalty(1, XDR_ZJHM="11010519491231002X", **person)]))
+    # Same mask, another number: a correction (the number moves the record to that person).
+    other = upload(district, as_csv([penalty(1, XDR_ZJHM="11010519571231002X", **person)]))
+
+    assert (again.duplicate, other.updated) == (1, 1)
+    record = Record.objects.get()
+    assert record.fields["CF_XDR_ZJHM"] == "1101**********002X"
+    assert decrypt(record.sealed["CF_XDR_ZJHM"]) == "11010519571231002X"
+    revision = RecordRevision.objects.get(record=record)
+    assert decrypt(revision.sealed["CF_XDR_ZJHM"]) == "11010519491231002X"
+    assert Subject.objects.get(pk=record.subject_id).id_hash == lookup_hash("11010519571231002X")
+
+
+def test_rekey_reseals_records_so_a_repeat_stays_a_repeat(
+    district: Department, settings: Any
+) -> None:
+    old_data = base64.urlsafe_b64encode(b"o" * 32).decode()
+    new_data = base64.urlsafe_b64encode(b"n" * 32).decode()
+    settings.SUBJECT_LOOKUP_KEY, settings.SUBJECT_DATA_KEY = "old-lookup-key", old_data
+    row = penalty(1, XDR_MC="李四", XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM="11010519491231002X")
+    upload(district, as_csv([row]))
+    settings.SUBJECT_LOOKUP_KEY, settings.SUBJECT_LOOKUP_KEY_FALLBACKS = (
+        "new-lookup-key",
+        ["old-lookup-key"],
+    )
+    settings.SUBJECT_DATA_KEY, settings.SUBJECT_DATA_KEY_FALLBACKS = new_data, [old_data]
+
+    first, second = StringIO(), StringIO()
+    call_command("subjects_rekey", "--district", "wanzhou", stdout=first)
+    call_command("subjects_rekey", "--district", "wanzhou", stdout=second)
+    settings.SUBJECT_LOOKUP_KEY_FALLBACKS, settings.SUBJECT_DATA_KEY_FALLBACKS = [], []
+    again = upload(district, as_csv([row]))
+
+    assert first.getvalue().endswith("；1条记录含证件号码，更新1条\n")
+    assert second.getvalue().endswith("；1条记录含证件号码，更新0条\n")
+    assert (again.stored, again.updated, again.duplicate) == (0, 0, 1)
+    assert decrypt(Record.objects.get().sealed["CF_XDR_ZJHM"]) == "11010519491231002X"
 
 
 def test_a_newer_name_renames_the_subject_and_keeps_the_history(district: Department) -> None:
@@ -435,3 +487,27 @@ def test_console_entry_refuses_a_change_to_another_departments_record(
     assert [str(p) for p in outcome] == [  # type: ignore[union-attr]
         "行政处罚决定书文号（CF_WSH）：该文书号的记录由重庆市万州区市场监督管理局报送，只能由该部门更正（值为“万州市监罚〔2026〕1号”）"
     ]
+
+
+def test_numbers_stored_before_sealing_are_sealed_by_the_migration(district: Department) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("core.records.migrations.0007_sealed_identity_numbers")
+    number = "11010519491231002X"
+    row = penalty(1, XDR_MC="李四", XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM=number)
+    upload(district, as_csv([row]))
+    record = Record.objects.get()
+    # As a record was kept before: the number in clear, nothing sealed, the old kind of hash.
+    Record.objects.filter(pk=record.pk).update(
+        fields=record.fields | {"CF_XDR_ZJHM": number}, sealed={}, content_hash="0" * 64
+    )
+
+    migration.seal_existing(apps, None)
+    again = upload(district, as_csv([row]))
+
+    record.refresh_from_db()
+    assert record.fields["CF_XDR_ZJHM"] == "1101**********002X"
+    assert decrypt(record.sealed["CF_XDR_ZJHM"]) == number
+    assert (again.duplicate, again.updated) == (1, 0)

@@ -60,8 +60,8 @@ def test_a_rotation_keeps_people_findable_and_rekey_moves_them_to_the_new_keys(
     settings.SUBJECT_LOOKUP_KEY_FALLBACKS, settings.SUBJECT_DATA_KEY_FALLBACKS = [], []
 
     # then
-    assert first.getvalue() == "万州区（wanzhou）：1个主体，更新1个\n"
-    assert second.getvalue() == "万州区（wanzhou）：1个主体，更新0个\n"
+    assert first.getvalue() == "万州区（wanzhou）：1个主体，更新1个；0条记录含证件号码，更新0条\n"
+    assert second.getvalue() == "万州区（wanzhou）：1个主体，更新0个；0条记录含证件号码，更新0条\n"
     assert found(PERSON) == [person]
     with schema_context("wanzhou"):
         subject = Subject.objects.get(pk=person)

@@ -197,3 +197,16 @@ def test_periods_and_formats_are_checked_and_only_admins_export(
     clerk = make_staff("wanzhou", "clerk@wanzhou.test", StaffRole.DATA_CLERK)
     with pytest.raises(PermissionDenied, match="此操作需要以下角色之一：区县管理员"):
         upstream_export(actor=clerk, fmt="json", **NOVEMBER)
+
+
+def test_the_upstream_platform_gets_a_persons_number_itself(
+    department: Department, admin: User
+) -> None:
+    person = penalty(1, XDR_MC="李四", XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM="11010519491231002X")
+    stored = store(department, "CF", [person], at(20))
+
+    exported = upstream_export(actor=admin, fmt="json", **NOVEMBER)
+
+    (item,) = json.loads(exported.content.read())["items"]
+    assert item["fields"]["CF_XDR_ZJHM"] == "11010519491231002X"
+    assert stored[0].fields["CF_XDR_ZJHM"] == "1101**********002X"  # as kept

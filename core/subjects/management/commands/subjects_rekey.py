@@ -1,5 +1,5 @@
 """After rotating SUBJECT_LOOKUP_KEY or SUBJECT_DATA_KEY: re-hash and re-encrypt every district's
-identity numbers with the current keys (the earlier ones in *_FALLBACKS), then the fallbacks can
+identity numbers (subjects, and the numbers sealed in records) with the current keys (the earlier ones in *_FALLBACKS), then the fallbacks can
 go. Idempotent.
 
     manage.py subjects_rekey [--district SLUG]
@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from core.common.actors import Actor
+from core.records.services import records_reseal
 from core.subjects.services import subjects_rekey
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District
@@ -37,6 +38,8 @@ class Command(BaseCommand):
         for district in districts.order_by("schema_name"):
             with schema_context(district.schema_name):
                 done = subjects_rekey(actor=actor)
+                resealed = records_reseal()
             self.stdout.write(
-                f"{district.name}（{district.schema_name}）：{done.subjects}个主体，更新{done.changed}个"
+                f"{district.name}（{district.schema_name}）：{done.subjects}个主体，更新{done.changed}个；"
+                f"{resealed.records}条记录含证件号码，更新{resealed.changed}条"
             )
