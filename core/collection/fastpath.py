@@ -32,20 +32,26 @@ from core.collection.fields import (
 from core.collection.validation import (
     _CATEGORY_SPLIT,
     ALIAS_FIELDS,
+    SEALED_FIELDS,
     ValidationContext,
     _severity,
     parse_date,
 )
 from core.common.copy import copy_rows
 from core.common.errors import ValidationFailed
-from core.common.identifiers import normalise, uscc_problem
+from core.common.identifiers import mask_resident_id, normalise, uscc_problem
 from core.records.services import RecordStage
+from core.subjects.protection import encrypt, lookup_hash
 
 PREFIX = "CF"
 CODES = [spec.code for spec in FIELD_SETS[PREFIX]]
 # A row SQL accepts has these empty: an identity number is checked (and protected) in Python,
 # legacy codes become aliases there, a requested publicity end is checked against the rules there.
 LEFT_TO_PYTHON = ["XDR_ZJHM", "GSJZQ", *ALIAS_FIELDS]
+# Sealed fields the fast path takes: the reader masks each value in place and passes its keyed hash
+# and its ciphertext in two more columns (validate_row's `seal`, done before COPY).
+SEALED = sorted(code for code in SEALED_FIELDS if code not in LEFT_TO_PYTHON)
+EXTRA = [f"{code}{suffix}" for code in SEALED for suffix in ("_HASH", "_SEALED")]
 # What a subject category means for the fast path: only subjects named by their credit code.
 CODE_SUBJECTS = {label: kind for label, kind in SUBJECT_CATEGORIES.items() if kind != "natural"}
 AMOUNT = r"^[0-9]{1,10}(\.[0-9]{1,6})?$"  # 万元: under 10^10, at most 6 decimals, no sign
@@ -70,6 +76,19 @@ def _fields_json() -> str:
         for key, code in keyed
     )
     return f"'{{' || concat_ws(', ', {parts}) || '}}'"
+
+
+def _sealed() -> str:
+    pairs = ", ".join(
+        f"{_literal(f'{PREFIX}_{code}')}, r.{_q(code + '_SEALED')}" for code in SEALED
+    )
+    return f"jsonb_strip_nulls(jsonb_build_object({pairs}))"
+
+
+def _sealed_hashes() -> str:
+    """What `content_hash` appends for the sealed fields: a line per field with its keyed hash."""
+    lines = [f"coalesce(E'\\n{PREFIX}_{code}:' || r.{_q(code + '_HASH')}, '')" for code in SEALED]
+    return " || ".join(lines) if lines else "''"
 
 
 def _checks() -> str:
@@ -108,7 +127,8 @@ DRAFTS = f"""INSERT INTO tmp_draft (pos, source_row, key_kind, key, subject_kind
 SELECT r.pos, r.pos, 'uscc', r."XDR_SHXYM", {_case('r."XDR_LB"', CODE_SUBJECTS)}, r."XDR_MC",
     '', '', 'penalty', %(item)s, %(department)s, r."WSH", r."CFJG", r."CFJGDM", r.decided,
     left(r.joined || '：' || r."NR", 300), w.severity, '', r."NR_FK"::numeric, f.text::jsonb,
-    '{{}}'::jsonb, encode(sha256(convert_to(f.text, 'UTF8')), 'hex'), w.regime_code, w.published, r.decided,
+    {_sealed()}, encode(sha256(convert_to(f.text || {_sealed_hashes()}, 'UTF8')), 'hex'),
+    w.regime_code, w.published, r.decided,
     w.repair_from, w.end_on, %(today)s, r.deadline, %(today)s <= r.deadline
 FROM (
     -- A fence: the row checks are applied to the joined rows, so the planner sees the chunk as
@@ -191,11 +211,20 @@ class PenaltyFastPath:
         at = {code: i for i, code in enumerate(CODES)}
         shxym, cfjgdm, sjlydm = at["XDR_SHXYM"], at["CFJGDM"], at["SJLYDM"]
         jdrq, yxq, cflb = at["JDRQ"], at["YXQ"], at["CFLB"]
+        sealed_at = [at[code] for code in SEALED]
         codes, decided, days = prepared.codes, prepared.decided, prepared.days
         categories = prepared.categories
         for number, cells in rows:
             values = self.row(cells)
-            writer.writerow([number, *values])  # "" is written bare: NULL to COPY's CSV
+            sealed = []
+            for at_sealed in sealed_at:
+                person = values[at_sealed]
+                if person:
+                    values[at_sealed] = mask_resident_id(person)
+                    sealed += [lookup_hash(person), encrypt(person)]
+                else:
+                    sealed += ["", ""]
+            writer.writerow([number, *values, *sealed])  # "" is written bare: NULL to COPY's CSV
             codes.update((values[shxym], values[cfjgdm], values[sjlydm]))
             decided.add(values[jdrq])
             days.add(values[yxq])
@@ -206,10 +235,10 @@ class PenaltyFastPath:
     def stage(self, cursor: CursorWrapper, stage: RecordStage, prepared: Prepared) -> set[int]:
         """Stage as drafts the rows SQL accepts; returns their row numbers. The others are the
         caller's to validate."""
-        columns = ["pos", *CODES]
+        columns = ["pos", *CODES, *EXTRA]
         cursor.execute(
             "CREATE TEMP TABLE tmp_raw (pos integer, "
-            + ", ".join(f"{_q(c)} text" for c in CODES)
+            + ", ".join(f"{_q(c)} text" for c in [*CODES, *EXTRA])
             + ") ON COMMIT DROP"
         )
         cursor.cursor.copy_expert(

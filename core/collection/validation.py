@@ -54,8 +54,9 @@ ALIAS_FIELDS = {
     "XDR_SYDW": "sydw",
     "XDR_SHZZ": "shzz",
 }
-# Kept masked in a record's fields and encrypted beside them: the subject's identity number.
-SEALED_FIELDS = ("XDR_ZJHM",)
+# Kept masked in a record's fields and encrypted beside them: the identity numbers of people (the
+# subject's, the legal representative's).
+SEALED_FIELDS = ("XDR_ZJHM", "FR_ZJHM")
 ID_CARD_TYPES = {"", "111", "居民身份证", "身份证", "112", "临时居民身份证"}
 
 

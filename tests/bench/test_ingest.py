@@ -2,7 +2,8 @@
 rows into a bare table (the floor), in the same run.
 
 Rows: BENCH_INGEST_ROWS (default 1,000,000); 5 % are broken (bad check characters, impossible
-dates, negative fines); realistic Chinese names; valid codes; about 4 records per company.
+dates, negative fines); realistic Chinese names; valid codes and legal representatives' identity
+numbers (sealed on the way in); about 4 records per company.
 
 Run: python3 dev.py bench -k ingest      (BENCH_INGEST_ROWS=100000 for a quicker run)
 """
@@ -24,6 +25,7 @@ from django_tenants.utils import schema_context
 from core.catalog.models import Department
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
+from core.common.identifiers import ID_CHECK, ID_WEIGHTS
 from core.common.tenancy import use_public_schema
 from tenants.demo import TRADES
 from tests.core.collection.files import DEPARTMENT_CODE, LABELS, penalty, uscc
@@ -46,6 +48,8 @@ def _file(path: Path, rows: int) -> None:
                 XDR_MC=name,
                 WSH=f"渝市监罚〔2026〕{i + 1}号",
                 NR_FK=f"{rng.randint(1, 500) / 100}",
+                FR_ZJLX="身份证",
+                FR_ZJHM=_resident_id(company),
             )
             broken = rng.random()
             if broken < 0.02:
@@ -55,6 +59,15 @@ def _file(path: Path, rows: int) -> None:
             elif broken < 0.05:
                 row["NR_FK"] = "-1"
             out.write(",".join(row[c] for c in codes) + "\n")
+
+
+def _resident_id(serial: int) -> str:
+    """A valid 18-digit number (a legal representative's), one per company."""
+    body = (
+        f"500101{1960 + serial % 40}{serial % 12 + 1:02d}{serial % 28 + 1:02d}{serial % 1000:03d}"
+    )
+    total = sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=True))
+    return body + ID_CHECK[total % 11]
 
 
 @pytest.fixture

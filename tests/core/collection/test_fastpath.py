@@ -4,6 +4,7 @@ their hash); the common rows take the fast path; everything else is left to Pyth
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import connection, transaction
@@ -15,6 +16,7 @@ from core.collection.services import validation_context
 from core.collection.validation import RecordDraft, validate_row
 from core.common.actors import Actor
 from core.records.services import DRAFT_COLUMNS, Provenance, RecordStage
+from core.subjects.protection import decrypt
 from tests.core.collection.files import penalty, uscc
 from tests.core.collection.test_ingest import district  # noqa: F401 (fixture)
 
@@ -78,12 +80,16 @@ def _cells(serial: int, changes: dict[str, str]) -> list[str]:
 
 
 def _staged(cursor: Any, positions: list[int]) -> dict[int, tuple[Any, ...]]:
-    shown = [c for c in DRAFT_COLUMNS if c not in ("pos", "source_row", "id_cipher")]
+    """Staged drafts by position; ciphertexts (random each time) compared as what they decrypt to."""
+    shown = [c for c in DRAFT_COLUMNS if c not in ("pos", "source_row", "id_cipher", "sealed")]
     cursor.execute(
-        f"SELECT pos, {', '.join(shown)} FROM tmp_draft WHERE pos = ANY(%s)",  # noqa: S608
+        f"SELECT pos, sealed, {', '.join(shown)} FROM tmp_draft WHERE pos = ANY(%s)",  # noqa: S608
         [positions],
     )
-    return {int(r[0]): r[1:] for r in cursor.fetchall()}
+    return {
+        int(pos): ({k: decrypt(v) for k, v in json.loads(sealed).items()}, *rest)
+        for pos, sealed, *rest in cursor.fetchall()
+    }
 
 
 def test_sql_and_python_give_the_same_drafts(district: Department) -> None:  # noqa: F811

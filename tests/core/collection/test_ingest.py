@@ -511,3 +511,18 @@ def test_numbers_stored_before_sealing_are_sealed_by_the_migration(district: Dep
     assert record.fields["CF_XDR_ZJHM"] == "1101**********002X"
     assert decrypt(record.sealed["CF_XDR_ZJHM"]) == number
     assert (again.duplicate, again.updated) == (1, 0)
+
+
+def test_a_legal_representatives_number_is_sealed_on_the_fast_path_too(
+    district: Department,
+) -> None:
+    row = penalty(1, FR_ZJLX="身份证", FR_ZJHM="11010519491231002X")
+
+    first = upload(district, as_csv([row]))
+    again = upload(district, as_csv([row]))
+
+    record = Record.objects.get()
+    assert (first.stored, again.duplicate) == (1, 1)
+    assert record.fields["CF_FR_ZJHM"] == "1101**********002X"
+    assert decrypt(record.sealed["CF_FR_ZJHM"]) == "11010519491231002X"
+    assert "11010519491231002X" not in str(Record.objects.values().get())
