@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from billing.enums import NOTICE_THRESHOLDS, BillingMode, NoticeMeasure
 from billing.models import Contract, ThresholdNotice, WalletTopUp
+from core.common.broker import delay_or_defer
 from core.common.tenancy import on_commit_here
 
 if TYPE_CHECKING:
@@ -87,7 +88,10 @@ def notices_raise(
 def _enqueue(notice_id: int) -> None:
     from billing.tasks import notice_send_task
 
-    notice_send_task.delay(notice_id)
+    # A notice not queued now (broker down) is sent by the retry sweep (notices_retry_task).
+    delay_or_defer(
+        notice_send_task, notice_id, deferred=f"notice {notice_id} waits for the retry sweep"
+    )
 
 
 def notice_payload(notice: ThresholdNotice) -> dict[str, Any]:

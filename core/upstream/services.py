@@ -23,6 +23,7 @@ from core.accounts.permissions import require_role
 from core.audit.services import audit_record
 from core.catalog.models import Department
 from core.common.actors import Actor
+from core.common.broker import delay_or_defer
 from core.common.errors import Conflict, NotFound, ValidationFailed
 from core.common.identifiers import normalise, uscc_problem
 from core.common.tenancy import current_schema, on_commit_here
@@ -363,7 +364,10 @@ def _chunks(items: Iterator[ReportItem], size: int) -> Iterator[list[ReportItem]
 def _enqueue(batch_pk: int) -> None:
     from core.upstream.tasks import outbox_batch_send_task  # tasks import services: import late
 
-    outbox_batch_send_task.delay(batch_pk)
+    # A batch not queued now (broker down) is sent by the sweep (outbox_batches_send_due_task).
+    delay_or_defer(
+        outbox_batch_send_task, batch_pk, deferred=f"outbox batch {batch_pk} waits for the sweep"
+    )
 
 
 @transaction.atomic

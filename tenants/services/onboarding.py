@@ -19,6 +19,7 @@ from core.accounts.models import User
 from core.accounts.services import login_link_issue, user_create_staff
 from core.catalog.services import catalog_seed_national
 from core.common.actors import Actor
+from core.common.broker import delay_or_defer
 from core.common.divisions import validate_county_code
 from core.common.errors import Conflict, ValidationFailed
 from core.common.tenancy import use_public_schema
@@ -241,4 +242,5 @@ def _refill_spares() -> None:
     if settings.DISTRICT_SPARE_SCHEMAS > 0:
         from tenants.tasks import spare_pool_fill_task  # tasks import services: import late
 
-        spare_pool_fill_task.delay()
+        # Not queued now (broker down): the beat's spare_pool_fill_task refills the pool.
+        delay_or_defer(spare_pool_fill_task, deferred="the spare pool waits for the beat's refill")
