@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 
 from core.collection.fields import FIELD_SETS, RECORD_KINDS
+from core.collection.validation import SEALED_FIELDS
 
 # Catalogue item → the field set its records are stored with (core/collection/validation.py).
 ITEM_FIELD_SET = {
@@ -17,11 +18,17 @@ ITEM_FIELD_SET = {
 
 @cache
 def shareable_fields(item_code: str) -> dict[str, str]:
-    """Field code → Chinese label for the records of `item_code`; empty when it has no field set."""
+    """Field code → Chinese label for the records of `item_code`; empty when it has no field set.
+    People's identity numbers are not shared (they are sealed in the provider's records; an
+    agreement made before that carries their masks)."""
     prefix = ITEM_FIELD_SET.get(item_code)
     if prefix is None:
         return {}
-    return {f"{prefix}_{spec.code}": spec.label for spec in FIELD_SETS[prefix]}
+    return {
+        f"{prefix}_{spec.code}": spec.label
+        for spec in FIELD_SETS[prefix]
+        if spec.code not in SEALED_FIELDS
+    }
 
 
 @cache

@@ -14,7 +14,6 @@ work, never the rules. tests/core/collection/test_fastpath.py holds the two to t
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from core.collection.validation import (
     _severity,
     parse_date,
 )
-from core.common.copy import copy_rows
+from core.common.copy import copy_buffer, copy_line, copy_rows
 from core.common.errors import ValidationFailed
 from core.common.identifiers import mask_resident_id, normalise, uscc_problem
 from core.records.services import RecordStage
@@ -206,7 +205,6 @@ class PenaltyFastPath:
         """A chunk's rows (source row number, cells as read) ready to COPY, with the distinct
         values to decide. Pure Python (no database): it may run while another chunk is stored."""
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
         prepared = Prepared(numbers=[number for number, _ in rows], buffer=buffer)
         at = {code: i for i, code in enumerate(CODES)}
         shxym, cfjgdm, sjlydm = at["XDR_SHXYM"], at["CFJGDM"], at["SJLYDM"]
@@ -224,12 +222,14 @@ class PenaltyFastPath:
                     sealed += [lookup_hash(person), encrypt(person)]
                 else:
                     sealed += ["", ""]
-            writer.writerow([number, *values, *sealed])  # "" is written bare: NULL to COPY's CSV
+            # An empty value is NULL (as validate_row, which keeps only what has a value).
+            buffer.write(
+                copy_line([number, *(v or None for v in values), *(v or None for v in sealed)])
+            )
             codes.update((values[shxym], values[cfjgdm], values[sjlydm]))
             decided.add(values[jdrq])
             days.add(values[yxq])
             categories.add(values[cflb])
-        buffer.seek(0)
         return prepared
 
     def stage(self, cursor: CursorWrapper, stage: RecordStage, prepared: Prepared) -> set[int]:
@@ -241,10 +241,7 @@ class PenaltyFastPath:
             + ", ".join(f"{_q(c)} text" for c in [*CODES, *EXTRA])
             + ") ON COMMIT DROP"
         )
-        cursor.cursor.copy_expert(
-            f"COPY tmp_raw ({', '.join(map(_q, columns))}) FROM STDIN WITH (FORMAT csv)",
-            prepared.buffer,
-        )
+        copy_buffer(cursor, "tmp_raw", [_q(c) for c in columns], prepared.buffer)
         codes, decided, categories = prepared.codes, prepared.decided, prepared.categories
         days = prepared.days
         self._lookups(cursor, codes, days | decided, decided, categories)

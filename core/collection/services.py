@@ -372,6 +372,12 @@ class _Chunk:
     cells: dict[int, list[str]] = field(default_factory=dict)  # every row of the chunk
     # Subjects a corrected record moved away from (rescored with the batch's own subjects).
     moved: set[int] = field(default_factory=set)
+    _by_row: dict[int, RecordDraft] = field(default_factory=dict)
+
+    def drafts_by_row(self) -> dict[int, RecordDraft]:
+        if len(self._by_row) != len(self.pending):
+            self._by_row = dict(self.pending)
+        return self._by_row
 
     def take(self, read: _Read, batch: UploadBatch, rejected_file: _CsvSpool) -> None:
         """The rows of a chunk as read: rows refused for their ACTION column are rejected; off
@@ -470,14 +476,17 @@ def _flush(
     chunk.outcomes.clear()
     chunk.rejected.clear()
     chunk.pending.clear()
+    chunk._by_row = {}
     chunk.prepared = None
     chunk.cells = {}
 
 
 def _doc_number(chunk: _Chunk, number: int) -> str:
-    return next((d.doc_number for n, d in chunk.pending if n == number), "") or (
-        chunk.fast.row(chunk.cells[number])[CODES.index("WSH")] if chunk.fast else ""
-    )
+    """The document number of a row (for a refusal's message)."""
+    draft = chunk.drafts_by_row().get(number)
+    if draft is not None:
+        return draft.doc_number
+    return chunk.fast.row(chunk.cells[number])[CODES.index("WSH")] if chunk.fast else ""
 
 
 def refused_problem(prefix: str, doc_number: str, result: StoreResult) -> Problem:

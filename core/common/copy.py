@@ -1,14 +1,24 @@
 """PostgreSQL COPY for set-based writes: rows go into a temporary table in one round trip, and
-INSERT … SELECT / UPDATE … FROM statements take them from there."""
+INSERT … SELECT / UPDATE … FROM statements take them from there.
+
+COPY's text format: NULL is `\\N`, and a value's backslashes, tabs, line feeds and carriage
+returns are escaped, so every string (one that is exactly `\\N`, one with a stray carriage return
+from an old Mac spreadsheet) arrives as it was."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.backends.utils import CursorWrapper
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_line(values: Iterable[Any]) -> str:
+    """One row in COPY's text format; None becomes NULL."""
+    return "\t".join("\\N" if v is None else str(v).translate(_ESCAPES) for v in values) + "\n"
 
 
 def copy_rows(
@@ -16,10 +26,16 @@ def copy_rows(
 ) -> None:
     """COPY `rows` into `table` (a temporary table created by the caller). None becomes NULL."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     for row in rows:
-        writer.writerow(["\\N" if v is None else v for v in row])
+        buffer.write(copy_line(row))
+    copy_buffer(cursor, table, columns, buffer)
+
+
+def copy_buffer(
+    cursor: CursorWrapper, table: str, columns: Sequence[str], buffer: io.StringIO
+) -> None:
+    """COPY lines made by `copy_line` into `table`."""
     buffer.seek(0)
     cursor.cursor.copy_expert(  # psycopg2's COPY; the wrapper does not expose it
-        f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+        f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer
     )

@@ -53,7 +53,8 @@ class Record(models.Model):
         "罚款金额（万元）", max_digits=16, decimal_places=6, null=True, blank=True
     )
     fields = JSONField("原始字段", default=dict)
-    sealed = JSONField("加密字段", default=dict, blank=True)
+    # db_default: code that predates the column (still running during an upgrade) inserts without it.
+    sealed = JSONField("加密字段", default=dict, db_default={}, blank=True)
     content_hash = models.CharField(max_length=64)
 
     regime_code = models.CharField("公示规则版本", max_length=20)
@@ -128,7 +129,7 @@ class RecordRevision(models.Model):
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="revisions")
     fields = JSONField(default=dict)
-    sealed = JSONField(default=dict, blank=True)
+    sealed = JSONField(default=dict, db_default={}, blank=True)
     content_hash = models.CharField(max_length=64)
     replaced_at = models.DateTimeField(default=timezone.now)
     replaced_by = models.CharField(max_length=254)

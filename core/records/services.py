@@ -18,7 +18,7 @@ from core.accounts.models import User
 from core.accounts.permissions import require_role
 from core.audit.services import audit_record
 from core.catalog.models import CatalogItem
-from core.collection.validation import RecordDraft, content_hash
+from core.collection.validation import SEALED_FIELDS, RecordDraft, content_hash
 from core.common.actors import Actor
 from core.common.copy import copy_rows
 from core.common.errors import ValidationFailed
@@ -156,6 +156,11 @@ class RecordStage:
         self.positions.extend(positions)
 
     def _draft_row(self, pos: int, row: int | None, d: RecordDraft) -> tuple[object, ...]:
+        unsealed = [
+            k for k in d.fields if k.split("_", 1)[-1] in SEALED_FIELDS and k not in d.sealed
+        ]
+        if unsealed:  # drafts come from validate_row, which seals; anything else is a bug
+            raise ValueError(f"identity numbers not sealed: {unsealed}")
         claim = _claim(d)
         self._aliases.extend((pos, kind, value) for kind, value in d.aliases.items())
         if claim.key[0] == "id" and d.id_number:
@@ -213,6 +218,8 @@ class RecordStage:
         remaining = set(self.positions) - set(repeats)
         while remaining:
             found, changed = self._store_pass(now)
+            if not found:  # a draft whose subject vanished meanwhile: never loop on it
+                raise RuntimeError(f"records_store could not settle positions {sorted(remaining)}")
             results.update(found)
             changed_any = changed_any or changed
             # Another upload stored some keys between our read and our insert: those go round

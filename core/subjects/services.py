@@ -139,23 +139,29 @@ def subjects_resolve_staged(
         "SELECT l.key_kind, l.key, s.id FROM tmp_latest l "
         "JOIN subjects_subject s ON s.id_hash = l.key WHERE l.key_kind = 'id'"
     )
+    # Renames, names and aliases also take their locks in subject order (see the insert above).
+    joined = "tmp_latest l JOIN tmp_subject_key k USING (key_kind, key)"
+    renamed = "s.id = k.subject_id AND l.seen_on >= s.name_as_of AND s.name <> l.name"
     cursor.execute(
-        "UPDATE subjects_subject s SET name = l.name, name_as_of = l.seen_on, updated_at = %s "
-        "FROM tmp_latest l JOIN tmp_subject_key k USING (key_kind, key) "
-        "WHERE s.id = k.subject_id AND l.seen_on >= s.name_as_of AND s.name <> l.name",
+        f"SELECT s.id FROM subjects_subject s, {joined} WHERE {renamed} "  # noqa: S608
+        "ORDER BY s.id FOR UPDATE OF s"
+    )
+    cursor.execute(
+        "UPDATE subjects_subject s SET name = l.name, name_as_of = l.seen_on, updated_at = %s "  # noqa: S608
+        f"FROM {joined} WHERE {renamed}",
         [now],
     )
     cursor.execute(
         "INSERT INTO subjects_subjectname (subject_id, name, seen_from) "
         "SELECT k.subject_id, n.name, n.seen_on FROM tmp_name n "
-        "JOIN tmp_subject_key k USING (key_kind, key) ON CONFLICT DO NOTHING"
+        "JOIN tmp_subject_key k USING (key_kind, key) ORDER BY 1, 2 ON CONFLICT DO NOTHING"
     )
     if aliases:
         cursor.execute(
             "INSERT INTO subjects_subjectalias (subject_id, kind, value) "  # noqa: S608
             f"SELECT DISTINCT k.subject_id, a.kind, a.value FROM {aliases} a "
             f"JOIN {claims} c USING (pos) JOIN tmp_subject_key k USING (key_kind, key) "
-            "ON CONFLICT DO NOTHING"
+            "ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING"
         )
     cursor.execute("DROP TABLE tmp_latest, tmp_name")
 

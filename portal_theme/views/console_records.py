@@ -15,6 +15,7 @@ from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.accounts.permissions import department_id_of, may_correct
 from core.accounts.services import staff_create
+from core.audit.services import audit_record
 from core.catalog.enums import Disclosure, SubjectScope
 from core.catalog.models import CatalogCategory, CatalogItem, Department
 from core.catalog.services import catalog_item_add, catalog_supply_set, department_create
@@ -254,8 +255,15 @@ def record_new(request: HttpRequest) -> HttpResponse:
         # Only a user who may correct the record for its department sees the identity number
         # it supplied; anyone else starts from the masked value.
         supplied = record.fields
-        if may_correct(user, record.department_id):
+        if record.sealed and may_correct(user, record.department_id):
             supplied = supplied | {code: decrypt(token) for code, token in record.sealed.items()}
+            audit_record(
+                actor=Actor.for_user(user, schema=current_schema()),
+                action="record.numbers_shown",
+                record_id=record.pk,
+                subject_id=record.subject_id,
+                details={"fields": sorted(record.sealed), "for": "correction"},
+            )
         initial = {k.split("_", 1)[1]: v for k, v in supplied.items()} | {
             "department": record.department_id
         }

@@ -13,7 +13,9 @@ from django_tenants.utils import schema_context
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.collection.fields import PENALTY_FIELDS
+from core.collection.validation import SEALED_FIELDS
 from exchange.models import Agreement
+from exchange.scope import shareable_fields
 from exchange.services.agreements import ScopeItem, agreement_accept, agreement_propose
 from tenants.models import District
 from tests.conftest import KAIZHOU, WANZHOU, make_staff
@@ -21,8 +23,10 @@ from tests.conftest import KAIZHOU, WANZHOU, make_staff
 PENALTY = "N03-02"
 LICENCE = "N03-01"
 FINE = "CF_NR_FK"
-# Every penalty field but the fine (the agreement).
-PENALTY_WITHOUT_FINE = [f"CF_{s.code}" for s in PENALTY_FIELDS if f"CF_{s.code}" != FINE]
+# Every shareable penalty field but the fine (the agreement; people's identity numbers are
+# never shareable).
+PENALTY_WITHOUT_FINE = [c for c in shareable_fields(PENALTY) if c != FINE]
+assert len(PENALTY_WITHOUT_FINE) == len(PENALTY_FIELDS) - 1 - len(SEALED_FIELDS)
 
 
 def admin_of(schema: str, email: str) -> User:

@@ -257,6 +257,13 @@ def test_only_the_supplying_department_sees_the_number_it_is_correcting(
     assert own.initial["XDR_ZJHM"] == "11010519491231002X"
     assert theirs.initial["XDR_ZJHM"] == "1101**********002X"
     assert "11010519491231002X" not in page
+    from core.audit.models import AuditEntry
+
+    with schema_context("wanzhou"):
+        shown = AuditEntry.objects.filter(action="record.numbers_shown")
+        assert [(e.actor_label, e.record_id, e.details) for e in shown] == [
+            (clerk.email, record.pk, {"fields": ["CF_XDR_ZJHM"], "for": "correction"})
+        ]
 
 
 def test_other_kinds_are_entered_with_the_general_template(

@@ -43,6 +43,7 @@ FAST = {
     "large fine": row(11, NR_FK="9999999999.999999"),
     "same company again": row(12, XDR_MC="重庆市万州区第1建设有限公司（更名）"),
     "valid until the decision day": row(13, YXQ="2026-11-20"),
+    "a stray carriage return, a backslash N": row(14, SY="第一段\r第二段", BZ="\\N", WSH="\\N"),
 }
 # Valid rows SQL leaves to Python (validate_row decides them).
 PYTHON = {

@@ -494,7 +494,7 @@ def test_numbers_stored_before_sealing_are_sealed_by_the_migration(district: Dep
 
     from django.apps import apps
 
-    migration = import_module("core.records.migrations.0007_sealed_identity_numbers")
+    migration = import_module("core.records.migrations.0008_seal_identity_numbers")
     number = "11010519491231002X"
     row = penalty(1, XDR_MC="李四", XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM=number)
     upload(district, as_csv([row]))
@@ -504,13 +504,31 @@ def test_numbers_stored_before_sealing_are_sealed_by_the_migration(district: Dep
         fields=record.fields | {"CF_XDR_ZJHM": number}, sealed={}, content_hash="0" * 64
     )
 
-    migration.seal_existing(apps, None)
+    migration.seal(apps, None)
+    migration.seal(apps, None)  # a second run leaves sealed rows alone
     again = upload(district, as_csv([row]))
 
     record.refresh_from_db()
     assert record.fields["CF_XDR_ZJHM"] == "1101**********002X"
     assert decrypt(record.sealed["CF_XDR_ZJHM"]) == number
     assert (again.duplicate, again.updated) == (1, 0)
+
+    migration.unseal(apps, None)  # reversed: the number back in the fields, as before
+    record.refresh_from_db()
+    assert (record.fields["CF_XDR_ZJHM"], record.sealed) == (number, {})
+
+
+def test_code_that_predates_the_sealed_column_can_still_insert(district: Department) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_default FROM information_schema.columns WHERE table_schema = %s "
+            "AND table_name IN ('records_record', 'records_recordrevision') "
+            "AND column_name = 'sealed'",
+            ["wanzhou"],
+        )
+        assert [d for (d,) in cursor.fetchall()] == ["'{}'::jsonb", "'{}'::jsonb"]
 
 
 def test_a_legal_representatives_number_is_sealed_on_the_fast_path_too(

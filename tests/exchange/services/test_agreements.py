@@ -107,6 +107,7 @@ def test_the_operator_may_revoke(
         ({"items": {"N99-99": ["CF_WSH"]}}, "万州区的目录中没有可共享的信息项“N99-99”"),
         ({"items": {PENALTY: []}}, "请为信息项“N03-02 行政处罚信息”选择至少一个共享字段"),
         ({"items": {PENALTY: ["CF_WSH", "XK_XKBH"]}}, "信息项“N03-02 行政处罚信息”没有字段：XK_XKBH"),
+        ({"items": {PENALTY: ["CF_WSH", "CF_FR_ZJHM"]}}, "证件号码属于个人信息，不能共享：CF_FR_ZJHM"),
         ({"purposes": []}, "请至少选择一项共享用途"),
         ({"purposes": ["marketing"]}, "未知的共享用途：marketing"),
         ({"valid_until": timezone.localdate() - timedelta(days=1),
