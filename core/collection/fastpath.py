@@ -14,6 +14,7 @@ work, never the rules. tests/core/collection/test_fastpath.py holds the two to t
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from core.collection.validation import (
     _severity,
     parse_date,
 )
-from core.common.copy import copy_buffer, copy_line, copy_rows
+from core.common.copy import copy_rows
 from core.common.errors import ValidationFailed
 from core.common.identifiers import mask_resident_id, normalise, uscc_problem
 from core.records.services import RecordStage
@@ -205,6 +206,10 @@ class PenaltyFastPath:
         """A chunk's rows (source row number, cells as read) ready to COPY, with the distinct
         values to decide. Pure Python (no database): it may run while another chunk is stored."""
         buffer = io.StringIO()
+        # CSV for speed (the C writer), with CRLF line ends so that a value holding a carriage
+        # return or a line feed is quoted; an empty value is written bare, which COPY's CSV reads
+        # as NULL (as validate_row, which keeps only what has a value).
+        writer = csv.writer(buffer, lineterminator="\r\n")
         prepared = Prepared(numbers=[number for number, _ in rows], buffer=buffer)
         at = {code: i for i, code in enumerate(CODES)}
         shxym, cfjgdm, sjlydm = at["XDR_SHXYM"], at["CFJGDM"], at["SJLYDM"]
@@ -222,10 +227,7 @@ class PenaltyFastPath:
                     sealed += [lookup_hash(person), encrypt(person)]
                 else:
                     sealed += ["", ""]
-            # An empty value is NULL (as validate_row, which keeps only what has a value).
-            buffer.write(
-                copy_line([number, *(v or None for v in values), *(v or None for v in sealed)])
-            )
+            writer.writerow([number, *values, *sealed])
             codes.update((values[shxym], values[cfjgdm], values[sjlydm]))
             decided.add(values[jdrq])
             days.add(values[yxq])
@@ -241,7 +243,11 @@ class PenaltyFastPath:
             + ", ".join(f"{_q(c)} text" for c in [*CODES, *EXTRA])
             + ") ON COMMIT DROP"
         )
-        copy_buffer(cursor, "tmp_raw", [_q(c) for c in columns], prepared.buffer)
+        prepared.buffer.seek(0)
+        cursor.cursor.copy_expert(
+            f"COPY tmp_raw ({', '.join(map(_q, columns))}) FROM STDIN WITH (FORMAT csv)",
+            prepared.buffer,
+        )
         codes, decided, categories = prepared.codes, prepared.decided, prepared.categories
         days = prepared.days
         self._lookups(cursor, codes, days | decided, decided, categories)
