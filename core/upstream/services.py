@@ -22,10 +22,11 @@ from core.accounts.models import User
 from core.accounts.permissions import require_role
 from core.audit.services import audit_record
 from core.catalog.models import Department
+from core.collection.validation import SEALED_FIELDS
 from core.common.actors import Actor
 from core.common.broker import delay_or_defer
 from core.common.errors import Conflict, NotFound, ValidationFailed
-from core.common.identifiers import normalise, uscc_problem
+from core.common.identifiers import mask_resident_id, normalise, uscc_problem
 from core.common.tenancy import current_schema, on_commit_here
 from core.upstream import exports
 from core.upstream.enums import Action, BatchStatus, ExportFormat, ItemResult
@@ -458,7 +459,10 @@ def outbox_batch_send(*, batch_pk: int, actor: Actor) -> OutboxBatch:
             answer = answers[item.record_id]
             item.result = ItemResult.ACCEPTED if answer.accepted else ItemResult.REJECTED
             item.reason = answer.reason
-        OutboxItem.objects.bulk_update(items, ["result", "reason"], batch_size=1000)
+            # Done: never sent again, so people's numbers need not stay here in clear (the
+            # payload's hash still proves what was sent; the records keep them sealed).
+            item.payload = _masked(item.payload)
+        OutboxItem.objects.bulk_update(items, ["result", "reason", "payload"], batch_size=1000)
         batch.accepted = sum(1 for a in answers.values() if a.accepted)
         batch.rejected = len(answers) - batch.accepted
         batch.status, batch.last_error, batch.failures_in_row = BatchStatus.DONE, "", 0
@@ -473,6 +477,16 @@ def outbox_batch_send(*, batch_pk: int, actor: Actor) -> OutboxBatch:
                      "rejected": batch.rejected},
         )  # fmt: skip
     return batch
+
+
+def _masked(payload: dict[str, Any]) -> dict[str, Any]:
+    fields = {
+        code: mask_resident_id(value)
+        if value and code.split("_", 1)[-1] in SEALED_FIELDS
+        else value
+        for code, value in payload.get("fields", {}).items()
+    }
+    return payload | {"fields": fields}
 
 
 def _failed(batch: OutboxBatch, failure: UpstreamFailure, actor: Actor) -> OutboxBatch:

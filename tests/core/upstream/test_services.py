@@ -388,3 +388,20 @@ def test_endpoint_settings_are_checked(admin: User, department: Department) -> N
         save()
     entry = AuditEntry.objects.filter(action="upstream.endpoint.update").get()
     assert "t0k3n" not in json.dumps(entry.details)
+
+
+def test_a_finished_batch_keeps_peoples_numbers_masked(
+    department: Department, upstream: UpstreamServer, build: Callable[..., list[OutboxBatch]]
+) -> None:
+    person = penalty(1, XDR_MC="李四", XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM="11010519491231002X")
+    store(department, "CF", [person], at(20))
+
+    (batch,) = build()
+
+    (request,) = upstream.requests
+    assert request.body["items"][0]["fields"]["CF_XDR_ZJHM"] == "11010519491231002X"  # as owed
+    (item,) = OutboxItem.objects.filter(batch=batch)
+    assert (batch.status, item.payload["fields"]["CF_XDR_ZJHM"]) == (
+        BatchStatus.DONE, "1101**********002X",
+    )  # fmt: skip
+    assert item.payload["fields"]["CF_WSH"] == "万州市监罚〔2026〕1号"
