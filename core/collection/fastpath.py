@@ -1,10 +1,11 @@
-"""The upload's fast path for penalty files: rows decided in SQL, not one by one in Python.
+"""The upload's fast path for penalty and licence files: rows decided in SQL, not one by one
+in Python.
 
 A chunk's rows are COPYed into a temporary table as they are read (trimmed, by canonical field
 code). One INSERT … SELECT turns every row that SQL can vouch for into a staged draft
-(`RecordStage`), computing the same values `validate_row` would: the common case of a 双公示
-penalty file (a legal person or individual business named by a valid 统一社会信用代码, ISO dates,
-plain 万元 amounts, known penalty categories). What depends on a handful of distinct values per
+(`RecordStage`), computing the same values `validate_row` would: the common case of a 双公示 file
+(a legal person or individual business named by a valid 统一社会信用代码, ISO dates, plain 万元
+amounts, known penalty or licence categories, 长期 licences). What depends on a handful of distinct values per
 chunk (check characters, dates with their supply deadlines and publicity windows, category lists)
 is decided in Python once per value and joined in. Every row SQL does not accept goes through
 `validate_row` as before, for its messages or for what SQL does not decide (natural persons,
@@ -24,6 +25,7 @@ from django.db.backends.utils import CursorWrapper
 
 from core.collection.fields import (
     FIELD_SETS,
+    LICENSE_CATEGORIES,
     PENALTY_CATEGORIES,
     SEVERITIES,
     SUBJECT_CATEGORIES,
@@ -32,6 +34,8 @@ from core.collection.fields import (
 from core.collection.validation import (
     _CATEGORY_SPLIT,
     ALIAS_FIELDS,
+    LONG_TERM,
+    LONG_TERM_VALUES,
     SEALED_FIELDS,
     ValidationContext,
     _severity,
@@ -43,11 +47,9 @@ from core.common.identifiers import mask_resident_id, normalise, uscc_problem
 from core.records.services import RecordStage
 from core.subjects.protection import encrypt, lookup_hash
 
-PREFIX = "CF"
-CODES = [spec.code for spec in FIELD_SETS[PREFIX]]
-# A row SQL accepts has these empty: an identity number is checked (and protected) in Python,
+# Left empty by every row SQL accepts: an identity number is checked (and protected) in Python,
 # legacy codes become aliases there, a requested publicity end is checked against the rules there.
-LEFT_TO_PYTHON = ["XDR_ZJHM", "GSJZQ", *ALIAS_FIELDS]
+LEFT_TO_PYTHON = ("XDR_ZJHM", "GSJZQ", *ALIAS_FIELDS)
 # Sealed fields the fast path takes: the reader masks each value in place and passes its keyed hash
 # and its ciphertext in two more columns (validate_row's `seal`, done before COPY).
 SEALED = sorted(code for code in SEALED_FIELDS if code not in LEFT_TO_PYTHON)
@@ -65,11 +67,15 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _fields_json() -> str:
+def _codes(prefix: str) -> list[str]:
+    return [spec.code for spec in FIELD_SETS[prefix]]
+
+
+def _fields_json(prefix: str) -> str:
     """SQL for the stored fields exactly as `RecordDraft.fields_json` writes them (json.dumps
     with sorted keys, ", " and ": " separators, no ASCII escaping): PostgreSQL's to_json escapes
     a string the way Python's json does."""
-    keyed = sorted((f"{PREFIX}_{code}", code) for code in CODES)
+    keyed = sorted((f"{prefix}_{code}", code) for code in _codes(prefix))
     parts = ", ".join(
         f"CASE WHEN r.{_q(code)} IS NOT NULL THEN {_literal(_q(key) + ': ')} "
         f"|| to_json(r.{_q(code)})::text END"
@@ -78,40 +84,36 @@ def _fields_json() -> str:
     return f"'{{' || concat_ws(', ', {parts}) || '}}'"
 
 
-def _sealed() -> str:
+def _sealed(prefix: str) -> str:
     pairs = ", ".join(
-        f"{_literal(f'{PREFIX}_{code}')}, r.{_q(code + '_SEALED')}" for code in SEALED
+        f"{_literal(f'{prefix}_{code}')}, r.{_q(code + '_SEALED')}" for code in SEALED
     )
     return f"jsonb_strip_nulls(jsonb_build_object({pairs}))"
 
 
-def _sealed_hashes() -> str:
-    """What `content_hash` appends for the sealed fields: a line per field with its keyed hash."""
-    lines = [f"coalesce(E'\\n{PREFIX}_{code}:' || r.{_q(code + '_HASH')}, '')" for code in SEALED]
-    return " || ".join(lines) if lines else "''"
+def _content_hash(prefix: str) -> str:
+    """`content_hash`: the fields' text, then a line per sealed field with its keyed hash."""
+    lines = [f"coalesce(E'\\n{prefix}_{code}:' || r.{_q(code + '_HASH')}, '')" for code in SEALED]
+    hashes = " || ".join(lines) or "''"
+    return f"encode(sha256(convert_to(f.text || {hashes}, 'UTF8')), 'hex')"
 
 
-def _checks() -> str:
-    specs = FIELD_SETS[PREFIX]
-    required = [f"r.{_q(s.code)} IS NOT NULL" for s in specs if s.required]
-    lengths = [
-        f"(r.{_q(s.code)} IS NULL OR char_length(r.{_q(s.code)}) <= {s.max_length})" for s in specs
+def _checks(prefix: str, source: str) -> list[str]:
+    """What every field set shares: the subject named by its code, required fields, lengths, the
+    fields left to Python empty, the data source unit."""
+    specs = FIELD_SETS[prefix]
+    codes = {s.code for s in specs}
+    subjects = ", ".join(_literal(label) for label in CODE_SUBJECTS)
+    return [
+        f'r."XDR_LB" IN ({subjects})',
+        *(f"r.{_q(s.code)} IS NOT NULL" for s in specs if s.required),
+        *(
+            f"(r.{_q(s.code)} IS NULL OR char_length(r.{_q(s.code)}) <= {s.max_length})"
+            for s in specs
+        ),
+        *(f"r.{_q(code)} IS NULL" for code in LEFT_TO_PYTHON if code in codes),
+        f"(NOT %(check_source)s OR r.{_q(source)} = %(department_code)s)",
     ]
-    python = [f"r.{_q(code)} IS NULL" for code in LEFT_TO_PYTHON]
-    stated = ", ".join(_literal(label) for label in SEVERITIES)
-    return " AND ".join(
-        [
-            *required,
-            *lengths,
-            *python,
-            f'(r."YZCD" IS NULL OR r."YZCD" IN ({stated}))',
-            f"""(r."NR_FK" IS NULL OR r."NR_FK" ~ '{AMOUNT}')""",
-            f"""(r."NR_WFFF" IS NULL OR r."NR_WFFF" ~ '{AMOUNT}')""",
-            '(NOT r.fine_required OR r."NR_FK" IS NOT NULL)',
-            "r.valid_until >= r.decided",
-            '(NOT %(check_source)s OR r."SJLYDM" = %(department_code)s)',
-        ]
-    )
 
 
 def _case(column: str, mapping: dict[str, str]) -> str:
@@ -119,20 +121,47 @@ def _case(column: str, mapping: dict[str, str]) -> str:
     return f"CASE {column} {whens} END"
 
 
-DRAFTS = f"""INSERT INTO tmp_draft (pos, source_row, key_kind, key, subject_kind, subject_name,
+def _penalty_where() -> str:
+    stated = ", ".join(_literal(label) for label in SEVERITIES)
+    return " AND ".join(
+        [
+            *_checks("CF", "SJLYDM"),
+            f'(r."YZCD" IS NULL OR r."YZCD" IN ({stated}))',
+            f'(r."NR_FK" IS NULL OR r."NR_FK" ~ \'{AMOUNT}\')',
+            f'(r."NR_WFFF" IS NULL OR r."NR_WFFF" ~ \'{AMOUNT}\')',
+            '(NOT r.fine_required OR r."NR_FK" IS NOT NULL)',
+            "r.valid_until >= r.decided",
+        ]
+    )
+
+
+def _licence_where() -> str:
+    categories = ", ".join(_literal(c) for c in sorted(LICENSE_CATEGORIES))
+    return " AND ".join(
+        [
+            *_checks("XK", "LYDWDM"),
+            f'r."XKLB" IN ({categories})',
+            "r.valid_until IS NOT NULL",
+            "r.valid_until >= r.valid_from",
+        ]
+    )
+
+
+COLUMNS = """INSERT INTO tmp_draft (pos, source_row, key_kind, key, subject_kind, subject_name,
     id_masked, id_cipher, kind, catalog_item_id, department_id, doc_number, authority_name,
     authority_code, decision_date, title, severity, sector, fine_wan, fields, sealed, content_hash,
     regime_code, published_by_rule, publicity_start, repair_from, publicity_end, supplied_on,
-    supply_deadline, timely)
+    supply_deadline, timely)"""
+# A fence (OFFSET 0) keeps the row checks above the joins, so the planner sees the chunk as the
+# large side of every join and hashes the small lookup tables instead (it had estimated the
+# filtered chunk at one row and hashed it seven times).
+PENALTY_DRAFTS = f"""{COLUMNS}
 SELECT r.pos, r.pos, 'uscc', r."XDR_SHXYM", {_case('r."XDR_LB"', CODE_SUBJECTS)}, r."XDR_MC",
     '', '', 'penalty', %(item)s, %(department)s, r."WSH", r."CFJG", r."CFJGDM", r.decided,
     left(r.joined || '：' || r."NR", 300), w.severity, '', r."NR_FK"::numeric, f.text::jsonb,
-    {_sealed()}, encode(sha256(convert_to(f.text || {_sealed_hashes()}, 'UTF8')), 'hex'),
-    w.regime_code, w.published, r.decided,
+    {_sealed("CF")}, {_content_hash("CF")}, w.regime_code, w.published, r.decided,
     w.repair_from, w.end_on, %(today)s, r.deadline, %(today)s <= r.deadline
 FROM (
-    -- A fence: the row checks are applied to the joined rows, so the planner sees the chunk as
-    -- the large side of every join and hashes the small lookup tables instead.
     SELECT r.*, j.d AS decided, j.deadline, y.d AS valid_until, c.joined, c.severity AS by_category,
         c.fine_required
     FROM tmp_raw r
@@ -146,9 +175,56 @@ FROM (
 ) r
 JOIN tmp_fp_window w ON w.d = r.decided
     AND w.severity = coalesce({_case('r."YZCD"', SEVERITIES)}, r.by_category)
-CROSS JOIN LATERAL (SELECT {_fields_json()} AS text) f
-WHERE r."XDR_LB" IN ({", ".join(_literal(label) for label in CODE_SUBJECTS)}) AND {_checks()}
+CROSS JOIN LATERAL (SELECT {_fields_json("CF")} AS text) f
+WHERE {_penalty_where()}
 RETURNING pos"""
+# A licence is public while it is valid (validate_row's _license): 长期 is valid until 2099-12-31.
+LONG_TERM_WORDS = ", ".join(_literal(w) for w in LONG_TERM_VALUES)
+LICENCE_DRAFTS = f"""{COLUMNS}
+SELECT r.pos, r.pos, 'uscc', r."XDR_SHXYM", {_case('r."XDR_LB"', CODE_SUBJECTS)}, r."XDR_MC",
+    '', '', 'license', %(item)s, %(department)s, r."WSH", r."XKJG", r."XKJGDM", r.decided,
+    left(r."XKLB" || '：' || r."XKWS", 300), 'ordinary', '', NULL, f.text::jsonb,
+    {_sealed("XK")}, {_content_hash("XK")}, 'license', true, r.decided,
+    r.valid_until, r.valid_until, %(today)s, r.deadline, %(today)s <= r.deadline
+FROM (
+    SELECT r.*, j.d AS decided, j.deadline, s.d AS valid_from,
+        CASE WHEN r."YXQZI" IN ({LONG_TERM_WORDS}) THEN DATE '{LONG_TERM.isoformat()}' ELSE z.d END
+            AS valid_until
+    FROM tmp_raw r
+    JOIN tmp_fp_code k1 ON k1.code = r."XDR_SHXYM"
+    JOIN tmp_fp_code k2 ON k2.code = r."XKJGDM"
+    JOIN tmp_fp_code k3 ON k3.code = r."LYDWDM"
+    JOIN tmp_fp_date j ON j.iso = r."JDRQ" AND j.deadline IS NOT NULL
+    JOIN tmp_fp_date s ON s.iso = r."YXQZ"
+    LEFT JOIN tmp_fp_date z ON z.iso = r."YXQZI"
+    OFFSET 0
+) r
+CROSS JOIN LATERAL (SELECT {_fields_json("XK")} AS text) f
+WHERE {_licence_where()}
+RETURNING pos"""
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What differs between the field sets the fast path takes."""
+
+    prefix: str
+    item_code: str
+    drafts: str  # the INSERT … SELECT
+    code_fields: tuple[str, str, str]  # the subject's, the authority's, the data source's
+    dates: tuple[str, ...]  # besides the decision date (JDRQ)
+    category: str | None  # penalty categories, decided per distinct value
+
+    @property
+    def codes(self) -> list[str]:
+        return _codes(self.prefix)
+
+
+KINDS = {
+    "CF": _Kind("CF", "N03-02", PENALTY_DRAFTS, ("XDR_SHXYM", "CFJGDM", "SJLYDM"), ("YXQ",), "CFLB"),
+    "XK": _Kind("XK", "N03-01", LICENCE_DRAFTS, ("XDR_SHXYM", "XKJGDM", "LYDWDM"),
+                ("YXQZ", "YXQZI"), None),
+}  # fmt: skip
 
 LOOKUPS = (
     "CREATE TEMP TABLE tmp_fp_code (code text) ON COMMIT DROP",
@@ -162,7 +238,7 @@ LOOKUPS = (
 
 @dataclass
 class Prepared:
-    """A chunk ready for `PenaltyFastPath.stage`."""
+    """A chunk ready for `FastPath.stage`."""
 
     numbers: list[int]
     buffer: io.StringIO
@@ -173,13 +249,13 @@ class Prepared:
 
 
 @dataclass
-class PenaltyFastPath:
-    """One batch's fast path: the file's column layout, and what was decided per value."""
+class FastPath:
+    """One batch's fast path: the kind of file, its column layout, what was decided per value."""
 
-    mapping: HeaderMap
+    kind: _Kind
     ctx: ValidationContext
     department_id: int
-    _picked: list[int] = field(default_factory=list)  # file column of each CODES entry, or -1
+    _picked: list[int] = field(default_factory=list)  # file column of each field, or -1
     _dates: dict[str, tuple[date, date | None] | None] = field(default_factory=dict)
     _categories: dict[str, tuple[str, str, bool] | None] = field(default_factory=dict)
     _windows: dict[tuple[date, str], tuple[str, bool, date, date] | None] = field(
@@ -189,16 +265,17 @@ class PenaltyFastPath:
     @classmethod
     def for_batch(
         cls, *, prefix: str, mapping: HeaderMap, ctx: ValidationContext, department_id: int
-    ) -> PenaltyFastPath | None:
-        """A fast path for penalty files whose columns each carry one field (a legacy file that
-        spreads a field over two columns goes the ordinary way)."""
-        if prefix != PREFIX or len(set(mapping.columns.values())) != len(mapping.columns):
+    ) -> FastPath | None:
+        """A fast path for penalty and licence files whose columns each carry one field (a
+        legacy file that spreads a field over two columns goes the ordinary way)."""
+        kind = KINDS.get(prefix)
+        if kind is None or len(set(mapping.columns.values())) != len(mapping.columns):
             return None
         column_of = {code: index for index, code in mapping.columns.items()}
-        return cls(mapping, ctx, department_id, [column_of.get(code, -1) for code in CODES])
+        return cls(kind, ctx, department_id, [column_of.get(code, -1) for code in kind.codes])
 
     def row(self, cells: list[str]) -> list[str]:
-        """A row's values, trimmed, in CODES order ("" for a field the file lacks)."""
+        """A row's values, trimmed, in field-set order ("" for a field the file lacks)."""
         width = len(cells)
         return [cells[i].strip() if 0 <= i < width else "" for i in self._picked]
 
@@ -211,50 +288,51 @@ class PenaltyFastPath:
         # as NULL (as validate_row, which keeps only what has a value).
         writer = csv.writer(buffer, lineterminator="\r\n")
         prepared = Prepared(numbers=[number for number, _ in rows], buffer=buffer)
-        at = {code: i for i, code in enumerate(CODES)}
-        shxym, cfjgdm, sjlydm = at["XDR_SHXYM"], at["CFJGDM"], at["SJLYDM"]
-        jdrq, yxq, cflb = at["JDRQ"], at["YXQ"], at["CFLB"]
+        at = {code: i for i, code in enumerate(self.kind.codes)}
+        code_at = [at[code] for code in self.kind.code_fields]
+        dates_at = [at[code] for code in self.kind.dates]
+        decided_at = at["JDRQ"]
+        category_at = at[self.kind.category] if self.kind.category else None
         sealed_at = [at[code] for code in SEALED]
         codes, decided, days = prepared.codes, prepared.decided, prepared.days
         categories = prepared.categories
         for number, cells in rows:
             values = self.row(cells)
             sealed = []
-            for at_sealed in sealed_at:
-                person = values[at_sealed]
+            for i in sealed_at:
+                person = values[i]
                 if person:
-                    values[at_sealed] = mask_resident_id(person)
+                    values[i] = mask_resident_id(person)
                     sealed += [lookup_hash(person), encrypt(person)]
                 else:
                     sealed += ["", ""]
             writer.writerow([number, *values, *sealed])
-            codes.update((values[shxym], values[cfjgdm], values[sjlydm]))
-            decided.add(values[jdrq])
-            days.add(values[yxq])
-            categories.add(values[cflb])
+            codes.update(values[i] for i in code_at)
+            decided.add(values[decided_at])
+            days.update(values[i] for i in dates_at)
+            if category_at is not None:
+                categories.add(values[category_at])
         return prepared
 
     def stage(self, cursor: CursorWrapper, stage: RecordStage, prepared: Prepared) -> set[int]:
         """Stage as drafts the rows SQL accepts; returns their row numbers. The others are the
         caller's to validate."""
-        columns = ["pos", *CODES, *EXTRA]
+        columns = [*self.kind.codes, *EXTRA]
         cursor.execute(
             "CREATE TEMP TABLE tmp_raw (pos integer, "
-            + ", ".join(f"{_q(c)} text" for c in [*CODES, *EXTRA])
+            + ", ".join(f"{_q(c)} text" for c in columns)
             + ") ON COMMIT DROP"
         )
         prepared.buffer.seek(0)
         cursor.cursor.copy_expert(
-            f"COPY tmp_raw ({', '.join(map(_q, columns))}) FROM STDIN WITH (FORMAT csv)",
+            f"COPY tmp_raw (pos, {', '.join(map(_q, columns))}) FROM STDIN WITH (FORMAT csv)",
             prepared.buffer,
         )
-        codes, decided, categories = prepared.codes, prepared.decided, prepared.categories
-        days = prepared.days
-        self._lookups(cursor, codes, days | decided, decided, categories)
+        self._lookups(cursor, prepared)
         cursor.execute(
-            DRAFTS,
+            self.kind.drafts,
             {
-                "item": stage.catalog_item("N03-02"),
+                "item": stage.catalog_item(self.kind.item_code),
                 "department": self.department_id,
                 "today": self.ctx.supplied_on,
                 "check_source": self.ctx.check_source,
@@ -268,25 +346,23 @@ class PenaltyFastPath:
         )
         return set(accepted)
 
-    def _lookups(
-        self,
-        cursor: CursorWrapper,
-        codes: set[str],
-        days: set[str],
-        decided: set[str],
-        categories: set[str],
-    ) -> None:
+    def _lookups(self, cursor: CursorWrapper, prepared: Prepared) -> None:
+        """The chunk's distinct values, decided (the penalty's categories and windows only for
+        penalty files)."""
+        decided = prepared.decided
         for statement in LOOKUPS:
             cursor.execute(statement)
-        copy_rows(cursor, "tmp_fp_code", ("code",), ((c,) for c in codes if self._code(c)))
-        dated = {iso: self._date(iso, iso in decided) for iso in days}
+        copy_rows(cursor, "tmp_fp_code", ("code",), ((c,) for c in prepared.codes if self._code(c)))
+        dated = {iso: self._date(iso, iso in decided) for iso in prepared.days | decided}
         copy_rows(
             cursor,
             "tmp_fp_date",
             ("iso", "d", "deadline"),
             ((iso, *known) for iso, known in dated.items() if known is not None),
         )
-        parsed = {raw: self._category(raw) for raw in categories}
+        if self.kind.category is None:
+            return
+        parsed = {raw: self._category(raw) for raw in prepared.categories}
         copy_rows(
             cursor,
             "tmp_fp_category",

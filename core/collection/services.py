@@ -23,7 +23,7 @@ from core.accounts.models import User
 from core.accounts.permissions import require_department
 from core.audit.services import audit_record
 from core.catalog.models import CatalogSupply, Department
-from core.collection.fastpath import CODES, PenaltyFastPath, Prepared
+from core.collection.fastpath import FastPath, Prepared
 from core.collection.fields import (
     ACTION_HEADER,
     ACTIONS,
@@ -279,7 +279,7 @@ def _ingest(batch: UploadBatch, results: _CsvSpool) -> tuple[_CsvSpool, set[int]
         rejected_file = _CsvSpool([*headers, REJECTED_REASON_HEADER])
         chunk = _Chunk(
             validate=lambda cells: validate_row(prefix, mapping.values(cells), ctx),
-            fast=PenaltyFastPath.for_batch(
+            fast=FastPath.for_batch(
                 prefix=prefix, mapping=mapping, ctx=ctx, department_id=batch.department_id
             ),
         )
@@ -309,7 +309,7 @@ class _Read:
 
 
 def _read_chunk(
-    numbered: Iterator[tuple[int, list[str]]], fast: PenaltyFastPath | None, action_at: int | None
+    numbered: Iterator[tuple[int, list[str]]], fast: FastPath | None, action_at: int | None
 ) -> _Read | None:
     """The next chunk of the file (None at its end). No database work: it runs in the reader
     thread."""
@@ -364,7 +364,7 @@ class _Chunk:
     stored."""
 
     validate: Callable[[list[str]], RecordDraft | list[Problem]]
-    fast: PenaltyFastPath | None
+    fast: FastPath | None
     outcomes: list[_Outcome] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     pending: list[tuple[int, RecordDraft]] = field(default_factory=list)
@@ -486,7 +486,11 @@ def _doc_number(chunk: _Chunk, number: int) -> str:
     draft = chunk.drafts_by_row().get(number)
     if draft is not None:
         return draft.doc_number
-    return chunk.fast.row(chunk.cells[number])[CODES.index("WSH")] if chunk.fast else ""
+    return (
+        chunk.fast.row(chunk.cells[number])[chunk.fast.kind.codes.index("WSH")]
+        if chunk.fast
+        else ""
+    )
 
 
 def refused_problem(prefix: str, doc_number: str, result: StoreResult) -> Problem:

@@ -36,6 +36,7 @@ from core.publicity.rules import PublicityRules, add_months
 from core.subjects.protection import lookup_hash
 
 LONG_TERM = date(2099, 12, 31)  # 长期 (no end date)
+LONG_TERM_VALUES = ("长期", "长期有效", "9999-12-31")  # a licence's 有效期至 meaning 长期
 SERIOUS_PENALTIES = {
     "吊销许可证件",
     "责令关闭",
@@ -200,7 +201,7 @@ class _Row:
         raw = self.get(code)
         if not raw:
             return None
-        if self.prefix == "XK" and code == "YXQZI" and raw in ("长期", "长期有效", "9999-12-31"):
+        if self.prefix == "XK" and code == "YXQZI" and raw in LONG_TERM_VALUES:
             return LONG_TERM
         parsed = parse_date(raw)
         if parsed is None:

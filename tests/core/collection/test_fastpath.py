@@ -1,4 +1,4 @@
-"""The upload's fast path (SQL) against validate_row (Python): every row SQL accepts, Python accepts
+"""The upload's fast path (SQL) against validate_row (Python), for penalty and licence files: every row SQL accepts, Python accepts
 too, with the very same staged draft (subject claim, every record column, the stored fields and
 their hash); the common rows take the fast path; everything else is left to Python."""
 
@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from django.db import connection, transaction
 
-from core.catalog.models import Department
-from core.collection.fastpath import PenaltyFastPath
+from core.catalog.models import CatalogItem, CatalogSupply, Department
+from core.collection.fastpath import FastPath
 from core.collection.fields import resolve_headers
 from core.collection.services import validation_context
 from core.collection.validation import RecordDraft, validate_row
@@ -19,6 +20,7 @@ from core.records.services import DRAFT_COLUMNS, Provenance, RecordStage
 from core.subjects.protection import decrypt
 from tests.core.collection.files import penalty, uscc
 from tests.core.collection.test_ingest import district  # noqa: F401 (fixture)
+from tests.core.upstream.conftest import licence
 
 HEADERS = [f"CF_{code}" for code in [*penalty(1), "NR_WFFF", "BZ", "YZCD", "GSJZQ"]]
 HEADERS += ["CF_XDR_ZJHM", "CF_XDR_GSZC", "CF_FR_ZJHM"]
@@ -75,9 +77,46 @@ BROKEN = {
 }
 
 
-def _cells(serial: int, changes: dict[str, str]) -> list[str]:
-    values = penalty(serial, **changes)
-    return [values.get(h.removeprefix("CF_"), "") for h in HEADERS]
+def lrow(serial: int, **changes: str) -> dict[str, str]:
+    return {"WSH": f"万州市监许〔2026〕{serial}号", **changes}
+
+
+# The same for licence files (XK_).
+LICENCE_FAST = {
+    "plain": lrow(1),
+    "individual business": lrow(2, XDR_LB="个体工商户"),
+    "long term": lrow(3, YXQZI="长期"),
+    "long term, spelled out": lrow(4, YXQZI="长期有效"),
+    "long term as 9999-12-31": lrow(5, YXQZI="9999-12-31"),
+    "valid from before the decision": lrow(6, YXQZ="2026-01-01"),
+    "licensed by another category": lrow(7, XKLB="特许"),
+    "legal representative's number": lrow(8, FR_ZJHM="500101199001011234"),
+    "JSON escapes and a carriage return": lrow(9, NR='含"引号"\\与\r换行'),
+}
+LICENCE_PYTHON = {
+    "natural person": lrow(20, XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM="11010519491231002X"),
+    "another date format": lrow(21, YXQZI="2031/11/17"),
+    "legacy organisation code": lrow(22, XDR_ZZJG="12345678-9"),
+}
+LICENCE_BROKEN = {
+    "unknown category": lrow(30, XKLB="临时"),
+    "ends before it starts": lrow(31, YXQZI="2026-11-01"),
+    "impossible date": lrow(32, YXQZ="2026-02-30"),
+    "decided after supply": lrow(33, JDRQ="2026-12-01"),
+    "missing content": lrow(34, NR=""),
+    "check character": lrow(35, XDR_SHXYM=uscc(35)[:17] + "Z"),
+    "other department's source": lrow(36, LYDWDM=uscc(36, head="11500101")),
+}
+LICENCE_HEADERS = [f"XK_{code}" for code in [*licence(1), "XDR_ZJHM", "XDR_ZZJG", "FR_ZJHM"]]
+
+
+def _cells(prefix: str, serial: int, changes: dict[str, str]) -> list[str]:
+    values, headers = (
+        (penalty(serial, **changes), HEADERS)
+        if prefix == "CF"
+        else (licence(serial, **changes), LICENCE_HEADERS)
+    )
+    return [values.get(h.split("_", 1)[1], "") for h in headers]
 
 
 def _staged(cursor: Any, positions: list[int]) -> dict[int, tuple[Any, ...]]:
@@ -93,39 +132,51 @@ def _staged(cursor: Any, positions: list[int]) -> dict[int, tuple[Any, ...]]:
     }
 
 
-def test_sql_and_python_give_the_same_drafts(district: Department) -> None:  # noqa: F811
-    corpus = {**FAST, **PYTHON, **BROKEN}
-    mapping = resolve_headers(HEADERS, "CF")
-    ctx = validation_context(department=district, prefix="CF")
-    fast = PenaltyFastPath.for_batch(
-        prefix="CF", mapping=mapping, ctx=ctx, department_id=district.pk
-    )
-    assert fast is not None
-    rows = {n: _cells(n, changes) for n, changes in enumerate(corpus.values(), start=2)}
+@pytest.mark.parametrize(
+    ("prefix", "fast", "python", "broken"),
+    [("CF", FAST, PYTHON, BROKEN), ("XK", LICENCE_FAST, LICENCE_PYTHON, LICENCE_BROKEN)],
+)
+def test_sql_and_python_give_the_same_drafts(
+    district: Department,  # noqa: F811
+    prefix: str,
+    fast: dict[str, dict[str, str]],
+    python: dict[str, dict[str, str]],
+    broken: dict[str, dict[str, str]],
+) -> None:
+    if prefix == "XK":
+        CatalogSupply.objects.create(
+            item=CatalogItem.objects.get(code="N03-01"), department=district
+        )
+    corpus = {**fast, **python, **broken}
+    mapping = resolve_headers(HEADERS if prefix == "CF" else LICENCE_HEADERS, prefix)
+    ctx = validation_context(department=district, prefix=prefix)
+    path = FastPath.for_batch(prefix=prefix, mapping=mapping, ctx=ctx, department_id=district.pk)
+    assert path is not None
+    rows = {n: _cells(prefix, n, changes) for n, changes in enumerate(corpus.values(), start=2)}
     names = dict(zip(rows, corpus, strict=True))
-    python: dict[int, RecordDraft | list[Any]] = {
-        n: validate_row("CF", mapping.values(cells), ctx) for n, cells in rows.items()
+    validated: dict[int, RecordDraft | list[Any]] = {
+        n: validate_row(prefix, mapping.values(cells), ctx) for n, cells in rows.items()
     }
 
     with transaction.atomic(), connection.cursor() as cursor:
         stage = RecordStage(cursor, Provenance(actor=Actor.cli(), department_id=district.pk))
-        accepted = fast.stage(cursor, stage, fast.prepare(list(rows.items())))
+        accepted = path.stage(cursor, stage, path.prepare(list(rows.items())))
         # The same rows as Python drafts, staged at positions of their own.
-        drafts = {n: d for n, d in python.items() if isinstance(d, RecordDraft)}
+        drafts = {n: d for n, d in validated.items() if isinstance(d, RecordDraft)}
         stage.add([(n + 1000, n, d) for n, d in drafts.items()])
         by_sql = _staged(cursor, sorted(accepted))
         by_python = _staged(cursor, [n + 1000 for n in drafts])
         transaction.set_rollback(True)
 
-    assert {names[n] for n in accepted} == set(FAST)
-    assert {names[n] for n in drafts} == set(FAST) | set(PYTHON), {
-        names[n]: p for n, p in python.items() if n not in drafts
+    assert {names[n] for n in accepted} == set(fast)
+    assert {names[n] for n in drafts} == set(fast) | set(python), {
+        names[n]: p for n, p in validated.items() if n not in drafts
     }
     for n in accepted:
         assert by_sql[n] == by_python[n + 1000], names[n]
 
 
-def test_only_penalty_files_with_one_column_a_field_take_the_fast_path(
+def test_only_files_with_one_column_a_field_take_the_fast_path(
     district: Department,  # noqa: F811
 ) -> None:
     ctx = validation_context(department=district, prefix="CF")
@@ -133,6 +184,8 @@ def test_only_penalty_files_with_one_column_a_field_take_the_fast_path(
     legacy = resolve_headers(["CF_CFLB1", "CF_CFLB2", *HEADERS], "CF")
     plain = resolve_headers(HEADERS, "CF")
 
-    assert PenaltyFastPath.for_batch(prefix="CF", mapping=legacy, ctx=ctx, department_id=1) is None
-    assert PenaltyFastPath.for_batch(prefix="XK", mapping=plain, ctx=ctx, department_id=1) is None
-    assert PenaltyFastPath.for_batch(prefix="CF", mapping=plain, ctx=ctx, department_id=1)
+    template = resolve_headers(["JL_LX", "JL_WSH", "JL_NR", "JL_JDRQ"], "JL")
+
+    assert FastPath.for_batch(prefix="CF", mapping=legacy, ctx=ctx, department_id=1) is None
+    assert FastPath.for_batch(prefix="JL", mapping=template, ctx=ctx, department_id=1) is None
+    assert FastPath.for_batch(prefix="CF", mapping=plain, ctx=ctx, department_id=1)
