@@ -5,9 +5,9 @@ A chunk's rows are COPYed into a temporary table as they are read (trimmed, by c
 code). One INSERT … SELECT turns every row that SQL can vouch for into a staged draft
 (`RecordStage`), computing the same values `validate_row` would: the common case of a 双公示 file
 (a legal person or individual business named by a valid 统一社会信用代码, ISO dates, plain 万元
-amounts, known penalty or licence categories, 长期 licences). What depends on a handful of distinct values per
-chunk (check characters, dates with their supply deadlines and publicity windows, category lists)
-is decided in Python once per value and joined in. Every row SQL does not accept goes through
+amounts, known penalty or licence categories, 长期 licences). What depends on a handful of
+distinct values per chunk (check characters, dates with their supply deadlines and publicity
+windows, category lists) is decided in Python once per value and joined in. Every row SQL does not accept goes through
 `validate_row` as before, for its messages or for what SQL does not decide (natural persons,
 legacy codes, other date formats, a requested publicity end, …); so SQL only ever narrows the
 work, never the rules. tests/core/collection/test_fastpath.py holds the two to the same drafts.
@@ -32,14 +32,14 @@ from core.collection.fields import (
     HeaderMap,
 )
 from core.collection.validation import (
-    _CATEGORY_SPLIT,
     ALIAS_FIELDS,
     LONG_TERM,
     LONG_TERM_VALUES,
     SEALED_FIELDS,
     ValidationContext,
-    _severity,
     parse_date,
+    severity_by_categories,
+    split_categories,
 )
 from core.common.copy import copy_rows
 from core.common.errors import ValidationFailed
@@ -152,23 +152,40 @@ COLUMNS = """INSERT INTO tmp_draft (pos, source_row, key_kind, key, subject_kind
     authority_code, decision_date, title, severity, sector, fine_wan, fields, sealed, content_hash,
     regime_code, published_by_rule, publicity_start, repair_from, publicity_end, supplied_on,
     supply_deadline, timely)"""
+
+
+def _draft_head(kind: str, authority: str, authority_code: str) -> str:
+    """The INSERT and the columns every kind fills alike: position, subject claim, kind,
+    catalogue item, department, business key, decision date."""
+    subject_kind = _case('r."XDR_LB"', CODE_SUBJECTS)
+    return (
+        f'{COLUMNS}\nSELECT r.pos, r.pos, \'uscc\', r."XDR_SHXYM", {subject_kind}, r."XDR_MC", '
+        f"'', '', {_literal(kind)}, %(item)s, %(department)s, r.\"WSH\", r.{_q(authority)}, "
+        f"r.{_q(authority_code)}, r.decided,"
+    )
+
+
+def _raw_joins(authority_code: str, source_code: str) -> str:
+    """The chunk's rows whose three codes are valid and whose decision date has a deadline."""
+    return (
+        'FROM tmp_raw r JOIN tmp_fp_code k1 ON k1.code = r."XDR_SHXYM" '
+        f"JOIN tmp_fp_code k2 ON k2.code = r.{_q(authority_code)} "
+        f"JOIN tmp_fp_code k3 ON k3.code = r.{_q(source_code)} "
+        'JOIN tmp_fp_date j ON j.iso = r."JDRQ" AND j.deadline IS NOT NULL'
+    )
+
+
 # A fence (OFFSET 0) keeps the row checks above the joins, so the planner sees the chunk as the
 # large side of every join and hashes the small lookup tables instead (it had estimated the
 # filtered chunk at one row and hashed it seven times).
-PENALTY_DRAFTS = f"""{COLUMNS}
-SELECT r.pos, r.pos, 'uscc', r."XDR_SHXYM", {_case('r."XDR_LB"', CODE_SUBJECTS)}, r."XDR_MC",
-    '', '', 'penalty', %(item)s, %(department)s, r."WSH", r."CFJG", r."CFJGDM", r.decided,
+PENALTY_DRAFTS = f"""{_draft_head("penalty", "CFJG", "CFJGDM")}
     left(r.joined || '：' || r."NR", 300), w.severity, '', r."NR_FK"::numeric, f.text::jsonb,
     {_sealed("CF")}, {_content_hash("CF")}, w.regime_code, w.published, r.decided,
     w.repair_from, w.end_on, %(today)s, r.deadline, %(today)s <= r.deadline
 FROM (
     SELECT r.*, j.d AS decided, j.deadline, y.d AS valid_until, c.joined, c.severity AS by_category,
         c.fine_required
-    FROM tmp_raw r
-    JOIN tmp_fp_code k1 ON k1.code = r."XDR_SHXYM"
-    JOIN tmp_fp_code k2 ON k2.code = r."CFJGDM"
-    JOIN tmp_fp_code k3 ON k3.code = r."SJLYDM"
-    JOIN tmp_fp_date j ON j.iso = r."JDRQ" AND j.deadline IS NOT NULL
+    {_raw_joins("CFJGDM", "SJLYDM")}
     JOIN tmp_fp_date y ON y.iso = r."YXQ"
     JOIN tmp_fp_category c ON c.raw = r."CFLB"
     OFFSET 0
@@ -180,9 +197,7 @@ WHERE {_penalty_where()}
 RETURNING pos"""
 # A licence is public while it is valid (validate_row's _license): 长期 is valid until 2099-12-31.
 LONG_TERM_WORDS = ", ".join(_literal(w) for w in LONG_TERM_VALUES)
-LICENCE_DRAFTS = f"""{COLUMNS}
-SELECT r.pos, r.pos, 'uscc', r."XDR_SHXYM", {_case('r."XDR_LB"', CODE_SUBJECTS)}, r."XDR_MC",
-    '', '', 'license', %(item)s, %(department)s, r."WSH", r."XKJG", r."XKJGDM", r.decided,
+LICENCE_DRAFTS = f"""{_draft_head("license", "XKJG", "XKJGDM")}
     left(r."XKLB" || '：' || r."XKWS", 300), 'ordinary', '', NULL, f.text::jsonb,
     {_sealed("XK")}, {_content_hash("XK")}, 'license', true, r.decided,
     r.valid_until, r.valid_until, %(today)s, r.deadline, %(today)s <= r.deadline
@@ -190,11 +205,7 @@ FROM (
     SELECT r.*, j.d AS decided, j.deadline, s.d AS valid_from,
         CASE WHEN r."YXQZI" IN ({LONG_TERM_WORDS}) THEN DATE '{LONG_TERM.isoformat()}' ELSE z.d END
             AS valid_until
-    FROM tmp_raw r
-    JOIN tmp_fp_code k1 ON k1.code = r."XDR_SHXYM"
-    JOIN tmp_fp_code k2 ON k2.code = r."XKJGDM"
-    JOIN tmp_fp_code k3 ON k3.code = r."LYDWDM"
-    JOIN tmp_fp_date j ON j.iso = r."JDRQ" AND j.deadline IS NOT NULL
+    {_raw_joins("XKJGDM", "LYDWDM")}
     JOIN tmp_fp_date s ON s.iso = r."YXQZ"
     LEFT JOIN tmp_fp_date z ON z.iso = r."YXQZI"
     OFFSET 0
@@ -411,10 +422,12 @@ class FastPath:
         """Joined text, severity by category and whether a fine is required; None unless every
         category is known."""
         if raw not in self._categories:
-            listed = [c.strip() for c in _CATEGORY_SPLIT.split(raw) if c.strip()]
+            listed = split_categories(raw)
             known = bool(listed) and all(c in PENALTY_CATEGORIES for c in listed)
             self._categories[raw] = (
-                ("、".join(listed), _severity(listed), "罚款" in listed) if known else None
+                ("、".join(listed), severity_by_categories(listed), "罚款" in listed)
+                if known
+                else None
             )
         return self._categories[raw]
 

@@ -312,7 +312,7 @@ def validate_row(
 
 
 def _penalty(row: _Row, ctx: ValidationContext, decided: date | None) -> KindFields | None:
-    categories = [c.strip() for c in _CATEGORY_SPLIT.split(row.get("CFLB")) if c.strip()]
+    categories = split_categories(row.get("CFLB"))
     unknown = [c for c in categories if c not in PENALTY_CATEGORIES]
     if unknown:
         row.fail("CFLB", f"处罚类别“{'、'.join(unknown)}”不在《行政处罚法》第九条所列类别中")
@@ -333,7 +333,7 @@ def _penalty(row: _Row, ctx: ValidationContext, decided: date | None) -> KindFie
         row.fail("YZCD", "严重程度应为“轻微”“一般”或“严重”")
     if row.problems or decided is None:
         return None
-    severity = SEVERITIES.get(stated) or _severity(categories)
+    severity = SEVERITIES.get(stated) or severity_by_categories(categories)
     try:
         window = ctx.rules.window(
             decision_date=decided, severity=severity, requested_end=requested_end
@@ -356,7 +356,12 @@ def _penalty(row: _Row, ctx: ValidationContext, decided: date | None) -> KindFie
     )
 
 
-def _severity(categories: list[str]) -> str:
+def split_categories(raw: str) -> list[str]:
+    """A 处罚类别 cell's categories (separated by ; ； 、 , ， or /)."""
+    return [c.strip() for c in _CATEGORY_SPLIT.split(raw) if c.strip()]
+
+
+def severity_by_categories(categories: list[str]) -> str:
     if any(c in SERIOUS_PENALTIES for c in categories):
         return "serious"
     if categories and all(c in MINOR_PENALTIES for c in categories):

@@ -16,25 +16,14 @@ from django.db.backends.utils import CursorWrapper
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def copy_line(values: Iterable[Any]) -> str:
-    """One row in COPY's text format; None becomes NULL."""
-    return "\t".join("\\N" if v is None else str(v).translate(_ESCAPES) for v in values) + "\n"
-
-
 def copy_rows(
     cursor: CursorWrapper, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     """COPY `rows` into `table` (a temporary table created by the caller). None becomes NULL."""
     buffer = io.StringIO()
     for row in rows:
-        buffer.write(copy_line(row))
-    copy_buffer(cursor, table, columns, buffer)
-
-
-def copy_buffer(
-    cursor: CursorWrapper, table: str, columns: Sequence[str], buffer: io.StringIO
-) -> None:
-    """COPY lines made by `copy_line` into `table`."""
+        buffer.write("\t".join("\\N" if v is None else str(v).translate(_ESCAPES) for v in row))
+        buffer.write("\n")
     buffer.seek(0)
     cursor.cursor.copy_expert(  # psycopg2's COPY; the wrapper does not expose it
         f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer

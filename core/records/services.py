@@ -63,7 +63,7 @@ class StoreResult:
     owner_department_id: int | None = None
 
 
-# A staged draft: its position in the call, its source row, its subject claim (CLAIM_COLUMNS) and
+# A staged draft: its position in the call, its source row, its subject claim (CLAIM_ONLY) and
 # the record's columns. Drafts come from Python (validated rows, COPYed) or straight from SQL (the
 # upload's fast path, core.collection.fastpath); `RecordStage.store` writes both the same way.
 DRAFT_COLUMNS = (
@@ -94,10 +94,10 @@ INSERTED = (
 UPDATED = (
     "catalog_item_id", "subject_id", "authority_name", "decision_date", "title",
     "severity", "sector", "fine_wan", "fields", "sealed", "content_hash", "regime_code",
-    "published_by_rule",
-    "publicity_start", "repair_from", "publicity_end", "supplied_on", "supply_deadline", "timely",
-    "source_row",
+    "published_by_rule", "publicity_start", "repair_from", "publicity_end", "supplied_on",
+    "supply_deadline", "timely", "source_row",
 )  # fmt: skip
+_SEALED_SUFFIXES = tuple(f"_{code}" for code in SEALED_FIELDS)
 SAME_KEY = "r.kind = t.kind AND r.doc_number = t.doc_number AND r.authority_code = t.authority_code"
 
 
@@ -156,9 +156,7 @@ class RecordStage:
         self.positions.extend(positions)
 
     def _draft_row(self, pos: int, row: int | None, d: RecordDraft) -> tuple[object, ...]:
-        unsealed = [
-            k for k in d.fields if k.split("_", 1)[-1] in SEALED_FIELDS and k not in d.sealed
-        ]
+        unsealed = [k for k in d.fields.keys() - d.sealed.keys() if k.endswith(_SEALED_SUFFIXES)]
         if unsealed:  # drafts come from validate_row, which seals; anything else is a bug
             raise ValueError(f"identity numbers not sealed: {unsealed}")
         claim = _claim(d)
