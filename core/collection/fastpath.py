@@ -247,6 +247,11 @@ LOOKUPS = (
 )
 
 
+def _seal(number: str) -> tuple[str, str, str]:
+    """An identity number as the fast path stores it: masked, its keyed hash, its ciphertext."""
+    return mask_resident_id(number), lookup_hash(number), encrypt(number)
+
+
 @dataclass
 class Prepared:
     """A chunk ready for `FastPath.stage`."""
@@ -307,14 +312,19 @@ class FastPath:
         sealed_at = [at[code] for code in SEALED]
         codes, decided, days = prepared.codes, prepared.decided, prepared.days
         categories = prepared.categories
+        # A person's number repeats on every row of their company: masked, hashed and encrypted
+        # once a chunk (one ciphertext for equal numbers reveals no more than their keyed hash).
+        seals: dict[str, tuple[str, str, str]] = {}
         for number, cells in rows:
             values = self.row(cells)
-            sealed = []
+            sealed: list[str] = []
             for i in sealed_at:
                 person = values[i]
                 if person:
-                    values[i] = mask_resident_id(person)
-                    sealed += [lookup_hash(person), encrypt(person)]
+                    if (seal := seals.get(person)) is None:
+                        seal = seals[person] = _seal(person)
+                    values[i] = seal[0]
+                    sealed += seal[1:]
                 else:
                     sealed += ["", ""]
             writer.writerow([number, *values, *sealed])

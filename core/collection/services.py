@@ -9,7 +9,6 @@ import hashlib
 import io
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import IO
@@ -287,14 +286,12 @@ def _ingest(batch: UploadBatch, results: _CsvSpool) -> tuple[_CsvSpool, set[int]
             (i for i, h in enumerate(headers) if h.strip().upper() == ACTION_HEADER), None
         )
         numbered = _numbered(rows)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read") as reader:
-            # The next chunk is read (and on the fast path prepared for COPY) while this one is
-            # stored: the file's parsing overlaps PostgreSQL's work (its calls release the GIL).
-            ahead = reader.submit(_read_chunk, numbered, chunk.fast, action_at)
-            while (read := ahead.result()) is not None:
-                ahead = reader.submit(_read_chunk, numbered, chunk.fast, action_at)
-                chunk.take(read, batch, rejected_file)
-                _flush(batch, chunk, provenance, results, rejected_file)
+        # One thread: a reader thread that prepared the next chunk while this one was stored lost
+        # more to the GIL than it overlapped (each statement's return waited for the reader to
+        # yield; docs/benchmarks.md).
+        while (read := _read_chunk(numbered, chunk.fast, action_at)) is not None:
+            chunk.take(read, batch, rejected_file)
+            _flush(batch, chunk, provenance, results, rejected_file)
         return rejected_file, chunk.moved
 
 
@@ -311,8 +308,8 @@ class _Read:
 def _read_chunk(
     numbered: Iterator[tuple[int, list[str]]], fast: FastPath | None, action_at: int | None
 ) -> _Read | None:
-    """The next chunk of the file (None at its end). No database work: it runs in the reader
-    thread."""
+    """The next chunk of the file (None at its end): its rows, and on the fast path the rest
+    prepared for COPY. No database work."""
     cells: dict[int, list[str]] = {}
     actions: dict[int, Problem] = {}
     for number, row in numbered:
