@@ -118,7 +118,7 @@ def district(
 
 def _empty() -> None:
     """What an ingest wrote, gone (audit entries stay: append-only; the database is dropped
-    after the run)."""
+    after the run), and vacuumed."""
     with connection.cursor() as cursor:
         for table in (
             "scoring_subjectscore",
@@ -132,6 +132,9 @@ def _empty() -> None:
             "collection_uploadbatch",
         ):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+            # Dead rows and index entries gone too: the next run starts as on a fresh district
+            # (a licence run after a 1,000,000-row one went 5,900 → 3,700 rows/s without this).
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def _store_floor() -> float:
