@@ -289,43 +289,9 @@ def _ingest(batch: UploadBatch, results: _CsvSpool) -> tuple[_CsvSpool, set[int]
         # One thread: a reader thread that prepared the next chunk while this one was stored lost
         # more to the GIL than it overlapped (each statement's return waited for the reader to
         # yield; docs/benchmarks.md).
-        while (read := _read_chunk(numbered, chunk.fast, action_at)) is not None:
-            chunk.take(read, batch, rejected_file)
+        while chunk.read(numbered, action_at, batch, rejected_file):
             _flush(batch, chunk, provenance, results, rejected_file)
         return rejected_file, chunk.moved
-
-
-@dataclass
-class _Read:
-    """A chunk as read: its rows by number, the rows refused for their ACTION column, and on the
-    fast path the rest prepared for COPY."""
-
-    cells: dict[int, list[str]]
-    actions: dict[int, Problem]
-    prepared: Prepared | None
-
-
-def _read_chunk(
-    numbered: Iterator[tuple[int, list[str]]], fast: FastPath | None, action_at: int | None
-) -> _Read | None:
-    """The next chunk of the file (None at its end): its rows, and on the fast path the rest
-    prepared for COPY. No database work."""
-    cells: dict[int, list[str]] = {}
-    actions: dict[int, Problem] = {}
-    for number, row in numbered:
-        if not any(c.strip() for c in row):
-            continue  # blank lines are not rows
-        cells[number] = row
-        if action := _action_problem(row, action_at):
-            actions[number] = action
-        if len(cells) >= CHUNK_ROWS:
-            break
-    if not cells:
-        return None
-    prepared = None
-    if fast is not None:
-        prepared = fast.prepare([(n, c) for n, c in cells.items() if n not in actions])
-    return _Read(cells, actions, prepared)
 
 
 def _reject(
@@ -369,23 +335,36 @@ class _Chunk:
     cells: dict[int, list[str]] = field(default_factory=dict)  # every row of the chunk
     # Subjects a corrected record moved away from (rescored with the batch's own subjects).
     moved: set[int] = field(default_factory=set)
-    _by_row: dict[int, RecordDraft] = field(default_factory=dict)
 
-    def drafts_by_row(self) -> dict[int, RecordDraft]:
-        if len(self._by_row) != len(self.pending):
-            self._by_row = dict(self.pending)
-        return self._by_row
-
-    def take(self, read: _Read, batch: UploadBatch, rejected_file: _CsvSpool) -> None:
-        """The rows of a chunk as read: rows refused for their ACTION column are rejected; off
-        the fast path, the others are validated now."""
-        self.cells, self.prepared = read.cells, read.prepared
-        for number, problem in read.actions.items():
-            _reject(batch, self, number, [problem], rejected_file)
-        if self.fast is None:
-            for number in self.cells:
-                if number not in read.actions:
-                    self.decide(number, batch, rejected_file)
+    def read(
+        self,
+        numbered: Iterator[tuple[int, list[str]]],
+        action_at: int | None,
+        batch: UploadBatch,
+        rejected_file: _CsvSpool,
+    ) -> bool:
+        """The file's next rows (False at its end): rows refused for their ACTION column are
+        rejected; the others are prepared for the fast path's COPY, or else validated now."""
+        for number, row in numbered:
+            if not any(c.strip() for c in row):
+                continue  # blank lines are not rows
+            self.cells[number] = row
+            if len(self.cells) >= CHUNK_ROWS:
+                break
+        if not self.cells:
+            return False
+        ordinary = []
+        for number, row in self.cells.items():
+            if action := _action_problem(row, action_at):
+                _reject(batch, self, number, [action], rejected_file)
+            else:
+                ordinary.append(number)
+        if self.fast is not None:
+            self.prepared = self.fast.prepare([(n, self.cells[n]) for n in ordinary])
+        else:
+            for number in ordinary:
+                self.decide(number, batch, rejected_file)
+        return True
 
     def decide(self, number: int, batch: UploadBatch, rejected_file: _CsvSpool) -> None:
         """Validate a row in Python: a draft to store, or rejected with every reason."""
@@ -447,9 +426,11 @@ def _flush(
                 if number not in accepted:
                     chunk.decide(number, batch, rejected_file)
         stage.add([(number, number, draft) for number, draft in chunk.pending])
+        drafts = dict(chunk.pending)
         for number, result in sorted(stage.store().items()):
             if result.outcome == Outcome.REFUSED:
-                problem = refused_problem(batch.kind, _doc_number(chunk, number), result)
+                doc_number = drafts[number].doc_number if number in drafts else _wsh(chunk, number)
+                problem = refused_problem(batch.kind, doc_number, result)
                 _reject(batch, chunk, number, [problem], rejected_file)
                 continue
             if result.previous_subject_id is not None:
@@ -473,21 +454,14 @@ def _flush(
     chunk.outcomes.clear()
     chunk.rejected.clear()
     chunk.pending.clear()
-    chunk._by_row = {}
     chunk.prepared = None
     chunk.cells = {}
 
 
-def _doc_number(chunk: _Chunk, number: int) -> str:
-    """The document number of a row (for a refusal's message)."""
-    draft = chunk.drafts_by_row().get(number)
-    if draft is not None:
-        return draft.doc_number
-    return (
-        chunk.fast.row(chunk.cells[number])[chunk.fast.kind.codes.index("WSH")]
-        if chunk.fast
-        else ""
-    )
+def _wsh(chunk: _Chunk, number: int) -> str:
+    """The document number of a row the fast path staged (for a refusal's message)."""
+    assert chunk.fast is not None  # every other stored row has its draft
+    return chunk.fast.row(chunk.cells[number])[chunk.fast.kind.codes.index("WSH")]
 
 
 def refused_problem(prefix: str, doc_number: str, result: StoreResult) -> Problem:

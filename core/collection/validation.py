@@ -58,6 +58,13 @@ ALIAS_FIELDS = {
 # Kept masked in a record's fields and encrypted beside them: the identity numbers of people (the
 # subject's, the legal representative's).
 SEALED_FIELDS = ("XDR_ZJHM", "FR_ZJHM")
+
+
+def is_sealed(code: str) -> bool:
+    """Whether a prefixed field code (CF_FR_ZJHM, XK_XDR_ZJHM …) is one of the sealed fields."""
+    return code.split("_", 1)[-1] in SEALED_FIELDS
+
+
 ID_CARD_TYPES = {"", "111", "居民身份证", "身份证", "112", "临时居民身份证"}
 
 

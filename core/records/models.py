@@ -23,8 +23,9 @@ class RecordQuerySet(models.QuerySet["Record"]):
 class Record(models.Model):
     """One credit record (a licence, a penalty, a list entry …) about one subject.
 
-    `fields` keeps every national-format field as supplied (by field code, e.g. CF_WSH), except the
-    subject's identity number (XDR_ZJHM), which it keeps masked: the number itself is only in
+    `fields` keeps every national-format field as supplied (by field code, e.g. CF_WSH), except
+    people's identity numbers (the subject's XDR_ZJHM, the legal representative's FR_ZJHM), which
+    it keeps masked: the number itself is only in
     `sealed`, encrypted (core.subjects.protection), for the authorised uses that need it (reports to
     the upstream platform, a department correcting its record). The columns beside them are what
     the platform queries. The business key is kind + decision document number +

@@ -18,7 +18,7 @@ from core.accounts.models import User
 from core.accounts.permissions import require_role
 from core.audit.services import audit_record
 from core.catalog.models import CatalogItem
-from core.collection.validation import SEALED_FIELDS, RecordDraft, content_hash
+from core.collection.validation import RecordDraft, content_hash, is_sealed
 from core.common.actors import Actor
 from core.common.copy import copy_rows
 from core.common.errors import ValidationFailed
@@ -97,7 +97,6 @@ UPDATED = (
     "published_by_rule", "publicity_start", "repair_from", "publicity_end", "supplied_on",
     "supply_deadline", "timely", "source_row",
 )  # fmt: skip
-_SEALED_SUFFIXES = tuple(f"_{code}" for code in SEALED_FIELDS)
 SAME_KEY = "r.kind = t.kind AND r.doc_number = t.doc_number AND r.authority_code = t.authority_code"
 
 
@@ -156,7 +155,7 @@ class RecordStage:
         self.positions.extend(positions)
 
     def _draft_row(self, pos: int, row: int | None, d: RecordDraft) -> tuple[object, ...]:
-        unsealed = [k for k in d.fields.keys() - d.sealed.keys() if k.endswith(_SEALED_SUFFIXES)]
+        unsealed = [k for k in d.fields.keys() - d.sealed.keys() if is_sealed(k)]
         if unsealed:  # drafts come from validate_row, which seals; anything else is a bug
             raise ValueError(f"identity numbers not sealed: {unsealed}")
         claim = _claim(d)

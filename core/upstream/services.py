@@ -22,7 +22,7 @@ from core.accounts.models import User
 from core.accounts.permissions import require_role
 from core.audit.services import audit_record
 from core.catalog.models import Department
-from core.collection.validation import SEALED_FIELDS
+from core.collection.validation import is_sealed
 from core.common.actors import Actor
 from core.common.broker import delay_or_defer
 from core.common.errors import Conflict, NotFound, ValidationFailed
@@ -481,9 +481,7 @@ def outbox_batch_send(*, batch_pk: int, actor: Actor) -> OutboxBatch:
 
 def _masked(payload: dict[str, Any]) -> dict[str, Any]:
     fields = {
-        code: mask_resident_id(value)
-        if value and code.split("_", 1)[-1] in SEALED_FIELDS
-        else value
+        code: mask_resident_id(value) if value and is_sealed(code) else value
         for code, value in payload.get("fields", {}).items()
     }
     return payload | {"fields": fields}

@@ -17,7 +17,7 @@ from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.accounts.permissions import require_role
 from core.audit.services import audit_record
-from core.collection.validation import SEALED_FIELDS
+from core.collection.validation import is_sealed
 from core.common.actors import Actor
 from core.common.errors import Conflict, PermissionDenied, ValidationFailed
 from core.common.tenancy import PUBLIC_SCHEMA, current_schema
@@ -86,7 +86,7 @@ def _validated_scope(provider: District, items: Sequence[ScopeItem]) -> list[Agr
             raise ValidationFailed(
                 f"请为信息项“{item.code} {item.name}”选择至少一个共享字段", field="items"
             )
-        sealed = [f for f in fields if f.split("_", 1)[-1] in SEALED_FIELDS]
+        sealed = [f for f in fields if is_sealed(f)]
         if sealed:
             raise ValidationFailed(
                 f"证件号码属于个人信息，不能共享：{'、'.join(sealed)}", field="items"
