@@ -43,6 +43,9 @@ KAIZHOU = OnboardingRequest(
 )
 OPERATOR_HOST = "localhost"
 
+# The `clock` and `today` fixtures and @on_calendar_days (tests/support/clock.py).
+pytest_plugins = ["tests.support.clock"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> Iterator[None]:

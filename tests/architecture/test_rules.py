@@ -143,3 +143,27 @@ def test_celery_tasks_live_in_tasks_modules_and_are_named_task() -> None:
             ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.name}")
     assert offenders == []
+
+
+CLOCK_FUNCTIONS = {"now", "localdate", "localtime", "today", "time"}
+
+
+def test_tests_move_the_whole_clock_not_one_function() -> None:
+    """A test that patched `timezone.now` (or `localdate`, `date.today`, `time.time`) left every
+    other clock of the process at the real day: sessions expired or not depending on the day CI
+    ran (issue 17). Tests move the clock with tests/support/clock.py instead."""
+    offenders = []
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or len(node.args) < 2:
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            target = node.args[1]
+            if (
+                name in {"setattr", "patch", "patch.object"}
+                and isinstance(target, ast.Constant)
+                and target.value in CLOCK_FUNCTIONS
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+
+    assert offenders == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from core.catalog.models import Department
 from core.common.actors import Actor
 from core.reports.services import ReportSite
 from tenants.models import District
-from tests.core.collection.files import as_csv, penalty, uscc
+from tests.core.collection.files import as_csv, decided, penalty, uscc
 from tests.core.collection.test_ingest import district, upload  # noqa: F401  (fixture)
 
 TODAY = date(2026, 11, 27)
@@ -78,16 +78,11 @@ def sale(
     wanzhou: District,
     settings: Any,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Sale]:
+    # The `district` fixture has put the clock at 10:00 on TODAY (Beijing time).
     settings.MEDIA_ROOT = str(tmp_path)
-    monkeypatch.setattr(
-        timezone,
-        "now",
-        lambda: datetime(2026, 11, 27, 10, 0, tzinfo=timezone.get_current_timezone()),
-    )
     with schema_context("wanzhou"):
-        upload(district, as_csv([penalty(1), penalty(2)]))
+        upload(district, as_csv([penalty(1, **decided()), penalty(2, **decided())]))
     priced(wanzhou)
     customer, contract, key, secret = sell(wanzhou)
     with schema_context("wanzhou"):

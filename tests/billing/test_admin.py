@@ -50,6 +50,7 @@ from core.common.actors import Actor
 from tenants.models import District
 from tests.conftest import OPERATOR_HOST, client_for
 from tests.core.collection.files import uscc
+from tests.support.clock import BEIJING, Clock, on_calendar_days
 
 OPS = Actor.system("tests")
 BANK = "重庆某银行股份有限公司"
@@ -60,13 +61,19 @@ ALL_PRODUCTS = [p.value for p in ProductCode]
 # --- Arrangement ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_client(db: None) -> Client:
+def operator_root() -> Client:
+    """A client logged in now (on the clock's day) as the operator's superuser."""
     with schema_context("public"):
-        root = User.objects.create_superuser("root@operator.test", "Root-Pass-2026")
+        root = User.objects.filter(email="root@operator.test").first()
+        root = root or User.objects.create_superuser("root@operator.test", "Root-Pass-2026")
     client = client_for(OPERATOR_HOST)
     client.force_login(root)
     return client
+
+
+@pytest.fixture
+def admin_client(db: None) -> Client:
+    return operator_root()
 
 
 def make_customer(name: str = BANK, serial: int = 900) -> Customer:
@@ -671,32 +678,32 @@ def test_closing_a_period_before_its_grace_period_shows_the_reason(
     assert not Invoice.objects.exists()
 
 
-def test_closing_a_period_issues_its_invoices(
-    admin_client: Client,
-    wanzhou: District,
-    settings: Any,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+@on_calendar_days
+def test_closing_a_period_issues_its_invoices_once_its_grace_period_is_over(
+    today: date, clock: Clock, wanzhou: District, settings: Any, tmp_path: Path
 ) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
     per_unit(wanzhou)
     customer = make_customer()
     contract = make_contract(customer, wanzhou)
-    charge(contract, make_key(customer, wanzhou)[0])
-    month = month_start(timezone.localdate())
-    later = datetime.combine(after_grace(), time(3), tzinfo=timezone.get_current_timezone())
-    monkeypatch.setattr(timezone, "now", lambda: later)
+    charge(contract, make_key(customer, wanzhou)[0])  # today, in today's month
+    month = month_start(today)
+    closable = next_month(today) + timedelta(days=settings.BILLING_GRACE_DAYS)
+    url, form = "/admin/billing/usageevent/overview/", {"month": f"{month:%Y-%m}"}
 
-    response = admin_client.post(
-        "/admin/billing/usageevent/overview/", {"month": f"{month:%Y-%m}"}, follow=True
-    )
-    again = admin_client.post(
-        "/admin/billing/usageevent/overview/", {"month": f"{month:%Y-%m}"}, follow=True
-    )
+    # The operator logs in late on the grace period's last day (Beijing time), then again at
+    # half past midnight: 16:30 UTC, still the grace period's last day in UTC.
+    clock.move_to(datetime.combine(closable - timedelta(days=1), time(23, 30), tzinfo=BEIJING))
+    refused = operator_root().post(url, form)
+    clock.move_to(datetime.combine(closable, time(0, 30), tzinfo=BEIJING))
+    client = operator_root()
+    response = client.post(url, form, follow=True)
+    again = client.post(url, form, follow=True)
 
+    assert refused.context["error"] == f"{month:%Y年%m月}的账期须在次月3日宽限期满后关闭"
     invoice = Invoice.objects.get()
     assert invoice.number == f"ZD{month:%Y%m}-{contract.pk:06d}"
-    assert response.redirect_chain == [(f"/admin/billing/usageevent/overview/?month={month:%Y-%m}", 302)]  # fmt: skip
+    assert response.redirect_chain == [(f"{url}?month={month:%Y-%m}", 302)]
     assert f"{month:%Y年%m月}账期已关闭，出具账单1张：{invoice.number}" in body_of(response)
     assert f"{month:%Y年%m月}账期已关闭，出具账单0张" in body_of(again)
 

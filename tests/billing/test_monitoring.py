@@ -4,7 +4,7 @@ month once, and a contract that cannot pay ends its subscriptions with the reaso
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 
 from billing.enums import BillingMode, ProductCode
 from billing.models import Contract, MonitoringSubscription, UsageEvent
+from billing.money import next_month
 from billing.services.monitoring import monitoring_renew_due
 from core.accounts.enums import StaffRole
 from core.catalog.models import Department
@@ -25,6 +26,7 @@ from tests.billing.test_api import call
 from tests.conftest import make_staff
 from tests.core.collection.files import as_csv, penalty, uscc
 from tests.core.collection.test_ingest import upload
+from tests.support.clock import BEIJING, Clock, on_calendar_days
 
 SUBSCRIBE = """
 mutation Watch($data: MonitoringSubscribeInput!) {
@@ -53,13 +55,6 @@ query Feed($after: String!) {
 
 def at(hour: int, day: int = 27, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, 0, tzinfo=timezone.get_current_timezone())
-
-
-def clock(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
-    """Move the clock (the collection fixture pins `localdate` too, so both move)."""
-    local = timezone.localtime
-    monkeypatch.setattr(timezone, "now", lambda: moment)
-    monkeypatch.setattr(timezone, "localdate", lambda value=None, *a: local(value or moment).date())
 
 
 def subscribe(sale: Sale, key: str, codes: list[str]) -> Any:
@@ -99,16 +94,16 @@ def test_subscribing_charges_each_new_subject_once(watching: Sale) -> None:
 
 
 def test_the_feed_shows_changes_after_the_subscription_only(
-    watching: Sale, district: Department, monkeypatch: pytest.MonkeyPatch
+    watching: Sale, district: Department, clock: Clock
 ) -> None:
     # given: both companies monitored at 10:00 (their penalties of the 20th are older)
     subscribe(watching, "watch-0000001", [uscc(1), uscc(2)])
     assert feed(watching)["events"] == []
 
     # when: a new penalty for company 1 at 11:00, company 2's penalty withdrawn at 12:00
-    clock(monkeypatch, at(11))
+    clock.move_to(at(11))
     upload(district, as_csv([penalty(1, WSH="万州市监罚〔2026〕101号")]))
-    clock(monkeypatch, at(12))
+    clock.move_to(at(12))
     reviewer = make_staff("wanzhou", "reviewer@wanzhou.test", StaffRole.REVIEWER)
     record_withdraw(record=Record.objects.get(doc_number="万州市监罚〔2026〕2号"), user=reviewer,
                     reason="复议撤销", revoked_on=date(2026, 11, 26))  # fmt: skip
@@ -126,13 +121,13 @@ def test_the_feed_shows_changes_after_the_subscription_only(
 
 
 def test_unsubscribed_subjects_leave_the_feed_and_a_bad_cursor_is_refused(
-    watching: Sale, district: Department, monkeypatch: pytest.MonkeyPatch
+    watching: Sale, district: Department, clock: Clock
 ) -> None:
     subscribe(watching, "watch-0000001", [uscc(1)])
-    clock(monkeypatch, at(11))
+    clock.move_to(at(11))
 
     stopped = call(watching, UNSUBSCRIBE, {"codes": [uscc(1), uscc(2)]}).json()["data"]
-    clock(monkeypatch, at(12))
+    clock.move_to(at(12))
     upload(district, as_csv([penalty(1, WSH="万州市监罚〔2026〕101号")]))
     bad = call(watching, FEED, {"after": "yesterday"}).json()
 
@@ -142,33 +137,34 @@ def test_unsubscribed_subjects_leave_the_feed_and_a_bad_cursor_is_refused(
     assert bad["errors"][0]["message"] == "游标无效：请使用上一次返回的 cursor"
 
 
+@on_calendar_days
 def test_renewal_charges_each_month_once_and_ends_what_cannot_be_paid(
-    watching: Sale, monkeypatch: pytest.MonkeyPatch
+    today: date, watching: Sale, clock: Clock
 ) -> None:
-    subscribe(watching, "watch-0000001", [uscc(1), uscc(2)])
-    december = date(2026, 12, 1)
+    subscribe(watching, "watch-0000001", [uscc(1), uscc(2)])  # today, paid through this month
+    first, second = next_month(today), next_month(next_month(today))
     with schema_context("public"):
-        # when: December's renewal runs twice
-        clock(monkeypatch, at(0, day=1, month=12))
-        outcome = monitoring_renew_due(actor=Actor.system("tests"), today=december)
-        rerun = monitoring_renew_due(actor=Actor.system("tests"), today=december)
+        # when: next month's renewal runs twice, at midnight in Beijing (16:00 UTC the day before)
+        clock.move_to(datetime.combine(first, time(0, 0), tzinfo=BEIJING))
+        outcome = monitoring_renew_due(actor=Actor.system("tests"), today=timezone.localdate())
+        rerun = monitoring_renew_due(actor=Actor.system("tests"), today=timezone.localdate())
 
-        # then: charged once, both paid through December
-        renewals = UsageEvent.objects.filter(idempotency_key="monitoring-2026-12")
+        # then: charged once, both paid through that month
+        renewals = UsageEvent.objects.filter(idempotency_key=f"monitoring-{first:%Y-%m}")
         assert (outcome, rerun) == ({"renewed": 2, "ended": 0}, {"renewed": 0, "ended": 0})
         assert list(renewals.values_list("units", "amount_yuan", "period", "recorded_by")) == [
-            (2, Decimal("10.00"), december, "system:renewal")]  # fmt: skip
+            (2, Decimal("10.00"), first, "system:renewal")]  # fmt: skip
         assert set(MonitoringSubscription.objects.values_list("charged_through", flat=True)) == {
-            december
+            first
         }
 
-        # when: in January the contract is prepaid with an empty wallet
+        # when: the month after, the contract is prepaid with an empty wallet
         Contract.objects.filter(pk=watching.contract.pk).update(mode=BillingMode.PREPAID)
-        clock(monkeypatch, at(0, day=1, month=1).replace(year=2027))
-        ended = monitoring_renew_due(actor=Actor.system("tests"), today=date(2027, 1, 1))
+        clock.move_to(datetime.combine(second, time(0, 0), tzinfo=BEIJING))
+        ended = monitoring_renew_due(actor=Actor.system("tests"), today=timezone.localdate())
 
         # then: nothing charged, both ended with the reason
         assert ended == {"renewed": 0, "ended": 2}
         assert set(MonitoringSubscription.objects.values_list("end_reason", flat=True)) == {
-            "2027年01月续订未成功：预付余额不足：余额0.00元，本次需10.00元"}  # fmt: skip
+            f"{second:%Y年%m月}续订未成功：预付余额不足：余额0.00元，本次需10.00元"}  # fmt: skip
         assert UsageEvent.objects.count() == 2

@@ -26,6 +26,7 @@ from core.common.tenancy import use_public_schema
 from tenants.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty, uscc
 from tests.e2e.conftest import committed_districts, console_login, open_subject, screenshot
+from tests.support.clock import Clock
 
 pytestmark = pytest.mark.e2e
 
@@ -91,7 +92,7 @@ def issue(page: Page, kind: str, name: str, code: str, purpose: str) -> None:
 
 
 def test_the_window_journey(
-    page: Page, server_port: int, wulong: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    page: Page, server_port: int, wulong: None, tmp_path: Path, clock: Clock
 ) -> None:
     base = f"http://wulong.localhost:{server_port}"
     login(page, base, "window@wulong.example")
@@ -135,11 +136,13 @@ def test_the_window_journey(
     expect(page.get_by_test_id("objection-status")).to_have_text("处理中")
     page.get_by_role("link", name="武隆市监罚〔2026〕1号").click()
     expect(page.get_by_test_id("record-state")).to_have_text("异议处理中")
-    later = timezone.localdate() + timedelta(days=21)
-    monkeypatch.setattr(timezone, "localdate", lambda *a: later)
+    # Three weeks later the clerk signs in again (yesterday's session has ended) and finds it
+    # overdue; then the clock goes back to today, that session still open.
+    clock.move_to(timezone.now() + timedelta(days=21))
+    login(page, base, "window@wulong.example")
     page.goto(f"{base}/console/remedies/?overdue=1")
     expect(page.get_by_test_id("overdue")).to_have_count(1)
-    monkeypatch.undo()
+    clock.stop()
 
     # Repair at the window, approved by a reviewer: out of the next report and out of the score.
     page.get_by_test_id("objections").get_by_role("link").first.click()

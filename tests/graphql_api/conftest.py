@@ -8,22 +8,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.catalog.models import Department
 from core.collection.push import api_key_issue
 from tests.core.collection.files import DEPARTMENT_CODE
+from tests.support.clock import Clock
 
 TODAY = date(2026, 11, 27)
 
 
 @pytest.fixture
 def department(
-    wanzhou: object, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    wanzhou: object, settings: Any, tmp_path: Path, clock: Clock
 ) -> Iterator[Department]:
     settings.MEDIA_ROOT = str(tmp_path)
-    monkeypatch.setattr(timezone, "localdate", lambda *a: TODAY)
+    clock.default_to(TODAY)
     with schema_context("wanzhou"):
         yield Department.objects.create(code=DEPARTMENT_CODE, name="市场监管局")
 

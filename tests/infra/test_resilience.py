@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import http.cookiejar
-import importlib.util
 import io
 import json
 import logging
@@ -40,6 +39,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django_tenants.utils import schema_context
 
 from core.audit.models import AuditEntry
@@ -52,7 +52,7 @@ from tests.e2e.conftest import committed_districts
 from tests.infra.files import INFRA, ROOT
 from tests.infra.test_gunicorn import database_url
 from tests.support.forms import csrf_token, multipart
-from tests.support.servers import free_port, port_open, wait_for
+from tests.support.servers import free_port, port_open, postgres_programs, wait_for
 
 SITE = OnboardingRequest(slug="resilience", name="石柱县", platform_name="信用石柱",
                          region_code="500240", domain="resilience.localhost",
@@ -61,7 +61,6 @@ PASSWORD = "Shizhu-Console-2026!"
 VISIBILITY_TIMEOUT = 3  # seconds; the deployments keep kombu's 3600 (docs/operations.md)
 INGEST_ROWS = 25_000  # five chunks of 5,000: about 4 s of ingest on two cores
 # The PostgreSQL binaries the pgserver package ships (core/config/embedded_pg.py).
-PG_BIN = Path(str(importlib.util.find_spec("pgserver").origin)).parent  # type: ignore[union-attr]
 
 
 # Measured timings, logged (pytest shows them with `-o log_cli=true`, and beside any failure).
@@ -431,14 +430,16 @@ def test_with_redis_down_pages_and_reads_work_and_an_upload_waits_for_its_return
 
 @dataclass
 class PrivatePostgres:
-    """A cluster of this test's own (pgserver's binaries), on a loopback port, that it may stop."""
+    """A cluster of this test's own, of the test database's major version (its programs copy
+    that database with pg_dump), on a loopback port, that it may stop."""
 
+    programs: Path
     data: Path
     port: int
     user: str | None
 
     def run(self, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(PG_BIN / "pginstall" / "bin" / args[0]), *args[1:]],
+        return subprocess.run([str(self.programs / args[0]), *args[1:]],
                               check=True, capture_output=True, text=True, timeout=60,
                               user=self.user, **kwargs)  # fmt: skip
 
@@ -454,14 +455,39 @@ class PrivatePostgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/credit"
 
 
+def _server_major() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        return int(cursor.fetchone()[0]) // 10000
+
+
+def _unprivileged_user() -> str | None:
+    """initdb refuses to run as root: as root, run the cluster as pgserver's or Debian's user."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("pgserver", "postgres"):
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return name
+    pytest.skip("running as root with neither a pgserver nor a postgres user to run initdb as")
+
+
 @pytest.fixture
-def private_postgres() -> Iterator[PrivatePostgres]:
+def private_postgres(django_db_setup: None, django_db_blocker: Any) -> Iterator[PrivatePostgres]:
+    with django_db_blocker.unblock():
+        major = _server_major()
+    programs = postgres_programs(major)
+    if programs is None:
+        pytest.skip(f"PostgreSQL {major}'s programs (pg_dump, initdb) are not on this machine; "
+                    "this test copies the test database with them")  # fmt: skip
+    user = _unprivileged_user()
     root = Path(tempfile.mkdtemp(prefix="test-resilience-pg-"))
-    user = "pgserver" if os.geteuid() == 0 else None  # initdb refuses to run as root
     if user is not None:
         entry = pwd.getpwnam(user)
         os.chown(root, entry.pw_uid, entry.pw_gid)
-    server = PrivatePostgres(data=root / "data", port=free_port(), user=user)
+    server = PrivatePostgres(programs=programs, data=root / "data", port=free_port(), user=user)
     try:
         server.run("initdb", "-D", str(server.data), "-U", "postgres", "--auth=trust",
                    "--encoding=UTF8", "--locale=C.UTF-8")  # fmt: skip
@@ -474,10 +500,10 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 def _copy_district(server: PrivatePostgres, schema: str) -> None:
-    """The test database's public schema and one district, copied with pg_dump (the same
-    PostgreSQL 16 binaries), so that the private cluster serves that district's pages."""
+    """The test database's public schema and one district, copied with pg_dump (the programs of
+    the test database's major version), so that the private cluster serves that district's pages."""
     db = settings.DATABASES["default"]
-    psql = [str(PG_BIN / "pginstall" / "bin" / "psql"), "-h", "127.0.0.1", "-p", str(server.port),
+    psql = [str(server.programs / "psql"), "-h", "127.0.0.1", "-p", str(server.port),
             "-U", "postgres", "-q", "-v", "ON_ERROR_STOP=1"]  # fmt: skip
     subprocess.run([*psql, "-d", "postgres", "-c", "CREATE DATABASE credit"], check=True,
                    capture_output=True, timeout=30)  # fmt: skip
@@ -485,7 +511,7 @@ def _copy_district(server: PrivatePostgres, schema: str) -> None:
     subprocess.run([*psql, "-d", "credit", "-c", "DROP SCHEMA public"], check=True,
                    capture_output=True, timeout=30)  # fmt: skip
     dump = subprocess.Popen(
-        [str(PG_BIN / "pginstall" / "bin" / "pg_dump"), "-h", str(db["HOST"]), "-p",
+        [str(server.programs / "pg_dump"), "-h", str(db["HOST"]), "-p",
          str(db["PORT"]), "-U", str(db["USER"]), "-n", "public", "-n", schema, "--no-owner",
          str(db["NAME"])],
         stdout=subprocess.PIPE, env={**os.environ, "PGPASSWORD": str(db["PASSWORD"] or "")},

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.accounts.enums import StaffRole
@@ -19,16 +18,17 @@ from core.collection.models import UploadBatch
 from core.records.models import Record
 from tests.conftest import client_for, make_staff
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty, uscc
+from tests.support.clock import Clock
 
 TODAY = date(2026, 11, 27)
 
 
 @pytest.fixture
 def department(
-    wanzhou: object, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    wanzhou: object, settings: Any, tmp_path: Path, clock: Clock
 ) -> Iterator[Department]:
     settings.MEDIA_ROOT = str(tmp_path)
-    monkeypatch.setattr(timezone, "localdate", lambda *a: TODAY)
+    clock.default_to(TODAY)
     with schema_context("wanzhou"):
         yield Department.objects.create(code=DEPARTMENT_CODE, name="重庆市万州区市场监督管理局")
 

@@ -3,11 +3,10 @@ answer and decide, and the queue shows what is overdue."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.accounts.enums import StaffRole
@@ -18,6 +17,7 @@ from tests.conftest import client_for, make_staff
 from tests.core.collection.files import as_csv, penalty, uscc
 from tests.core.collection.test_ingest import upload
 from tests.portal_theme.test_console_records import department, signed_in  # noqa: F401
+from tests.support.clock import Clock
 
 
 @pytest.fixture
@@ -32,16 +32,22 @@ def pdf(name: str) -> SimpleUploadedFile:
 
 
 def test_the_window_registers_an_objection_and_a_reviewer_answers(
-    record: Record, monkeypatch: pytest.MonkeyPatch
+    record: Record, clock: Clock
 ) -> None:
-    window = signed_in(make_staff("wanzhou", "window@wanzhou.test", StaffRole.WINDOW_CLERK))
+    clerk = make_staff("wanzhou", "window@wanzhou.test", StaffRole.WINDOW_CLERK)
+    window = signed_in(clerk)
     response = window.post(f"/console/records/{record.pk}/objection/", {
         "applicant_name": "张三", "applicant_phone": "13800000000", "reason": "罚款金额与决定书不一致，请核实。",
     })  # fmt: skip
     assert response.status_code == 302
     assert "异议处理中" in window.get(f"/console/records/{record.pk}/").content.decode()
+    assert (
+        'data-testid="overdue"' not in window.get("/console/remedies/?overdue=1").content.decode()
+    )
 
-    monkeypatch.setattr(timezone, "localdate", lambda *a: date(2026, 12, 18))
+    # 21 days later (the answer was due in 20) it is overdue; the clerk logs in again that day.
+    clock.shift(timedelta(days=21))
+    window = signed_in(clerk)
     queue = window.get("/console/remedies/?overdue=1").content.decode()
     assert 'data-testid="overdue"' in queue
 

@@ -129,3 +129,35 @@ def start_seaweedfs() -> S3Server:
 
     wait_for(ready, "SeaweedFS S3", timeout=40)
     return server
+
+
+def postgres_programs(major: int) -> Path | None:
+    """The folder holding PostgreSQL `major`'s programs (initdb, pg_ctl, pg_dump, psql), or None.
+
+    A dump is only restorable by a server of the version it was written for, and pg_dump refuses
+    a newer server, so a test that copies the test database with pg_dump uses the programs of
+    that server's major version: pgserver's bundled ones (the embedded default), Debian's
+    /usr/lib/postgresql/<major>/bin (the machine's server), or what `pg_config` names."""
+    import importlib.util
+
+    candidates: list[Path] = []
+    spec = importlib.util.find_spec("pgserver")
+    if spec is not None and spec.origin is not None:
+        candidates.append(Path(spec.origin).parent / "pginstall" / "bin")
+    candidates.append(Path(f"/usr/lib/postgresql/{major}/bin"))
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        found = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+        candidates.append(Path(found.stdout.strip()))
+    for folder in candidates:
+        postgres = folder / "postgres"
+        if not (
+            postgres.exists() and (folder / "pg_dump").exists() and (folder / "initdb").exists()
+        ):
+            continue
+        version = subprocess.run([str(postgres), "--version"], capture_output=True, text=True)
+        # "postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)"
+        words = version.stdout.split()
+        if len(words) >= 3 and words[2].split(".")[0] == str(major):
+            return folder
+    return None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, timedelta
 from typing import Any
 
+from django.utils import timezone
 from openpyxl import Workbook
 
 from core.collection.fields import PENALTY_FIELDS
@@ -49,6 +51,20 @@ def penalty(serial: int, **changes: str) -> dict[str, str]:
     }
     row.update(changes)
     return row
+
+
+def decided(days_ago: int = 7) -> dict[str, str]:
+    """A penalty's decision `days_ago` days before the clock's day, in force for a year (the
+    defaults above are this, seen from the tests' usual day, 2026-11-27)."""
+    day = timezone.localdate() - timedelta(days=days_ago)
+    return {"JDRQ": day.isoformat(), "YXQ": one_year_after(day).isoformat()}
+
+
+def one_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
 
 
 def as_csv(rows: list[dict[str, str]], *, headers: str = "label", encoding: str = "gbk") -> bytes:

@@ -4,16 +4,16 @@ import base64
 import io
 import zipfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import chinese_calendar
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.accounts.enums import StaffRole
@@ -26,17 +26,16 @@ from core.records.models import Record, RecordRevision
 from core.subjects.models import Subject, SubjectName
 from core.subjects.protection import decrypt, lookup_hash
 from tests.conftest import make_staff
-from tests.core.collection.files import DEPARTMENT_CODE, as_csv, as_xlsx, penalty, uscc
+from tests.core.collection.files import DEPARTMENT_CODE, as_csv, as_xlsx, decided, penalty, uscc
+from tests.support.clock import Clock, on_calendar_days
 
 TODAY = date(2026, 11, 27)
 
 
 @pytest.fixture
-def district(
-    wanzhou: object, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Department]:
+def district(wanzhou: object, settings: Any, tmp_path: Path, clock: Clock) -> Iterator[Department]:
     settings.MEDIA_ROOT = str(tmp_path)
-    monkeypatch.setattr(timezone, "localdate", lambda *a: TODAY)
+    clock.default_to(TODAY)
     with schema_context("wanzhou"):
         department = Department.objects.create(
             code=DEPARTMENT_CODE, name="重庆市万州区市场监督管理局"
@@ -544,3 +543,38 @@ def test_a_legal_representatives_number_is_sealed_on_the_fast_path_too(
     assert record.fields["CF_FR_ZJHM"] == "1101**********002X"
     assert decrypt(record.sealed["CF_FR_ZJHM"]) == "11010519491231002X"
     assert "11010519491231002X" not in str(Record.objects.values().get())
+
+
+def official_working_day(day: date) -> bool:
+    """The State Council's arrangement as chinese-calendar publishes it (weekdays where it has no
+    data yet): the oracle for the district's own calendar table."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def seventh_working_day_after(day: date) -> date:
+    counted = 0
+    while counted < 7:
+        day += timedelta(days=1)
+        counted += official_working_day(day)
+    return day
+
+
+@on_calendar_days
+def test_the_supply_deadline_is_seven_working_days_after_the_decision(
+    today: date, district: Department
+) -> None:
+    # Decisions of today, yesterday and three weeks ago, uploaded today (Beijing time).
+    back = [0, 1, 21]
+    rows = [penalty(n + 1, **decided(days_ago=days)) for n, days in enumerate(back)]
+
+    upload(district, as_csv(rows))
+
+    for n, days in enumerate(back):
+        decision = today - timedelta(days=days)
+        record = Record.objects.get(doc_number=rows[n]["WSH"])
+        deadline = seventh_working_day_after(decision)
+        assert (record.supplied_on, record.supply_deadline, record.timely) == (
+            today, deadline, today <= deadline)  # fmt: skip

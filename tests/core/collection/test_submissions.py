@@ -10,7 +10,6 @@ import pytest
 from django.core import signing
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.accounts.enums import StaffRole
@@ -123,9 +122,8 @@ def test_only_pdfs_and_images_up_to_5_mb_are_attached(district: Department) -> N
 
 
 def test_an_accepted_submission_becomes_a_record_naming_its_source(
-    district: Department, reviewer: User, monkeypatch: pytest.MonkeyPatch
+    district: Department, reviewer: User
 ) -> None:
-    monkeypatch.setattr(timezone, "localdate", lambda *a: __import__("datetime").date(2026, 11, 27))
     submission = submission_create(form=FORM, client="x")
 
     result = submission_accept(

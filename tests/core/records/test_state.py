@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +16,24 @@ from core.catalog.models import Department
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.common.errors import PermissionDenied, ValidationFailed
+from core.publicity.rules import add_months
 from core.records.enums import RecordState
 from core.records.models import Record
 from core.records.services import record_withdraw, records_expire_due
 from core.records.state import record_state, state_case
 from tests.conftest import make_staff
-from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
+from tests.core.collection.files import DEPARTMENT_CODE, as_csv, decided, one_year_after, penalty
+from tests.core.collection.test_ingest import district, upload  # noqa: F401  (fixture)
+from tests.support.clock import BEIJING, Clock, on_calendar_days
 
 TODAY = date(2026, 11, 27)
+EARLIER = datetime(2026, 11, 27, 9, tzinfo=BEIJING)  # that morning
 
 
 @pytest.fixture
-def record(
-    wanzhou: object, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Record]:
+def record(wanzhou: object, settings: Any, tmp_path: Path, clock: Clock) -> Iterator[Record]:
     settings.MEDIA_ROOT = str(tmp_path)
-    monkeypatch.setattr(timezone, "localdate", lambda *a: TODAY)
+    clock.default_to(TODAY)
     with schema_context("wanzhou"):
         department = Department.objects.create(code=DEPARTMENT_CODE, name="市场监管局")
         content = as_csv([penalty(1)])
@@ -52,11 +54,11 @@ def states(on: date) -> tuple[str, str]:
         ({}, date(2026, 11, 27), RecordState.PUBLISHED),
         ({}, date(2027, 11, 20), RecordState.PUBLISHED),  # the last day shown
         ({}, date(2027, 11, 21), RecordState.EXPIRED),
-        ({"disputed_since": timezone.now()}, date(2026, 11, 27), RecordState.DISPUTED),
-        ({"disputed_since": timezone.now()}, date(2027, 12, 1), RecordState.EXPIRED),
-        ({"repaired_at": timezone.now()}, date(2026, 11, 27), RecordState.REPAIRED),
+        ({"disputed_since": EARLIER}, date(2026, 11, 27), RecordState.DISPUTED),
+        ({"disputed_since": EARLIER}, date(2027, 12, 1), RecordState.EXPIRED),
+        ({"repaired_at": EARLIER}, date(2026, 11, 27), RecordState.REPAIRED),
         (
-            {"withdrawn_at": timezone.now(), "repaired_at": timezone.now()},
+            {"withdrawn_at": EARLIER, "repaired_at": EARLIER},
             date(2026, 11, 27),
             RecordState.WITHDRAWN,
         ),
@@ -114,7 +116,7 @@ def test_the_daily_expiry_marks_only_records_past_their_end(record: Record) -> N
 
 
 def test_the_daily_beat_job_expires_records_in_every_district(
-    record: Record, monkeypatch: pytest.MonkeyPatch
+    record: Record,
 ) -> None:
     from core.records.tasks import records_expire_due_everywhere_task
 
@@ -126,3 +128,28 @@ def test_the_daily_beat_job_expires_records_in_every_district(
     assert schemas == ["kaizhou", "wanzhou"]
     with schema_context("wanzhou"):
         assert Record.objects.get().expired_at is not None
+
+
+@on_calendar_days
+def test_a_record_is_public_through_its_last_day_and_expires_the_next_morning(
+    today: date,
+    district: Department,  # noqa: F811
+    clock: Clock,
+) -> None:
+    from core.records.tasks import records_expire_due_everywhere_task
+
+    upload(district, as_csv([penalty(1, **decided(days_ago=0))]))
+    record = Record.objects.get()
+    end = one_year_after(today)  # an ordinary penalty is published for a year (29 Feb → 28 Feb)
+    assert (record.publicity_start, record.repair_from, record.publicity_end) == (
+        today, add_months(today, 3), end)  # fmt: skip
+    assert record.supplied_on == today
+
+    # The daily job runs at half past midnight Beijing time: 16:30 UTC the day before.
+    for day, expired in ((end, False), (end + timedelta(days=1), True)):
+        clock.move_to(datetime.combine(day, time(0, 30), tzinfo=BEIJING))
+        with schema_context("public"):
+            records_expire_due_everywhere_task.delay().get()
+        with schema_context("wanzhou"):
+            assert (Record.objects.get().expired_at is not None) is expired
+            assert Record.objects.publishable(timezone.localdate()).exists() is not expired

@@ -4,7 +4,7 @@ record's own rules and, once approved, takes the record out of publication and o
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -32,8 +32,9 @@ from core.remedies.services import (
 from core.scoring.models import SubjectScore
 from core.scoring.services import scores_refresh
 from tests.conftest import make_staff
-from tests.core.collection.files import as_csv, penalty
+from tests.core.collection.files import as_csv, decided, penalty
 from tests.core.collection.test_ingest import TODAY, district, upload  # noqa: F401  (fixture)
+from tests.support.clock import BEIJING, Clock, on_calendar_days
 
 WINDOW = Applicant("张三", "023-58881234", Channel.WINDOW)
 ACTOR = Actor.system("test")
@@ -61,17 +62,28 @@ def test_an_objection_marks_the_record_disputed_at_once(record: Record) -> None:
     assert AuditEntry.objects.filter(action="objection.file", record_id=record.pk).count() == 1
 
 
+@on_calendar_days
 def test_an_unanswered_objection_is_overdue_after_20_days(
-    record: Record, monkeypatch: pytest.MonkeyPatch
+    today: date,
+    district: Department,  # noqa: F811
+    clock: Clock,
 ) -> None:
-    objection_file(
+    upload(district, as_csv([penalty(1, **decided(days_ago=30))]))
+    record = Record.objects.get()
+
+    objection = objection_file(
         record=record, applicant=WINDOW, reason="处罚决定已被行政复议撤销，请核实", actor=ACTOR
     )
 
-    assert list(objections_open(today=date(2026, 12, 17), overdue_only=True)) == []
-    assert [o.record_id for o in objections_open(today=date(2026, 12, 18), overdue_only=True)] == [
-        record.pk
-    ]
+    due = today + timedelta(days=20)
+    assert (objection.number[:11], objection.due_on) == (f"YY{today:%Y%m%d}-", due)
+    assert record_state(Record.objects.get(), today) == RecordState.DISPUTED
+    # The queue on the last day, late in the evening, and half an hour after that midnight.
+    clock.move_to(datetime.combine(due, time(23, 30), tzinfo=BEIJING))
+    assert list(objections_open(today=timezone.localdate(), overdue_only=True)) == []
+    clock.move_to(datetime.combine(due + timedelta(days=1), time(0, 30), tzinfo=BEIJING))
+    overdue = objections_open(today=timezone.localdate(), overdue_only=True)
+    assert [o.record_id for o in overdue] == [record.pk]
 
 
 def test_answering_clears_the_mark_and_corrected_needs_a_correction(record: Record) -> None:

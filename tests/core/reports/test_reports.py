@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.core.files.base import ContentFile
@@ -20,8 +20,9 @@ from core.reports.selectors import report_content, report_verify
 from core.reports.services import ReportSite, Requester, consent_record, report_issue
 from core.subjects.models import Subject
 from tests.conftest import make_staff
-from tests.core.collection.files import as_csv, as_record_csv, listing, penalty, uscc
+from tests.core.collection.files import as_csv, as_record_csv, decided, listing, penalty, uscc
 from tests.core.collection.test_ingest import district, upload  # noqa: F401  (fixture)
+from tests.support.clock import BEIJING, Clock, on_calendar_days
 
 PERSON_ID = "11010519491231002X"
 SITE = ReportSite("信用万州", "https://wanzhou.localhost/reports/verify/")
@@ -174,3 +175,28 @@ def test_self_queries_need_the_subjects_own_papers(district: Department, window:
         report_issue(subject=person, requester=Requester("self", "冒名者", "110105194912310038"),
                      purpose="自查", handled_by=window, site=SITE)  # fmt: skip
     assert QueryLog.objects.get().result == "refused"
+
+
+@on_calendar_days
+def test_a_persons_two_free_reports_start_again_on_new_years_day_in_beijing(
+    today: date,
+    district: Department,  # noqa: F811
+    window: User,
+    clock: Clock,
+) -> None:
+    from core.reports.services import window_price_set
+
+    upload(district, as_csv([penalty(1, XDR_LB="自然人", XDR_SHXYM="", XDR_ZJHM=PERSON_ID,
+                                     **decided(days_ago=0))]))  # fmt: skip
+    person, me = Subject.objects.get(), Requester("self", "张三", PERSON_ID)
+    admin = make_staff("wanzhou", "price-admin@wanzhou.test", StaffRole.DISTRICT_ADMIN)
+    window_price_set(user=admin, product="credit_report", price_yuan="20")
+    for _ in range(2):
+        report_issue(subject=person, requester=me, purpose="自查", handled_by=window, site=SITE)
+
+    # Half an hour into the new year in Beijing: still 31 December in UTC.
+    clock.move_to(datetime(today.year + 1, 1, 1, 0, 30, tzinfo=BEIJING))
+    report_issue(subject=person, requester=me, purpose="自查", handled_by=window, site=SITE)
+
+    fees = list(QueryLog.objects.order_by("at", "id").values_list("fee_yuan", flat=True))
+    assert [str(f) for f in fees] == ["0.00", "0.00", "0.00"]

@@ -22,6 +22,7 @@ from core.records.models import Record
 from core.upstream.models import UpstreamEndpoint
 from core.upstream.services import EndpointChanges, upstream_endpoint_save
 from tests.core.collection.files import DEPARTMENT_CODE, uscc
+from tests.support.clock import Clock
 from tests.support.upstream_server import TOKEN, UpstreamServer
 
 TODAY = date(2026, 11, 27)
@@ -90,10 +91,10 @@ def store(
 
 @pytest.fixture
 def department(
-    wanzhou: object, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    wanzhou: object, settings: Any, tmp_path: Path, clock: Clock
 ) -> Iterator[Department]:
     settings.MEDIA_ROOT = str(tmp_path)
-    monkeypatch.setattr(timezone, "localdate", lambda *a: TODAY)
+    clock.default_to(TODAY)
     with schema_context("wanzhou"):
         yield Department.objects.create(code=DEPARTMENT_CODE, name="重庆市万州区市场监督管理局")
 

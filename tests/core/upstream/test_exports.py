@@ -138,7 +138,8 @@ def test_json_carries_exact_values_and_the_action_of_each_record(
     exported = upstream_export(actor=admin, fmt="json", **NOVEMBER)
 
     document: dict[str, Any] = json.loads(exported.content.read())
-    assert document.pop("exported_at").startswith("2026-")
+    exported_at = document.pop("exported_at")  # Beijing time, on the clock's day and hour
+    assert (exported_at[:14], exported_at[-6:]) == ("2026-11-27T10:", "+08:00")
     assert {k: v for k, v in document.items() if k != "items"} == {
         "format": "shuanggongshi.v1",
         "district": {"name": "万州区", "region_code": "500101"},
