@@ -14,11 +14,15 @@ Two ways to use it:
   the clock on that day before any other fixture is set up. Such a test computes every date from
   `today`, so it proves the behaviour on each of those days rather than on one.
 
-A whole run can be moved too: `TEST_TODAY=2026-12-31T23:30 python3 dev.py test` (a date or a
-Beijing-time datetime) moves this process's clock there for the whole session, and every Python
-process the tests start (gunicorn, Celery workers) by the same offset, through
+The whole run starts at a fixed moment, SUITE_START (10:00 on 27 November 2026, Beijing time),
+whatever the machine's clock says, and the clock runs on from there: the fixtures' literal dates
+(a penalty decided on 2026-11-20, in force for a year) hold on any day CI runs, in 2030 too. Every
+Python process the tests start (gunicorn, Celery workers) is moved by the same offset, through
 tests/support/clockshim/sitecustomize.py. PostgreSQL, Redis, S3 and the browser keep the real
-time: the product takes every date and time from Python, never from the database.
+time: the product takes every date and time from Python, never from the database; S3 requests
+are signed with the real time (the server checks it). `TEST_TODAY=2026-12-31T23:30` starts the run
+at another moment instead (a date, or a Beijing-time datetime), for looking at behaviour on a
+given day; tests written for SUITE_START's day may not hold there, the calendar-day tests do.
 
 The time-of-day matters: 23:30 in Beijing is 15:30 UTC the same day, 00:30 in Beijing is 16:30
 UTC the day before, so code that takes a date from a UTC timestamp shows up on one of them.
@@ -123,7 +127,7 @@ def clock(django_db_setup: None) -> Iterator[Clock]:
 
 @pytest.fixture
 def today(request: pytest.FixtureRequest, clock: Clock) -> date:
-    """The day a test runs on: each of CALENDAR_DAYS under @on_calendar_days, else the real one."""
+    """The day a test runs on: each of CALENDAR_DAYS under @on_calendar_days, else the run's."""
     day: CalendarDay | None = getattr(request, "param", None)
     if day is None:
         return datetime.now(BEIJING).date()
@@ -131,21 +135,23 @@ def today(request: pytest.FixtureRequest, clock: Clock) -> date:
     return day.day
 
 
+SUITE_START = datetime(2026, 11, 27, 10, 0, tzinfo=BEIJING)
 SHIM = Path(__file__).resolve().parent / "clockshim"
 _SESSION_TRAVEL = pytest.StashKey[time_machine.travel]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """TEST_TODAY moves the whole run (this process and the Python processes it starts)."""
+    """Start the whole run (this process and the Python processes it starts) at SUITE_START, or
+    at TEST_TODAY."""
     sign_s3_requests_with_the_real_time()
     wanted = os.environ.get("TEST_TODAY")
-    if not wanted:
-        return
-    moment = datetime.fromisoformat(wanted)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=BEIJING)
-    if len(wanted) == len("2026-12-31"):
-        moment = moment.replace(hour=10)
+    moment = SUITE_START
+    if wanted:
+        moment = datetime.fromisoformat(wanted)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=BEIJING)
+        if len(wanted) == len("2026-12-31"):
+            moment = moment.replace(hour=10)
     offset = moment.timestamp() - datetime.now(BEIJING).timestamp()
     os.environ["TEST_CLOCK_OFFSET"] = f"{offset:.3f}"
     os.environ["PYTHONPATH"] = os.pathsep.join(
