@@ -30,7 +30,7 @@ from billing.selectors import (
     invoices_of,
     usage_table,
 )
-from core.accounts.forms import password_set_by_link
+from core.accounts.forms import LoginForm, password_set_by_link
 from core.accounts.services import LINK_INVALID, login_link_peek
 from core.common.errors import ApplicationError, NotFound
 
@@ -41,6 +41,7 @@ MemberView = Callable[..., HttpResponse]
 
 class InstitutionLoginView(LoginView):
     template_name = "billing/institution/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
     next_page = "/institution/"
 

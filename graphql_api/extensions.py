@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from graphql import GraphQLError
+from django.conf import settings
+from graphql import FieldNode, GraphQLError, get_named_type, is_introspection_type
+from graphql.validation import ValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -38,4 +41,39 @@ class OperationTypeRecorder(SchemaExtension):
         request = getattr(context, "request", None)
         if request is not None:
             request.graphql_operation_type = self.execution_context.operation_type
+        yield
+
+
+class NoAnonymousIntrospection(ValidationRule):
+    """Refuses `__schema` and `__type` (graphql-core's NoSchemaIntrospectionCustomRule, with a
+    Chinese message); `__typename` stays allowed."""
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        named = get_named_type(self.context.get_type())
+        if named is not None and is_introspection_type(named):
+            self.report_error(
+                GraphQLError(
+                    "本平台不向匿名调用方提供接口自省；接口说明见开发者文档中公布的接口定义",
+                    node,
+                    extensions={"code": "INTROSPECTION_DISABLED"},
+                )
+            )
+
+
+class AnonymousIntrospectionGuard(SchemaExtension):
+    """Outside DEBUG, an anonymous caller may not introspect the schema: the committed SDL is the
+    public contract (issue 18, finding 11). Staff sessions, API keys and admitted exchange
+    requests may."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        credentialed = any(
+            getattr(context, name, None) is not None
+            for name in ("user", "institution_key", "department_key", "grant")
+        )
+        if not settings.DEBUG and not credentialed:
+            self.execution_context.validation_rules = (
+                *self.execution_context.validation_rules,
+                NoAnonymousIntrospection,
+            )
         yield

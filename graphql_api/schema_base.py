@@ -17,13 +17,12 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from graphql_api.documents import limit_rules
 from graphql_api.errors import should_mask_error
-from graphql_api.extensions import OperationTypeRecorder
+from graphql_api.extensions import AnonymousIntrospectionGuard, OperationTypeRecorder
 
 CACHE_SIZE = 512
 
@@ -31,12 +30,8 @@ CACHE_SIZE = 512
 def build_schema(
     *, query: type, mutation: type | None = None, extra_extensions: list[Any] | None = None
 ) -> strawberry.Schema:
-    # The depth and alias rules are built once per schema, not once per request: strawberry's
-    # validation cache is keyed by the rule classes, and a new class per request would never hit.
-    limit_rules: list[type[ASTValidationRule]] = [
-        depth_limit_rule(settings.GRAPHQL_MAX_DEPTH, should_ignore=None),
-        alias_limit_rule(settings.GRAPHQL_MAX_ALIASES),
-    ]
+    # The depth and alias rules are built once, not once per request (graphql_api/documents.py).
+    rules: list[type[ASTValidationRule]] = list(limit_rules())
     # Factories, not instances: each request gets fresh extension objects. The parse and validation
     # caches live at module level in strawberry, so every request shares them.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
@@ -44,11 +39,12 @@ def build_schema(
         # both are cached by document text, so repeated (and persisted) queries skip them.
         partial(ParserCache, maxsize=CACHE_SIZE),
         partial(ValidationCache, maxsize=CACHE_SIZE),
-        partial(AddValidationRules, limit_rules),
+        partial(AddValidationRules, rules),
         partial(MaxTokensLimiter, max_token_count=settings.GRAPHQL_MAX_TOKENS),
         partial(MaskErrors, should_mask_error=should_mask_error, error_message="Unexpected error."),
         DjangoOptimizerExtension,
         OperationTypeRecorder,
+        AnonymousIntrospectionGuard,
         *(extra_extensions or []),
     ]
     return strawberry.Schema(

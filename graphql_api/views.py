@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Literal, cast
 
 from cross_web import HTTPException
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+from strawberry import Schema
 from strawberry.django.views import GraphQLView
 from strawberry.http import GraphQLRequestData
 from strawberry.types.graphql import OperationType
@@ -27,6 +28,7 @@ from core.common.versioning import data_version
 from graphql_api import persisted
 from graphql_api.context import GraphQLContext
 from graphql_api.district.schema import schema as district_schema
+from graphql_api.documents import DocumentRefused, document_check, document_is_valid
 from graphql_api.operator.schema import schema as operator_schema
 from tenants.middleware import json_error
 
@@ -46,8 +48,13 @@ def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
     return CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, _no_view, (), {})
 
 
+# The browser IDE only while developing. Given to as_view(): strawberry's constructor default
+# ("graphiql") overrode a class attribute, so production served it (issue 18, finding 11).
+GRAPHQL_IDE: Literal["graphiql"] | None = "graphiql" if settings.DEBUG else None
+
+
 class CreditGraphQLView(GraphQLView[GraphQLContext, None]):
-    graphql_ide = "graphiql" if settings.DEBUG else None
+    graphql_ide = GRAPHQL_IDE
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> GraphQLContext:
         district = getattr(request, "tenant", None)
@@ -76,19 +83,26 @@ class CreditGraphQLView(GraphQLView[GraphQLContext, None]):
 
     def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
         parsed = super().parse_http_body(request)
+        django_request: HttpRequest = request.request
         if isinstance(parsed, list):
-            return [self._resolve_persisted(item) for item in parsed]
-        return self._resolve_persisted(parsed)
+            return [self._resolve_persisted(django_request, item) for item in parsed]
+        return self._resolve_persisted(django_request, parsed)
 
-    @staticmethod
-    def _resolve_persisted(data: GraphQLRequestData) -> GraphQLRequestData:
+    def _resolve_persisted(
+        self, request: HttpRequest, data: GraphQLRequestData
+    ) -> GraphQLRequestData:
+        if data.query is not None:
+            document_check(data.query)  # before anything parses, caches or stores it
         extension = (data.extensions or {}).get("persistedQuery")
         if not isinstance(extension, dict):
             return data
         sha256 = extension.get("sha256Hash")
         if not isinstance(sha256, str) or len(sha256) != 64:
             raise HTTPException(400, "persistedQuery.sha256Hash must be a SHA-256 hex digest")
-        query = persisted.resolve(sha256=sha256, query=data.query)
+        query = persisted.resolve(
+            sha256=sha256, query=data.query, registrant=lambda: _registrant(request),
+            is_valid=lambda document: document_is_valid(cast(Schema, self.schema)._schema, document),
+        )  # fmt: skip
         return GraphQLRequestData(
             query=query,
             variables=data.variables,
@@ -113,6 +127,8 @@ class CreditGraphQLView(GraphQLView[GraphQLContext, None]):
             return json_error(200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
         except persisted.PersistedQueryMismatch:
             return json_error(400, "PERSISTED_QUERY_HASH_MISMATCH", "查询文本与其 SHA-256 不符")
+        except DocumentRefused as refused:
+            return json_error(413, "DOCUMENT_TOO_LARGE", refused.message)
         if response.get("Content-Type", "").startswith("application/json"):
             response["Content-Type"] = "application/json; charset=utf-8"
         if key is not None and isinstance(response, HttpResponse) and _cacheable(request, response):
@@ -120,17 +136,50 @@ class CreditGraphQLView(GraphQLView[GraphQLContext, None]):
         return _finish(request, response)
 
 
+def _registrant(request: HttpRequest) -> str | None:
+    """Who may register a persisted query, as a quota key: anyone while developing; in production
+    a staff session or a valid API key of this district, never an anonymous caller."""
+    if settings.DEBUG:
+        return "debug"
+    district = getattr(request, "tenant", None)
+    schema = getattr(district, "schema_name", "public")
+    if request.user.is_authenticated:
+        return f"user:{schema}:{request.user.pk}"
+    secret = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not secret or district is None or district.kind != "district":
+        return None
+    if secret.startswith(INSTITUTION_KEY_PREFIX):
+        try:
+            key = institution_key_authenticate(secret, address=client_address(request))
+        except ApplicationError:
+            return None
+        return f"institution:{key.prefix}"
+    department_key = api_key_authenticate(secret)
+    return None if department_key is None else f"department:{schema}:{department_key.pk}"
+
+
 def _finish(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """Only an anonymous GET may be kept by browsers and proxies: a request carrying credentials
+    (an API key, a session cookie, logged in or not) is answered `private, no-store`, so its
+    answer never reaches another caller through a shared cache."""
     if (
         request.method == "GET"
-        and not request.user.is_authenticated
         and response.status_code == 200
+        and not _carries_credentials(request)
     ):
         response["Cache-Control"] = f"public, max-age={settings.GRAPHQL_GET_MAX_AGE}"
         response["Vary"] = "Cookie, Authorization"
     else:
         response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _carries_credentials(request: HttpRequest) -> bool:
+    return (
+        request.user.is_authenticated
+        or "Authorization" in request.headers
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+    )
 
 
 def _response_cache_key(request: HttpRequest) -> str | None:
@@ -162,5 +211,9 @@ def _cacheable(request: HttpRequest, response: HttpResponseBase) -> bool:
 
 
 # CSRF is checked in dispatch() for cookie sessions only; see _csrf_failure.
-district_graphql_view = csrf_exempt(CreditGraphQLView.as_view(schema=district_schema))
-operator_graphql_view = csrf_exempt(CreditGraphQLView.as_view(schema=operator_schema))
+district_graphql_view = csrf_exempt(
+    CreditGraphQLView.as_view(schema=district_schema, graphql_ide=GRAPHQL_IDE)
+)
+operator_graphql_view = csrf_exempt(
+    CreditGraphQLView.as_view(schema=operator_schema, graphql_ide=GRAPHQL_IDE)
+)

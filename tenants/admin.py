@@ -9,20 +9,27 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
 from tenants.enums import DistrictKind
 from tenants.links import district_url, first_login_path
 from tenants.models import District, Domain, PlatformAuditEntry
-from tenants.selectors import DistrictOverview, district_overview_list
+from tenants.selectors import (
+    DistrictOverview,
+    district_overview_list,
+    district_upstream_endpoint_list,
+)
 from tenants.services import lifecycle
 from tenants.services.onboarding import OnboardingRequest, district_onboard
+from tenants.services.upstream import district_upstream_endpoint_set
 
 
 class OnboardForm(forms.Form):
@@ -37,6 +44,16 @@ class OnboardForm(forms.Form):
     domain = forms.CharField(label="域名", max_length=253, help_text="如 credit.wanzhou.gov.cn")
     admin_email = forms.EmailField(label="首位管理员邮箱")
     admin_name = forms.CharField(label="首位管理员姓名", max_length=100, required=False)
+
+
+class UpstreamEndpointForm(forms.Form):
+    name = forms.CharField(label="上级平台名称", max_length=50, help_text="如 信用重庆、信用中国")
+    url = forms.CharField(
+        label="上报地址",
+        max_length=500,
+        required=False,
+        help_text="https:// 开头，主机须在 UPSTREAM_ALLOWED_HOSTS 中；留空则停止推送",
+    )
 
 
 class DomainInline(admin.TabularInline[Domain, District]):
@@ -98,6 +115,7 @@ class DistrictAdmin(admin.ModelAdmin[District]):
         "status_changed_at",
         "purge_after",
         "created_at",
+        "upstream_link",
     )
     fields = ("name", "region_code", *readonly_fields)
     inlines = (DomainInline,)
@@ -143,6 +161,11 @@ class DistrictAdmin(admin.ModelAdmin[District]):
         overview = _overview().get(obj.schema_name)
         return overview.catalogue_item_count if overview else 0
 
+    @admin.display(description="上级平台报送")
+    def upstream_link(self, obj: District) -> str:
+        url = reverse("admin:tenants_district_upstream", args=[obj.pk])
+        return format_html('<a href="{}">上报地址设置</a>', url)
+
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
@@ -158,6 +181,11 @@ class DistrictAdmin(admin.ModelAdmin[District]):
                 "onboard/",
                 self.admin_site.admin_view(self.onboard_view),
                 name="tenants_district_onboard",
+            ),
+            path(
+                "<int:district_id>/upstream/",
+                self.admin_site.admin_view(self.upstream_view),
+                name="tenants_district_upstream",
             ),
             *super().get_urls(),
         ]
@@ -191,6 +219,37 @@ class DistrictAdmin(admin.ModelAdmin[District]):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/tenants/district/onboard.html", context)
+
+    def upstream_view(self, request: HttpRequest, district_id: int) -> HttpResponse:
+        """Where the district's upstream reports go: the operator's to set (audited)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        district = get_object_or_404(self.get_queryset(request), pk=district_id)
+        form = UpstreamEndpointForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                endpoint = district_upstream_endpoint_set(
+                    district=district,
+                    name=form.cleaned_data["name"],
+                    url=form.cleaned_data["url"],
+                    actor=Actor.for_user(request.user, schema="public"),  # type: ignore[arg-type]
+                )
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(
+                    request, f"{district.name}：已设置上级平台“{endpoint.name}”的上报地址"
+                )
+                return redirect("admin:tenants_district_upstream", district.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "district": district,
+            "endpoints": district_upstream_endpoint_list(district=district),
+            "title": f"{district.name}：上级平台上报地址",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/tenants/district/upstream.html", context)
 
 
 @admin.register(PlatformAuditEntry)

@@ -27,6 +27,9 @@ ARCHIVED_WRITABLE_PATHS = (
     "/graphql/",
     "/exchange/graphql/",  # a provider answers shared-record requests (reads) while archived
 )
+# Searches are reads that POST only to keep what was typed out of URLs (exact paths: the pages
+# under /console/subjects/ include the window, which writes).
+ARCHIVED_SEARCH_FORMS = frozenset({"/search/", "/console/subjects/"})
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -52,6 +55,10 @@ class DistrictRoutingMiddleware(TenantMainMiddleware):
             use_public_schema()
             request.urlconf = OPS_URLCONF  # type: ignore[attr-defined]  # Django reads it
             return None
+        if not request.META.get("HTTP_HOST"):
+            # Without a Host header Django would fall back to SERVER_NAME, which may be an operator
+            # domain: a request that names no site reaches none (issue 18, finding 11).
+            return self.no_tenant_found(request, "（请求未提供 Host）")
         response: HttpResponse | None = super().process_request(request)
         return response
 
@@ -93,6 +100,7 @@ class DistrictStatusMiddleware:
             district.status == DistrictStatus.ARCHIVED
             and request.method not in SAFE_METHODS
             and not request.path.startswith(ARCHIVED_WRITABLE_PATHS)
+            and request.path not in ARCHIVED_SEARCH_FORMS
         ):
             return render(
                 request, "portal_theme/errors/read_only.html", {"district": district}, status=403

@@ -5,6 +5,7 @@ so the lock covers only the quota check and the writes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,7 +24,7 @@ from billing.services.metering import (
 )
 from core.common.actors import Actor, ActorKind
 from core.common.errors import NotFound, ValidationFailed
-from core.common.identifiers import normalise
+from core.common.identifiers import normalise, resident_id_problem, uscc_problem
 from core.common.tenancy import current_schema
 from core.reports.enums import Product, RequesterKind
 from core.reports.models import Report
@@ -32,6 +33,7 @@ from core.reports.services import (
     Requester,
     query_authorise,
     query_log_issued,
+    query_refuse_unknown_person,
     report_prepare,
     report_store,
 )
@@ -53,6 +55,9 @@ def _requester(key: ApiKey) -> Requester:
 
 
 def subject_by_code(code: str) -> Subject:
+    """An organisation by its 统一社会信用代码, or a person by ID number (NotFound when absent).
+    Only for organisations' codes, or where the caller already holds the person's consent: a
+    person's absence must never be told apart from a refusal (`report_subject`)."""
     number = normalise(code)
     if len(number) != 18:
         raise ValidationFailed("请提供18位统一社会信用代码或身份证号码", field="subjectCode")
@@ -60,6 +65,33 @@ def subject_by_code(code: str) -> Subject:
     if subject is None:
         raise NotFound("本平台没有该主体的信用信息", field="subjectCode")
     return subject
+
+
+@dataclass(frozen=True)
+class CodedSubject:
+    """The subject an institution names by code. `person`: the code is a valid ID number, so
+    the subject may be a person, and its absence (`subject` None) must not be told."""
+
+    number: str
+    subject: Subject | None
+    person: bool
+
+
+def subject_for_code(code: str) -> CodedSubject:
+    """Find the subject of a code. A valid ID number is looked up as a person first (and, should
+    it also be an organisation's code, as that organisation); an organisation's code that is not
+    found raises NotFound (organisations are public); anything else raises ValidationFailed."""
+    number = normalise(code)
+    if len(number) == 18 and resident_id_problem(number) is None:
+        subject = Subject.objects.filter(id_hash__in=lookup_hashes(number)).first()
+        subject = subject or Subject.objects.filter(uscc=number).first()
+        return CodedSubject(number, subject, person=True)
+    problem = uscc_problem(number)
+    if problem is not None:
+        raise ValidationFailed(
+            f"请提供有效的18位统一社会信用代码或身份证号码：{problem.message}", field="subjectCode"
+        )
+    return CodedSubject(number, subject_by_code(number), person=False)
 
 
 def report_purchase(
@@ -86,9 +118,10 @@ def report_purchase(
     if authorised.replay is not None:
         return Report.objects.get(number=authorised.replay.reference), authorised.replay
     full = product == ProductCode.FULL_REPORT
-    grant = query_authorise(subject=subject_by_code(subject_code), requester=_requester(key),
-                            purpose=purpose, product=Product.CREDIT_REPORT, consent_id=consent_id,
-                            handled_by=f"api:{key.prefix}", consent_required=full)  # fmt: skip
+    grant = query_authorise(subject=_report_subject(key, subject_code, purpose, consent_id),
+                            requester=_requester(key), purpose=purpose, product=Product.CREDIT_REPORT,
+                            consent_id=consent_id, handled_by=f"api:{key.prefix}",
+                            consent_required=full)  # fmt: skip
     prepared = report_prepare(grant, site=site, restricted=full)
 
     stored: list[Report] = []
@@ -102,6 +135,17 @@ def report_purchase(
     if charge.replayed:  # a retry with the same key got in first: its report is the answer
         return Report.objects.get(number=charge.reference), charge
     return stored[0], charge
+
+
+def _report_subject(key: ApiKey, code: str, purpose: str, consent_id: int | None) -> Subject:
+    """The subject of a report purchase. A person this district holds nothing on is refused as a
+    person without a usable consent would be (same code, same reason)."""
+    coded = subject_for_code(code)
+    if coded.subject is None:
+        query_refuse_unknown_person(person_number=coded.number, requester=_requester(key),
+                                    purpose=purpose, product=Product.CREDIT_REPORT,
+                                    consent_id=consent_id, actor=_actor(key))  # fmt: skip
+    return coded.subject
 
 
 def score_purchase(

@@ -1,13 +1,28 @@
-from django.contrib import admin
+from __future__ import annotations
+
+import logging
+from typing import cast
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 
 from core.accounts.models import User
+from core.accounts.selectors import login_locks_of
+from core.accounts.services import login_lock_clear
+from core.common.actors import Actor
+from core.common.softcache import CACHE_ERRORS
+from core.common.tenancy import current_schema
+
+logger = logging.getLogger("core.accounts.admin")
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # stubs want AbstractUser
     ordering = ("email",)
-    list_display = ("email", "full_name", "role", "is_active", "is_staff", "last_login")
+    list_display = ("email", "full_name", "role", "is_active", "is_staff", "last_login", "locked")
     search_fields = ("email", "full_name")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -20,3 +35,33 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # stubs want Abstra
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     list_filter = ("is_active", "is_staff", "role")
+    actions = ("login_unlock",)
+
+    @admin.display(description="登录锁定")
+    def locked(self, obj: User) -> str:
+        """The operator's and institutions' accounts the login limits locked (core/accounts/
+        lockout.py), until when (Beijing time)."""
+        try:
+            lock = login_locks_of(emails=[obj.email]).get(obj.email)
+        except CACHE_ERRORS as error:
+            logger.warning("login locks unavailable for the user list (%s)", type(error).__name__)
+            return "未知"
+        if lock is None:
+            return "—"
+        return f"锁定至{timezone.localtime(lock.until):%m-%d %H:%M}"
+
+    @admin.action(description="解除所选账号的登录锁定", permissions=["change"])
+    def login_unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = Actor.for_user(cast(User, request.user), schema=current_schema())
+        unlocked = []
+        try:
+            for user in queryset.order_by("email"):
+                if login_lock_clear(actor=actor, email=user.email):
+                    unlocked.append(user.email)
+        except CACHE_ERRORS:
+            self.message_user(request, "系统繁忙，暂时无法解除锁定，请稍后再试", messages.ERROR)
+            return
+        if unlocked:
+            self.message_user(request, f"已解除登录锁定：{'、'.join(unlocked)}", messages.SUCCESS)
+        else:
+            self.message_user(request, "所选账号均未被锁定", messages.INFO)

@@ -1,11 +1,16 @@
-"""The one-time-link password form, shared by the staff console and the institution pages."""
+"""The one-time-link password form and the login forms, shared by the staff console and the
+institution pages (the operator console has its own login form)."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import login
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from core.accounts.lockout import login_refusal
 from core.accounts.services import login_link_redeem
 from core.common.errors import ApplicationError
 
@@ -34,3 +39,28 @@ def password_set_by_link(request: HttpRequest, token: str) -> tuple[SetPasswordF
         return form, False
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return form, True
+
+
+class _LoginLimitMessage(AuthenticationForm):
+    """A login refused by the login limits says why (a lock and the time left, in Chinese)
+    instead of "wrong password" (core/accounts/lockout.py)."""
+
+    def get_invalid_login_error(self) -> ValidationError:
+        refusal = login_refusal(self.request)
+        if refusal is not None:
+            return ValidationError(refusal.message, code="login_limited")
+        return super().get_invalid_login_error()
+
+
+class LoginForm(_LoginLimitMessage):
+    """The staff console's and the institution pages' login form."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "邮箱或密码不正确，请重新输入。",
+        "inactive": "邮箱或密码不正确，请重新输入。",
+    }
+
+
+class OperatorLoginForm(_LoginLimitMessage, AdminAuthenticationForm):
+    """The operator console's (Django admin's) login form."""

@@ -20,6 +20,8 @@ AREAS = {
     "consent": "查询授权",
     "scorecard": "评分模型",
     "exchange": "信息共享",
+    "retention": "到期删除",
+    "login": "登录锁定",
 }
 
 

@@ -31,7 +31,7 @@ from core.collection.fields import (
     spec_for,
 )
 from core.collection.models import BatchStatus, RejectedRow, UploadBatch
-from core.collection.readers import check_size, count_rows, read_rows
+from core.collection.readers import check_size, check_upload, count_rows, read_rows
 from core.collection.validation import Problem, RecordDraft, ValidationContext, validate_row
 from core.common.actors import Actor
 from core.common.broker import delay_or_defer
@@ -63,10 +63,13 @@ def batch_create(
     size: int,
     user: User | None = None,
 ) -> UploadBatch:
-    """Keep the uploaded file (under the district's storage prefix) and queue its ingest."""
+    """Keep the uploaded file (under the district's storage prefix) and queue its ingest. A file
+    too large, or an XLSX whose zip directory says it could expand beyond what is read safely, is
+    refused first (ValidationFailed on "file"), and nothing is kept."""
     if user is not None:
         require_department(user, department.pk)
     check_size(size)
+    check_upload(content)  # a zip bomb is refused from its directory, before it is stored
     digest = hashlib.sha256()
     content.seek(0)
     for block in iter(lambda: content.read(1 << 20), b""):

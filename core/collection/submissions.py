@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from typing import IO
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,13 +21,28 @@ from core.collection.validation import Problem
 from core.common.actors import Actor, ActorKind
 from core.common.errors import NotFound, ValidationFailed
 from core.common.identifiers import normalise, uscc_problem
+from core.common.render_tokens import NOT_HUMAN, RenderToken, render_token_read, render_token_spend
 from core.common.tenancy import current_schema
 from core.common.throttle import throttle
 from core.records.models import Record
-from core.storage.api import store_attachment
+from core.storage.api import attachment_check, store_attachment
 
 RATE_LIMIT = 5  # submissions per client address per hour
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+# The portal form's render token (core/common/render_tokens.py): people take a few seconds to fill
+# the form in, bots send it at once; a page left open a day is rendered again.
+RENDER_SALT = "portal.submission.rendered"
+RENDER_MAX_AGE = 86400
+MIN_FILL_SECONDS = 3
+
+
+@dataclass(frozen=True)
+class HumanCheck:
+    """What the portal form brings back to tell a person from a bot: the render token it was
+    rendered with, and the honeypot field people leave empty."""
+
+    render_token: str
+    honeypot: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,34 +81,56 @@ def _check(form: SubmissionForm) -> SubmissionForm:
     return SubmissionForm(form.kind, name, code, content, contact, phone)
 
 
+def _human(check: HumanCheck) -> RenderToken:
+    if check.honeypot:
+        raise ValidationFailed(NOT_HUMAN, code="NOT_HUMAN")
+    return render_token_read(
+        check.render_token, salt=RENDER_SALT, max_age=RENDER_MAX_AGE, min_seconds=MIN_FILL_SECONDS
+    )
+
+
 def submission_create(
     *,
     form: SubmissionForm,
     client: str,
+    human: HumanCheck | None = None,
     attachment: IO[bytes] | None = None,
     attachment_name: str = "",
 ) -> Submission:
-    """Take a public submission: validate, limit its rate per client, keep the attachment (PDF or
-    image, 5 MB at most), and hand back the receipt number the submitter follows it with."""
-    clean = _check(form)
-    stored = ""
-    if attachment is not None:
-        stored = store_attachment(attachment, folder="submissions")
+    """Take a public submission and hand back the receipt number the submitter follows it with.
+
+    In this order, so that a refused submission keeps nothing: count it against the client's
+    hourly limit; check the portal form's anti-bot evidence (`human`; None only for callers other
+    than the public form); check every field and the attachment (PDF or image by its content,
+    5 MB at most); spend the form's render token (a replayed form is refused); only then store
+    the attachment and the submission."""
     throttle("submission", client, per_hour=RATE_LIMIT)
-    with transaction.atomic():
-        submission = Submission.objects.create(
-            receipt_no=_receipt(),
-            kind=clean.kind,
-            subject_name=clean.subject_name,
-            subject_code=clean.subject_code,
-            content=clean.content,
-            contact_name=clean.contact_name,
-            contact_phone=clean.contact_phone,
-            attachment=stored,
-            attachment_name=attachment_name[:200],
-        )
-        audit_record(actor=Actor(kind=ActorKind.SYSTEM, label="public"), action="submission.create",
-                     details={"receipt": submission.receipt_no})  # fmt: skip
+    token = _human(human) if human is not None else None
+    clean = _check(form)
+    if attachment is not None:
+        attachment_check(attachment)
+    if token is not None:
+        render_token_spend(token, scope="submission", max_age=RENDER_MAX_AGE)
+    stored = store_attachment(attachment, folder="submissions") if attachment is not None else ""
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                receipt_no=_receipt(),
+                kind=clean.kind,
+                subject_name=clean.subject_name,
+                subject_code=clean.subject_code,
+                content=clean.content,
+                contact_name=clean.contact_name,
+                contact_phone=clean.contact_phone,
+                attachment=stored,
+                attachment_name=attachment_name[:200],
+            )
+            audit_record(actor=Actor(kind=ActorKind.SYSTEM, label="public"), action="submission.create",
+                         details={"receipt": submission.receipt_no})  # fmt: skip
+    except Exception:
+        if stored:
+            default_storage.delete(stored)  # no file without its submission
+        raise
     return submission
 
 

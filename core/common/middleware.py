@@ -1,5 +1,8 @@
-"""Response headers every page carries: a Content Security Policy (scripts and styles from our own
-origin only; inline style attributes allowed for chart bars, no inline scripts)."""
+"""Response headers every answer carries, pages, static files, the unknown-host page and error
+pages alike: a Content Security Policy (scripts and styles from our own origin only; inline style
+attributes allowed for chart bars, no inline scripts), no framing, no MIME sniffing, a same-origin
+referrer. The middleware sits outermost (after the request context) so that answers made before
+routing, by WhiteNoise or the host check, get them too (issue 18, finding 11)."""
 
 from __future__ import annotations
 
@@ -24,4 +27,7 @@ class ContentSecurityPolicyMiddleware:
         # The GraphQL endpoint answers JSON (its browser IDE, in development only, loads from a CDN).
         if not request.path.startswith("/graphql") or not settings.DEBUG:
             response.headers.setdefault("Content-Security-Policy", POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

@@ -6,6 +6,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from billing import views as institution
+from core.accounts.forms import OperatorLoginForm
 from core.storage.views import signed_file
 from graphql_api.views import operator_graphql_view
 
@@ -15,6 +16,8 @@ handler500 = "portal_theme.views.errors.server_error"
 admin.site.site_header = "公共信用信息平台 · 运营管理"
 admin.site.site_title = "运营管理"
 admin.site.index_title = "区县与平台"
+# Says in Chinese when the login limits refuse a login (core/accounts/lockout.py).
+admin.site.login_form = OperatorLoginForm
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -81,10 +81,12 @@ def assemble(
     number: str,
     include_restricted: bool,
     queries: list[dict[str, str]] | None = None,
+    consents: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The report as data. `include_restricted`: also records of items disclosed only on
-    authorisation (a valid consent, or the subject itself). `queries`: who queried the subject (a
-    report the subject asks for itself lists them: its right to know)."""
+    authorisation (a valid consent, or the subject itself). `queries` and `consents`: who queried
+    the subject and who lodged an authorisation in its name (a report the subject asks for itself
+    lists them: its right to know)."""
     natural = subject.kind == SubjectKind.NATURAL
     records = list(
         Record.objects.publishable(today)
@@ -113,6 +115,9 @@ def assemble(
     if queries is not None:
         sections.append({"key": "queries", "title": "被查询记录", "count": len(queries),
                          "items": queries, "empty_text": "" if queries else EMPTY})  # fmt: skip
+    if consents is not None:
+        sections.append({"key": "consents", "title": "授权记录", "count": len(consents),
+                         "items": consents, "empty_text": "" if consents else EMPTY})  # fmt: skip
     counts = {s["key"]: s["count"] for s in sections}
     labels = []
     if counts.get("honesty"):
@@ -131,7 +136,7 @@ def assemble(
             "name": subject.name,
             "code": subject.id_masked if natural else (subject.uscc or ""),
             "labels": labels,
-            "counts": [{"title": s["title"], "count": s["count"]} for s in sections if s["key"] not in ("basic", "advice", "queries")],
+            "counts": [{"title": s["title"], "count": s["count"]} for s in sections if s["key"] not in ("basic", "advice", "queries", "consents")],
         },
         "sections": sections,
         "statement": "本报告依据公共信用信息目录归集的信息出具，仅反映数据截止时间的公示信息，不含信用评分。",

@@ -9,7 +9,15 @@ from django.db.models import JSONField
 from django.utils import timezone
 
 from core.common.placement import district_model
-from core.reports.enums import Product, QueryResult, RequesterKind
+from core.reports.enums import (
+    ConsentChannel,
+    ConsentRejection,
+    ConsentStatus,
+    ConsentVerification,
+    Product,
+    QueryResult,
+    RequesterKind,
+)
 from core.subjects.models import Subject
 
 
@@ -17,7 +25,13 @@ from core.subjects.models import Subject
 class Consent(models.Model):
     """A subject's written authorisation for someone to query it, for a purpose, within a scope."""
 
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="consents")
+    # Empty for a person this district holds nothing on yet: the consent is kept all the same (an
+    # institution is told the same either way) and found again by `subject_hash`.
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="consents", null=True, blank=True
+    )
+    subject_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    subject_masked = models.CharField("被查询主体证件号（脱敏）", max_length=24, blank=True)
     grantee_name = models.CharField("被授权人", max_length=200)
     grantee_code = models.CharField("被授权人证件号或统一社会信用代码", max_length=30)
     purpose = models.CharField("查询用途", max_length=200)
@@ -28,6 +42,18 @@ class Consent(models.Model):
     recorded_by = models.CharField("登记人", max_length=254)
     recorded_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    channel = models.CharField(
+        "登记渠道", max_length=10, choices=ConsentChannel.choices, default=ConsentChannel.WINDOW
+    )
+    status = models.CharField(
+        "核验状态", max_length=10, choices=ConsentStatus.choices, default=ConsentStatus.VERIFIED
+    )
+    document_sha256 = models.CharField(max_length=64, blank=True)
+    verified_by = models.CharField("核验人", max_length=254, blank=True)
+    verified_at = models.DateTimeField("核验时间", null=True, blank=True)
+    rejection = models.CharField(
+        "未通过原因", max_length=12, choices=ConsentRejection.choices, blank=True
+    )
 
     class Meta:
         verbose_name = "查询授权"
@@ -35,7 +61,30 @@ class Consent(models.Model):
         ordering = ("-recorded_at",)
 
     def __str__(self) -> str:
-        return f"{self.grantee_name} → {self.subject_id}"
+        return f"{self.grantee_name} → {self.subject_id or self.subject_masked}"
+
+
+@district_model
+class ConsentPolicy(models.Model):
+    """How this district checks natural persons' consents lodged over the API (one row)."""
+
+    verification = models.CharField(
+        "授权核验方式", max_length=10, choices=ConsentVerification.choices,
+        default=ConsentVerification.REVIEWER,
+    )  # fmt: skip
+    trusted_certificates = models.TextField(
+        "可信的电子签名根证书（PEM）", blank=True,
+        help_text="核验方式为电子签名时，授权书须由这些证书签发的证书签名",
+    )  # fmt: skip
+    updated_by = models.CharField(max_length=254, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "授权核验设置"
+        verbose_name_plural = "授权核验设置"
+
+    def __str__(self) -> str:
+        return self.get_verification_display()
 
 
 @district_model

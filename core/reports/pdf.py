@@ -112,6 +112,15 @@ def report_pdf(
                 for q in section["items"]
             ]
             story.append(_table(rows, [25 * mm, 65 * mm, 35 * mm, 45 * mm], s["body"]))
+        elif section["key"] == "consents":
+            rows = [["登记日期", "被授权人", "用途与范围", "有效期", "渠道", "状态"]]
+            rows += [
+                [c["date"], c["grantee"], f"{c['purpose']}（{c['scope']}）", c["valid"],
+                 c["channel"], c["status"]]
+                for c in section["items"]
+            ]  # fmt: skip
+            widths = [22 * mm, 38 * mm, 40 * mm, 30 * mm, 22 * mm, 18 * mm]
+            story.append(_table(rows, widths, s["body"]))
         elif section["key"] == "advice":
             for item in section["items"]:
                 story.append(Paragraph("• " + _escape(item["advice"]), s["body"]))

@@ -1,4 +1,4 @@
-"""Reads for reports: a report's content, its verification, and who queried a subject."""
+"""Reads for reports: a report's content, its verification, who queried a subject, consents."""
 
 from __future__ import annotations
 
@@ -8,11 +8,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.db.models import Q, QuerySet
 
-from core.reports.models import QueryLog, Report
+from core.common.errors import NotFound
+from core.reports.enums import ConsentStatus
+from core.reports.models import Consent, QueryLog, Report
+from core.subjects.models import Subject
+
+# A report whose stored files were deleted with the negative information about a person it
+# listed, once that was kept as long as the law says (core/records/retention.py): the report's
+# row stays (number, date, hash), its content is gone.
+ARCHIVE_REMOVED = (
+    "本报告所列个人不良信息已超过《征信业管理条例》第十六条规定的保存期限，报告存档已依法删除。"
+)
 
 
 def report_content(report: Report) -> dict[str, Any]:
+    """The report as issued, or only {"removed": …} once its stored files were deleted."""
+    if not report.stored_json:
+        return {"removed": ARCHIVE_REMOVED}
     with default_storage.open(report.stored_json, "rb") as handle:
         data: dict[str, Any] = json.loads(handle.read())
     return data
@@ -22,6 +36,7 @@ def report_content(report: Report) -> dict[str, Any]:
 class Verification:
     report: Report | None
     genuine: bool
+    removed: bool = False  # the stored files were deleted (ARCHIVE_REMOVED): nothing to compare
 
 
 def report_verify(*, number: str, code: str) -> Verification:
@@ -31,6 +46,8 @@ def report_verify(*, number: str, code: str) -> Verification:
     ).first()
     if report is None:
         return Verification(None, False)
+    if not report.stored_json:
+        return Verification(report, False, removed=True)
     with default_storage.open(report.stored_json, "rb") as handle:
         digest = hashlib.sha256(handle.read()).hexdigest()
     return Verification(report, digest == report.sha256)
@@ -38,3 +55,37 @@ def report_verify(*, number: str, code: str) -> Verification:
 
 def queries_for_subject(subject_id: int, limit: int = 100) -> list[QueryLog]:
     return list(QueryLog.objects.filter(subject_id=subject_id).select_related("consent")[:limit])
+
+
+def consents_for_subject(subject: Subject) -> QuerySet[Consent]:
+    """Every consent lodged for the subject, a person's lodged before the district held records
+    on them included (found by the person's lookup hash)."""
+    match = Q(subject=subject)
+    if subject.id_hash:
+        match |= Q(subject_hash=subject.id_hash)
+    return Consent.objects.filter(match).order_by("-recorded_at", "-id")
+
+
+def consents_pending() -> QuerySet[Consent]:
+    return (
+        Consent.objects.select_related("subject")
+        .filter(status=ConsentStatus.PENDING)
+        .order_by("recorded_at", "id")
+    )
+
+
+def consent_get(consent_id: int) -> Consent:
+    consent = Consent.objects.select_related("subject").filter(pk=consent_id).first()
+    if consent is None:
+        raise NotFound("没有这份授权")
+    return consent
+
+
+def consents_decided(limit: int = 50) -> list[Consent]:
+    """The latest consents checked by a reviewer or a signature (window consents excluded)."""
+    return list(
+        Consent.objects.select_related("subject")
+        .filter(channel="api")
+        .exclude(status=ConsentStatus.PENDING)
+        .order_by("-verified_at", "-id")[:limit]
+    )

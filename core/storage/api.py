@@ -60,9 +60,10 @@ MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 ATTACHMENT_TYPES = {b"%PDF": ".pdf", b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg"}
 
 
-def store_attachment(attachment: IO[bytes], *, folder: str, field: str = "attachment") -> str:
-    """Keep a document the public or a clerk hands in (PDF, PNG or JPG by content, 5 MB at most)
-    under `folder` with an unguessable name; returns the stored name."""
+def attachment_check(attachment: IO[bytes], *, field: str = "attachment") -> str:
+    """Refuse a document that store_attachment would not keep (not a PDF, PNG or JPG by its
+    content, or over 5 MB); return its file suffix. Stores nothing, so a form can check every
+    field before anything is kept."""
     head = attachment.read(8)
     attachment.seek(0, 2)
     size = attachment.tell()
@@ -72,4 +73,11 @@ def store_attachment(attachment: IO[bytes], *, folder: str, field: str = "attach
     suffix = next((ext for magic, ext in ATTACHMENT_TYPES.items() if head.startswith(magic)), None)
     if suffix is None:
         raise ValidationFailed("附件只接受PDF、PNG或JPG文件", field=field)
+    return suffix
+
+
+def store_attachment(attachment: IO[bytes], *, folder: str, field: str = "attachment") -> str:
+    """Keep a document the public or a clerk hands in (PDF, PNG or JPG by content, 5 MB at most)
+    under `folder` with an unguessable name; returns the stored name."""
+    suffix = attachment_check(attachment, field=field)
     return default_storage.save(f"{folder}/{secrets.token_hex(8)}{suffix}", File(attachment))

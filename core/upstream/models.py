@@ -13,9 +13,11 @@ from core.upstream.enums import Action, BatchStatus, ItemResult
 
 @district_model
 class UpstreamEndpoint(models.Model):
-    """A platform the district reports its 双公示 records to (信用重庆, 信用中国), edited by the
-    district admin. Pushing needs the URL and bearer token; `department` is the department that
-    files received back from this platform are imported under (their provenance)."""
+    """A platform the district reports its 双公示 records to (信用重庆, 信用中国). Its name and URL
+    are set by the operator only (tenants/services/upstream.py; the URL checked by
+    core/upstream/egress.py); the district admin sets the bearer token and turns pushing on.
+    `department` is the department that files received back from this platform are imported
+    under (their provenance)."""
 
     name = models.CharField("名称", max_length=50, unique=True)
     url = models.URLField("接口地址", max_length=500, blank=True)

@@ -1,5 +1,9 @@
 """Writes for upstream reporting: endpoint settings, exports, building batches, sending them.
 
+Endpoints (name and URL) are the operator's (`upstream_endpoint_configure`, reached through
+tenants/services/upstream.py); a district admin sets only the token, whether pushing is on and
+the source code of returned files (`upstream_endpoint_update`).
+
 A batch is built once (what changed in a period and was not yet reported to that endpoint),
 stored with its payloads, then sent as the same bytes under the same batch id until upstream
 answers; upstream's per-item answer is recorded on the items. See docs/subsystems/upstream.md."""
@@ -12,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO, Any
-from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +32,7 @@ from core.common.errors import Conflict, NotFound, ValidationFailed
 from core.common.identifiers import mask_resident_id, normalise, uscc_problem
 from core.common.tenancy import current_schema, on_commit_here
 from core.upstream import exports
+from core.upstream.egress import EgressRefused, destination_resolve
 from core.upstream.enums import Action, BatchStatus, ExportFormat, ItemResult
 from core.upstream.models import OutboxBatch, OutboxItem, UpstreamEndpoint
 from core.upstream.selectors import (
@@ -54,7 +58,7 @@ MAX_FAILURES_IN_ROW = 10
 SEND_LEASE = timedelta(minutes=5)
 
 NAME_LENGTH = "名称应为2–50字"
-URL_REQUIRED = "启用推送须填写接口地址"
+URL_REQUIRED = "运营方尚未设置该平台的上报地址，暂不能启用推送"
 TOKEN_REQUIRED = "启用推送须填写访问令牌"
 
 
@@ -67,26 +71,24 @@ def _as_actor(user: User) -> Actor:
 
 @dataclass(frozen=True)
 class EndpointChanges:
-    """What the district admin submits for an endpoint. `token` None keeps the stored one."""
+    """What the district admin may change on an endpoint (the operator sets its name and URL).
+    `token` None keeps the stored one."""
 
-    name: str
-    url: str
     token: str | None
     enabled: bool
     source_code: str = ""
 
 
-def _check_url(url: str) -> str:
+def endpoint_url_check(url: str) -> str:
+    """The URL an endpoint may have: empty (no pushing), or HTTPS to a host on the operator's
+    list whose every address is public (core/upstream/egress.py). Refusals are in Chinese."""
     url = url.strip()
     if not url:
         return ""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed(
-            "接口地址应为http://或https://开头的完整网址", field="url", code="BAD_URL"
-        )
-    if len(url) > 500:
-        raise ValidationFailed("接口地址不能超过500个字符", field="url", code="BAD_URL")
+    try:
+        destination_resolve(url)
+    except EgressRefused as refused:
+        raise ValidationFailed(refused.message, field="url", code=refused.code) from refused
     return url
 
 
@@ -127,45 +129,61 @@ def _source_department(code: str, name: str) -> Department | None:
 
 
 @transaction.atomic
-def upstream_endpoint_save(
-    *, actor: User, changes: EndpointChanges, endpoint_id: int | None = None
-) -> UpstreamEndpoint:
-    """Add or change an upstream platform (district admins). Enabling needs a URL and a token;
-    a source code makes (or reuses) the department its returned files are imported under."""
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
-    name = changes.name.strip()
+def upstream_endpoint_configure(*, actor: Actor, name: str, url: str) -> UpstreamEndpoint:
+    """Add an upstream platform or change its URL, by name (the operator only: call it through
+    tenants/services/upstream.py, which also writes the platform audit log). The URL is checked
+    by `endpoint_url_check`; an empty URL turns pushing off. Returns the endpoint."""
+    name = name.strip()
     if not 2 <= len(name) <= 50:
         raise ValidationFailed(NAME_LENGTH, field="name")
-    endpoint = (
-        UpstreamEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
-        if endpoint_id is not None
-        else UpstreamEndpoint()
-    )
+    url = endpoint_url_check(url)
+    endpoint = UpstreamEndpoint.objects.select_for_update().filter(name=name).first()
+    created = endpoint is None
+    endpoint = endpoint or UpstreamEndpoint(name=name)
+    previous = endpoint.url
+    endpoint.url = url
+    if not url:
+        endpoint.enabled = False
+    endpoint.updated_at = timezone.now()
+    endpoint.save()
+    audit_record(
+        actor=actor,
+        action="upstream.endpoint.configure",
+        details={"endpoint": endpoint.pk, "name": name, "url": url, "previous_url": previous,
+                 "created": created, "enabled": endpoint.enabled},
+    )  # fmt: skip
+    return endpoint
+
+
+@transaction.atomic
+def upstream_endpoint_update(
+    *, actor: User, endpoint_id: int, changes: EndpointChanges
+) -> UpstreamEndpoint:
+    """Change the district's side of an upstream platform (district admins): its token, whether
+    pushing is on (needs the operator's URL and a token) and the source code that makes (or
+    reuses) the department its returned files are imported under. Name and URL are the
+    operator's."""
+    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    endpoint = UpstreamEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
     if endpoint is None:
         raise NotFound("没有这个上级平台", code="NOT_FOUND")
-    if UpstreamEndpoint.objects.filter(name=name).exclude(pk=endpoint.pk).exists():
-        raise ValidationFailed(f"已有名为“{name}”的上级平台", field="name", code="NAME_TAKEN")
-    url = _check_url(changes.url)
     token = _check_token(changes.token) if changes.token is not None else endpoint.token
-    if changes.enabled and not url:
-        raise ValidationFailed(URL_REQUIRED, field="url")
+    if changes.enabled and not endpoint.url:
+        raise ValidationFailed(URL_REQUIRED, field="enabled", code="NO_URL")
     if changes.enabled and not token:
         raise ValidationFailed(TOKEN_REQUIRED, field="token")
-    department = _source_department(changes.source_code, name)
-    created = endpoint.pk is None
+    department = _source_department(changes.source_code, endpoint.name)
     token_changed = token != endpoint.token
-    endpoint.name, endpoint.url, endpoint.token = name, url, token
-    endpoint.enabled = changes.enabled
+    endpoint.token, endpoint.enabled = token, changes.enabled
     if department is not None:
         endpoint.department = department
     endpoint.updated_at = timezone.now()
     endpoint.save()
     audit_record(
         actor=_as_actor(actor),
-        action="upstream.endpoint.create" if created else "upstream.endpoint.update",
-        details={"endpoint": endpoint.pk, "name": name, "url": url, "enabled": endpoint.enabled,
-                 "token_changed": token_changed,
-                 "department": endpoint.department_id},
+        action="upstream.endpoint.update",
+        details={"endpoint": endpoint.pk, "name": endpoint.name, "enabled": endpoint.enabled,
+                 "token_changed": token_changed, "department": endpoint.department_id},
     )  # fmt: skip
     return endpoint
 
@@ -295,7 +313,7 @@ def outbox_batches_build(
             raise NotFound("没有这个上级平台", field="endpoint", code="NOT_FOUND")
         if not endpoint.enabled:
             raise ValidationFailed(
-                f"“{endpoint.name}”未启用推送：请先填写接口地址和访问令牌并启用",
+                f"“{endpoint.name}”未启用推送：请先填写访问令牌并启用（上报地址由运营方设置）",
                 field="endpoint",
                 code="DISABLED",
             )

@@ -1,5 +1,10 @@
-"""Sending a batch to an upstream platform over HTTP (urllib, as billing's webhooks do) and reading
-its per-item answer. The wire format is in docs/subsystems/upstream.md.
+"""Sending a batch to an upstream platform over HTTPS (http.client) and reading its per-item
+answer. The wire format is in docs/subsystems/upstream.md.
+
+Every push checks its destination again (core/upstream/egress.py): the host on the operator's
+list, resolved once, every address public; the connection then goes to those checked addresses,
+with the host name for SNI, the certificate check and the Host header, so a DNS answer changed
+after the check cannot move it. Redirects are never followed.
 
 Failures come back as `UpstreamFailure` with a message a district admin can act on, and whether
 trying again later may help (network trouble, 5xx, 429) or not (a refused token, a 4xx)."""
@@ -8,10 +13,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import urllib.error
-import urllib.request
+import socket
+import ssl
 from dataclasses import dataclass
-from typing import Any
+
+from django.conf import settings
+
+from core.upstream.egress import Destination, EgressRefused, destination_resolve
 
 TIMEOUT_SECONDS = 30
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
@@ -34,57 +42,95 @@ class ItemAnswer:
     reason: str
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is an error: following it would send the token to another address."""
+class _CheckedConnection(http.client.HTTPSConnection):
+    """HTTPS to a checked destination's addresses only, in order. The host name is used for SNI,
+    the certificate check and the Host header; it is never resolved again."""
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+    def __init__(self, destination: Destination) -> None:
+        tls = ssl.create_default_context(cafile=settings.UPSTREAM_CA_FILE or None)
+        tls.minimum_version = ssl.TLSVersion.TLSv1_2
+        super().__init__(destination.host, destination.port, timeout=TIMEOUT_SECONDS, context=tls)
+        self._destination = destination
+        self._tls = tls
 
-
-_opener = urllib.request.build_opener(_NoRedirect)
+    def connect(self) -> None:
+        error: OSError = ConnectionError("no address")
+        for family, sockaddr in self._destination.addresses:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(TIMEOUT_SECONDS)
+                sock.connect(sockaddr)
+            except OSError as failed:
+                sock.close()
+                error = failed
+                continue
+            try:
+                self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+            except BaseException:
+                sock.close()
+                raise
+            return
+        raise error
 
 
 def post_batch(
     *, url: str, token: str, batch_id: str, body: bytes, item_ids: set[int]
 ) -> dict[int, ItemAnswer]:
-    """POST one batch; return upstream's answer for every item (by record id)."""
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "Accept": "application/json",
-            "Authorization": f"Bearer {token}",
-            "Idempotency-Key": batch_id,
-            "User-Agent": "credit-platform-upstream/1",
-        },
-    )
+    """POST one batch to the endpoint's URL, checked again now; return upstream's answer for
+    every item (by record id)."""
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as answer:
-            raw = answer.read(MAX_ANSWER_BYTES + 1)
-    except urllib.error.HTTPError as error:
-        raise _refusal(error) from error
-    except TimeoutError as error:
-        raise UpstreamFailure(f"上级平台在{TIMEOUT_SECONDS}秒内没有应答") from error
-    except urllib.error.URLError as error:
-        if isinstance(error.reason, TimeoutError):
+        destination = destination_resolve(url)
+    except EgressRefused as refused:
+        raise UpstreamFailure(refused.message, permanent=not refused.temporary) from refused
+    try:
+        connection = _CheckedConnection(destination)
+    except OSError as error:  # an unreadable UPSTREAM_CA_FILE (ssl.SSLError is an OSError)
+        raise UpstreamFailure(f"平台的证书校验配置有误，请联系运营方：{_reason(error)}") from error
+    try:
+        try:
+            connection.connect()
+        except ssl.SSLCertVerificationError as error:
+            raise UpstreamFailure(
+                f"上级平台的HTTPS证书未通过校验：{error.verify_message}"
+            ) from error
+        except TimeoutError as error:
             raise UpstreamFailure(f"上级平台在{TIMEOUT_SECONDS}秒内没有应答") from error
-        raise UpstreamFailure(f"无法连接上级平台：{error.reason}") from error
-    except (http.client.HTTPException, OSError) as error:
-        raise UpstreamFailure(f"与上级平台的连接中断：{error}") from error
+        except OSError as error:
+            raise UpstreamFailure(f"无法连接上级平台：{_reason(error)}") from error
+        try:
+            connection.request("POST", destination.target, body=body, headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Accept": "application/json",
+                "Authorization": f"Bearer {token}",
+                "Idempotency-Key": batch_id,
+                "User-Agent": "credit-platform-upstream/1",
+            })  # fmt: skip
+            answer = connection.getresponse()
+            ok = 200 <= answer.status < 300
+            raw = answer.read(MAX_ANSWER_BYTES + 1 if ok else 4096)
+        except TimeoutError as error:
+            raise UpstreamFailure(f"上级平台在{TIMEOUT_SECONDS}秒内没有应答") from error
+        except (http.client.HTTPException, OSError) as error:
+            raise UpstreamFailure(f"与上级平台的连接中断：{_reason(error)}") from error
+    finally:
+        connection.close()
+    if not ok:
+        raise _refusal(answer.status, raw)
     if len(raw) > MAX_ANSWER_BYTES:
         raise UpstreamFailure("上级平台的应答过大，无法读取")
     return parse_answer(raw, batch_id=batch_id, item_ids=item_ids)
 
 
-def _detail(error: urllib.error.HTTPError) -> str:
+def _reason(error: Exception) -> str:
+    return str(error.strerror if isinstance(error, OSError) and error.strerror else error)
+
+
+def _detail(raw: bytes) -> str:
     """Upstream's own explanation, when its error body is JSON with one. Other bodies are not
-    shown: the URL is typed by a district admin, and a page from some other server should not
-    come back to them through this message."""
+    shown: a page from some other server should not come back through this message."""
     try:
-        data = json.loads(error.read(4096).decode("utf-8", errors="replace"))
-    except (OSError, ValueError):
+        data = json.loads(raw.decode("utf-8", errors="replace"))
+    except ValueError:
         return ""
     if isinstance(data, dict):
         for key in ("message", "error", "detail"):
@@ -93,9 +139,8 @@ def _detail(error: urllib.error.HTTPError) -> str:
     return ""
 
 
-def _refusal(error: urllib.error.HTTPError) -> UpstreamFailure:
-    code = error.code
-    detail = _detail(error)
+def _refusal(code: int, raw: bytes) -> UpstreamFailure:
+    detail = _detail(raw)
     if code in (401, 403):
         return UpstreamFailure(
             f"上级平台拒绝了访问令牌（HTTP {code}）{detail}。请核对访问令牌后重新发送",
@@ -103,7 +148,7 @@ def _refusal(error: urllib.error.HTTPError) -> UpstreamFailure:
         )
     if 300 <= code < 400:
         return UpstreamFailure(
-            f"上级平台要求跳转到其他地址（HTTP {code}），为保护令牌未跟随。请核对接口地址",
+            f"上级平台要求跳转到其他地址（HTTP {code}），为保护令牌和数据未跟随。请联系运营方核对上报地址",
             permanent=True,
         )
     if code >= 500 or code in RETRYABLE_STATUS:

@@ -37,6 +37,7 @@ from exchange.status import agreement_status
 from exchange.tokens import TokenClaims, answer_signature_parse, signature_valid, token_sign
 from exchange.transport import exchange_post
 from exchange.uses import purpose_allows
+from tenants.enums import DistrictStatus
 from tenants.models import District
 
 LOOKUP_ROLES = (
@@ -106,11 +107,28 @@ def _checked_input(actor: User, code: str, purpose: str) -> str:
     return key
 
 
+def lookup_refusal(consumer: District) -> str | None:
+    """Why `consumer` may not look anything up now, or None. Only an active district asks: a
+    lookup signs requests and appends to the exchange logs, and an archived district is read-only,
+    a suspended one out of service."""
+    if consumer.status == DistrictStatus.ACTIVE:
+        return None
+    return f"{consumer.name}信用平台{consumer.get_status_display()}，不能发起共享查询"
+
+
+def _consumer_active(consumer: District) -> None:
+    refusal = lookup_refusal(consumer)
+    if refusal is not None:
+        raise PermissionDenied(refusal, code="DISTRICT_NOT_ACTIVE")
+
+
 def shared_lookup(
     *, actor: User, consumer: District, code: str, purpose: str
 ) -> list[SharedResult]:
-    """Ask every provider whose agreement with `consumer` covers `purpose` today (one call each)."""
+    """Ask every provider whose agreement with `consumer` covers `purpose` today (one call each).
+    Refused, with nothing sent or logged, when `consumer` is not active."""
     key = _checked_input(actor, code, purpose)
+    _consumer_active(consumer)
     return [
         shared_records_fetch(actor=actor, consumer=consumer, agreement=a, purpose=purpose, code=key)
         for a in agreements_for_lookup(
@@ -123,8 +141,11 @@ def shared_records_fetch(
     *, actor: User, consumer: District, agreement: Agreement, purpose: str, code: str
 ) -> SharedResult:
     """One call to the agreement's provider for the subject `code`, asking for the whole scope of
-    the agreement. Logged on the consumer's side whatever happens."""
+    the agreement. Logged on the consumer's side whatever the outcome of the call; bad input, a
+    role that may not ask and a consumer that is not active are refused first (nothing sent or
+    logged)."""
     key = _checked_input(actor, code, purpose)
+    _consumer_active(consumer)
     if current_schema() != consumer.schema_name or agreement.consumer_id != consumer.pk:
         raise PermissionDenied("只能以本区县的名义按本区县的共享协议查询", code="FORBIDDEN")
     provider = agreement.provider

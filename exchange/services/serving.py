@@ -56,8 +56,16 @@ class Grant:
 
 
 def _refused(code: str, message: str, **known: Any) -> ExchangeRefused:
-    """A refusal carrying what is known of the request, for the log."""
+    """A refusal carrying what is known of the request, for the log: the token's claims once its
+    signature is verified (`verified`), before that only the nonce it claims, which the answer's
+    signature echoes for the caller but the log does not take."""
     return ExchangeRefused(message, code=code, details=known)
+
+
+def refusal_is_verified(refusal: ExchangeRefused) -> bool:
+    """Was the refused request's token signed by a district it names? Only then may the log
+    attribute it to that district and its agreement."""
+    return bool(refusal.details.get("verified"))
 
 
 def exchange_admit(
@@ -69,20 +77,23 @@ def exchange_admit(
         raise _refused(errors.NO_TOKEN, "请求未携带共享访问令牌（Authorization: Bearer …）")
     parsed = token_parse(authorization[7:].strip())
     claims = parsed.claims
-    known = {"request_id": claims.nonce, "agreement_id": claims.agreement_id,
-             "counterpart": claims.issuer, "purpose": claims.purpose, "staff": claims.staff}  # fmt: skip
-    if claims.audience != provider.schema_name:
-        raise _refused(errors.WRONG_AUDIENCE, f"该令牌不是签发给{provider.name}的", **known)
     consumer = District.objects.filter(
         schema_name=claims.issuer, kind=DistrictKind.DISTRICT
     ).first()
     public_key = public_key_for(schema=claims.issuer, key_id=parsed.key_id, at=now)
+    # Until the signature is verified the claims are the caller's word: a refusal says nothing
+    # of them (issue 18, finding 5: forged claims were logged as another district's requests
+    # under its agreement).
+    claimed = {"claimed_request_id": claims.nonce}  # echoed in the answer's signature only
     if consumer is None or public_key is None:
-        raise _refused(
-            errors.UNKNOWN_KEY, f"令牌的签名密钥“{parsed.key_id}”不属于请求方平台或已失效", **known
-        )
+        raise _refused(errors.UNKNOWN_KEY, "令牌的签名密钥不属于任何已登记的平台或已失效",
+                       **claimed)  # fmt: skip
     if not signature_valid(public_key, parsed.signature, parsed.signing_input):
-        raise _refused(errors.BAD_SIGNATURE, "共享访问令牌的签名无效", **known)
+        raise _refused(errors.BAD_SIGNATURE, "共享访问令牌的签名无效", **claimed)
+    known = {"verified": True, "request_id": claims.nonce, "agreement_id": claims.agreement_id,
+             "counterpart": claims.issuer, "purpose": claims.purpose, "staff": claims.staff}  # fmt: skip
+    if claims.audience != provider.schema_name:
+        raise _refused(errors.WRONG_AUDIENCE, f"该令牌不是签发给{provider.name}的", **known)
     stamp = int(now.timestamp())
     if claims.expires_at - claims.issued_at > MAX_TOKEN_SECONDS:
         raise _refused(errors.TOKEN_TOO_LONG, "共享访问令牌的有效期不得超过5分钟", **known)
@@ -234,11 +245,17 @@ def unsigned_request_id() -> str:
 
 def exchange_log_provided(
     *, grant: Grant | None, refusal: ExchangeRefused | None, answer: SharedAnswer | None,
-    request_id: str, response_hash: str, subject_code: str = "",
+    request_id: str, response_hash: str, subject_code: str = "", address: str = "",
 ) -> ExchangeLogEntry:  # fmt: skip
     """Log what the provider did with one request: served (the records it sent) or refused (why).
     A second use of a served token loses the race here and comes back as REPLAYED."""
     known: dict[str, Any] = dict(refusal.details) if refusal is not None else {}
+    if refusal is not None and grant is None and not refusal_is_verified(refusal):
+        # Anonymous: the caller's address, not its claims; never counted against an agreement.
+        refusal = ExchangeRefused(
+            f"{refusal.message}（令牌未通过验证，请求方地址：{address or '未知'}）",
+            code=refusal.code,
+        )
     if grant is not None:
         claims = grant.claims
         known = {"request_id": claims.nonce, "agreement_id": grant.agreement.pk,

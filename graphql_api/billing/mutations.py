@@ -9,14 +9,14 @@ from enum import Enum
 import strawberry
 from django.core.files.storage import default_storage
 
+from billing.services.consents import consent_lodge_for_institution
 from billing.services.keys import RateLimited
 from billing.services.monitoring import monitoring_subscribe, monitoring_unsubscribe
-from billing.services.purchases import report_purchase, score_purchase, subject_by_code
-from core.common.actors import Actor, ActorKind
+from billing.services.purchases import report_purchase, score_purchase
 from core.common.errors import ApplicationError
 from core.reports.enums import Product
 from core.reports.selectors import report_content
-from core.reports.services import consent_lodge
+from core.reports.services import ConsentTerms
 from graphql_api.billing.types import (
     BillingError,
     BillingErrorCode,
@@ -122,9 +122,19 @@ class ConsentLodgeInput:
     )
 
 
+@strawberry.enum(description="Where a lodged consent stands.")
+class ConsentState(Enum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
 @strawberry.type(description="Result of consentLodge.")
 class ConsentLodgePayload:
     consent_id: int | None
+    status: ConsentState | None = strawberry.field(
+        description="PENDING until the district has checked a natural person's consent."
+    )
     errors: list[BillingError]
 
 
@@ -227,11 +237,15 @@ class BillingMutation:
         return MonitoringUnsubscribePayload(ended=ended, errors=[])
 
     @strawberry.mutation(
-        description="Lodge a subject's signed authorisation for later purchases. Free."
+        description=(
+            "Lodge a subject's signed authorisation for later purchases. Free, but checked like a "
+            "purchase (key scope, contract, rate limit) and logged. A natural person's consent "
+            "waits for the district's check (status PENDING) before it can be used."
+        )
     )
     def consent_lodge(self, info: Info, data: ConsentLodgeInput) -> ConsentLodgePayload:
         try:
-            key, _ = info.context.require_institution()
+            key, district = info.context.require_institution()
             try:
                 document = base64.b64decode(data.document_base64, validate=True)
             except (binascii.Error, ValueError):
@@ -240,13 +254,17 @@ class BillingMutation:
                 ) from None
             if len(document) > MAX_DOCUMENT_BYTES:
                 raise ApplicationError("授权书文件不能超过5 MB", field="documentBase64")
-            consent = consent_lodge(
-                actor=Actor(kind=ActorKind.USER, label=f"api:{key.prefix}", schema=info.context.schema_name),
-                subject=subject_by_code(data.subject_code), grantee_name=key.customer.name,
-                grantee_code=key.customer.uscc, purpose=data.purpose,
-                products=[Product(s.value).value for s in data.scope], valid_from=data.valid_from,
-                valid_until=data.valid_until, document=io.BytesIO(document),
+            terms = ConsentTerms(
+                grantee_name=key.customer.name, grantee_code=key.customer.uscc,
+                purpose=data.purpose, products=[Product(s.value).value for s in data.scope],
+                valid_from=data.valid_from, valid_until=data.valid_until,
+            )  # fmt: skip
+            consent = consent_lodge_for_institution(
+                key=key, district=district, subject_code=data.subject_code, terms=terms,
+                document=io.BytesIO(document),
             )  # fmt: skip
         except ApplicationError as exc:
-            return ConsentLodgePayload(consent_id=None, errors=[_error(info, exc)])
-        return ConsentLodgePayload(consent_id=consent.pk, errors=[])
+            return ConsentLodgePayload(consent_id=None, status=None, errors=[_error(info, exc)])
+        return ConsentLodgePayload(
+            consent_id=consent.pk, status=ConsentState(consent.status), errors=[]
+        )

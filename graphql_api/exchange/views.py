@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 
+from core.common.softcache import CACHE_ERRORS
+from core.common.throttle import client_address
 from exchange import errors
 from exchange.errors import ExchangeRefused
 from exchange.services.serving import (
@@ -20,6 +25,7 @@ from exchange.services.serving import (
     answer_signature_for,
     exchange_admit,
     exchange_log_provided,
+    refusal_is_verified,
     unsigned_request_id,
 )
 from exchange.transport import SIGNATURE_HEADER
@@ -59,7 +65,12 @@ class ExchangeGraphQLView(GraphQLView[ExchangeContext, None]):
                 body=request.body,
             )
         except ExchangeRefused as not_admitted:
-            return _refused(provider, not_admitted, status=not_admitted.http_status)
+            address = client_address(request)
+            if not refusal_is_verified(not_admitted) and not _unverified_allowed(provider, address):
+                return json_error(429, "TOO_MANY_UNVERIFIED",
+                                  "未通过验证的共享请求过于频繁，请稍后再试")  # fmt: skip
+            return _refused(provider, not_admitted, status=not_admitted.http_status,
+                            address=address)  # fmt: skip
         setattr(request, "exchange_grant", grant)  # noqa: B010 (read by get_context)
         response = super().dispatch(request, *args, **kwargs)
         context: ExchangeContext | None = getattr(request, CONTEXT_ATTR, None)
@@ -102,23 +113,44 @@ def _first_error(body: bytes) -> str:
     return f"请求无法执行：{message}"[:300]
 
 
+def _unverified_allowed(provider: District, address: str) -> bool:
+    """Count one unverified refusal from `address`; past the per-minute limit it is neither logged
+    nor signed (a flood must not fill the tamper-evident log, nor cost a signature each)."""
+    minute = int(time.time() // 60)
+    key = f"exchange-unverified:{provider.schema_name}:{address}:{minute}"
+    try:
+        cache.add(key, 0, 120)
+        count = int(cache.incr(key))
+    except CACHE_ERRORS:
+        return False  # cannot count: do not log without a limit
+    return count <= settings.EXCHANGE_UNVERIFIED_PER_MINUTE
+
+
 def _refused(
-    provider: District, refusal: ExchangeRefused, *, status: int, grant: Grant | None = None
+    provider: District,
+    refusal: ExchangeRefused,
+    *,
+    status: int,
+    grant: Grant | None = None,
+    address: str = "",
 ) -> HttpResponse:
     """Answer a refusal as a GraphQL error with its code; log it; sign it."""
-    request_id = str(refusal.details.get("request_id") or unsigned_request_id())
+    logged_id = str(refusal.details.get("request_id") or unsigned_request_id())
     payload = {"errors": [{"message": refusal.message, "extensions": {"code": refusal.code}}]}
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     exchange_log_provided(
-        grant=grant, refusal=refusal, answer=None, request_id=request_id,
-        response_hash=hashlib.sha256(body).hexdigest(),
+        grant=grant, refusal=refusal, answer=None, request_id=logged_id,
+        response_hash=hashlib.sha256(body).hexdigest(), address=address,
     )  # fmt: skip
     response = HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
+    # The answer is bound to the nonce the caller sent, verified or not, so that a district whose
+    # token failed can still check that this refusal comes from the provider.
+    echoed = str(refusal.details.get("claimed_request_id") or logged_id)
     response[SIGNATURE_HEADER] = answer_signature_for(
-        provider=provider, request_id=request_id, body=body
+        provider=provider, request_id=echoed, body=body
     )
     return response
 
 
-exchange_graphql_view = csrf_exempt(ExchangeGraphQLView.as_view(schema=schema))
+exchange_graphql_view = csrf_exempt(ExchangeGraphQLView.as_view(schema=schema, graphql_ide=None))

@@ -7,7 +7,7 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from core.accounts.forms import password_set_by_link
+from core.accounts.forms import LoginForm, password_set_by_link
 from core.accounts.models import User
 from core.accounts.services import login_link_peek
 from core.catalog.selectors import catalog_category_list
@@ -16,6 +16,7 @@ from core.common.errors import ApplicationError
 
 class ConsoleLoginView(LoginView):
     template_name = "portal_theme/console/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 

@@ -40,7 +40,7 @@ from exchange.services.agreements import (
     agreement_propose,
     agreement_revoke,
 )
-from exchange.services.consuming import LOOKUP_ROLES, shared_lookup
+from exchange.services.consuming import LOOKUP_ROLES, lookup_refusal, shared_lookup
 from exchange.services.keys import signing_key_rotate
 from exchange.status import agreement_status
 from portal_theme.views.access import staff_with_role
@@ -207,14 +207,17 @@ class LookupForm(forms.Form):
 
 @login_required
 def exchange_lookup(request: HttpRequest) -> HttpResponse:
+    """A lookup signs requests to other districts and appends to both exchange logs, so it is a
+    POST (CSRF-protected); a GET shows the form and nothing else. A district that is not active
+    does not ask (the service refuses; the page says why)."""
     user = staff_with_role(request, LOOKUP_ROLES, "审计员不能发起共享查询")
     district = _district(request)
-    form = LookupForm(request.GET or None)
+    form = LookupForm(request.POST if request.method == "POST" else None)
     local: list[object] = []
     subject: Subject | None = None
     results = None
     today: date = timezone.localdate()
-    if form.is_valid():
+    if form.is_bound and form.is_valid():
         code = normalise(form.cleaned_data["code"])
         try:
             results = shared_lookup(actor=user, consumer=district, code=code,
@@ -227,4 +230,5 @@ def exchange_lookup(request: HttpRequest) -> HttpResponse:
                 local = list(record_list_for_subject(subject_id=subject.pk, today=today))
     return render(request, "portal_theme/console/exchange_lookup.html", {
         "form": form, "subject": subject, "local": local, "results": results,
+        "refusal": lookup_refusal(district),
     })  # fmt: skip

@@ -5,11 +5,13 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
@@ -35,9 +37,20 @@ from core.scoring.selectors import score_current, score_explain, score_history
 from core.subjects.protection import decrypt
 from core.subjects.selectors import subject_get, subject_search
 from portal_theme.views.access import staff as _user
+from portal_theme.views.console_staff import staff_locks
+from portal_theme.views.inputs import posted_text
+from portal_theme.views.search_tokens import (
+    CONSOLE,
+    EXPIRED,
+    UNAVAILABLE,
+    search_token_issue,
+    search_token_read,
+    see_other,
+)
 from tenants.links import first_login_path
 
 WRITERS = (StaffRole.DISTRICT_ADMIN, StaffRole.DATA_CLERK, StaffRole.REVIEWER)
+QUERY_NOT_IN_URL = "为保护个人信息，查询内容不在网址中传递，请在查询框中输入后点击“查询”"
 
 
 def _departments_for(user: User) -> list[Department]:
@@ -138,11 +151,39 @@ def upload_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
 
 @login_required
 def subjects(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
+    """主体查询. Every query (an ID number, a code, a person's name) is POSTed and shown on a
+    token's result page (search_tokens.py); a query in the URL is never read."""
+    if request.method == "POST":
+        query = posted_text(request, "q", max_length=200)
+        if not query:
+            return see_other("/console/subjects/")
+        token = search_token_issue(request, scope=CONSOLE, query=query)
+        if token is None:
+            return _subjects_page(request, query="", error=UNAVAILABLE, status=503)
+        return see_other(f"/console/subjects/r/{token}/")
+    if "q" in request.GET:
+        messages.info(request, QUERY_NOT_IN_URL)
+        return see_other("/console/subjects/")
+    return _subjects_page(request, query="")
+
+
+@login_required
+@never_cache
+def subject_results(request: HttpRequest, token: str) -> HttpResponse:
+    query = search_token_read(request, scope=CONSOLE, token=token)
+    if query is None:
+        return _subjects_page(request, query="", error=EXPIRED, status=410)
+    return _subjects_page(request, query=query)
+
+
+def _subjects_page(
+    request: HttpRequest, *, query: str, error: str = "", status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "portal_theme/console/subjects.html",
-        {"query": query, "subjects": subject_search(query=query)},
+        {"query": query, "subjects": subject_search(query=query), "error": error},
+        status=status,
     )
 
 
@@ -320,10 +361,11 @@ def staff(request: HttpRequest) -> HttpResponse:
         else:
             link = request.build_absolute_uri(first_login_path(token))
             form = StaffForm()
-    people = User.objects.select_related("assignment__department").order_by("email")
-    return render(
-        request, "portal_theme/console/staff.html", {"form": form, "people": people, "link": link}
-    )
+    people = list(User.objects.select_related("assignment__department").order_by("email"))
+    locks = staff_locks(people)
+    rows = [(p, locks.get(p.email)) for p in people]
+    return render(request, "portal_theme/console/staff.html",
+                  {"form": form, "people": people, "rows": rows, "link": link})  # fmt: skip
 
 
 TEMPLATE_NAMES = {"CF": "行政处罚", "XK": "行政许可", "JL": "通用信用记录"}

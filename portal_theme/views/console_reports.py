@@ -13,12 +13,13 @@ from django.utils import timezone
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.common.errors import ApplicationError
-from core.reports.enums import Product, RequesterKind
+from core.reports.enums import ConsentStatus, Product, RequesterKind
 from core.reports.models import Consent, Report, WindowPrice
-from core.reports.selectors import queries_for_subject, report_content
+from core.reports.selectors import consents_for_subject, queries_for_subject, report_content
 from core.reports.services import (
     FREE_SELF_QUERIES_PER_YEAR,
     WINDOW_ROLES,
+    ConsentTerms,
     Requester,
     consent_record,
     report_issue,
@@ -56,7 +57,9 @@ class IssueForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["consent"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Consent.objects.filter(subject=subject, revoked_at__isnull=True)
+        field.queryset = consents_for_subject(subject).filter(
+            status=ConsentStatus.VERIFIED, revoked_at__isnull=True
+        )
 
 
 class ConsentForm(forms.Form):
@@ -92,10 +95,10 @@ def window(request: HttpRequest, subject_id: int) -> HttpResponse:
             return redirect(f"/console/subjects/{subject.pk}/window/")
         if adding and consent.is_valid():
             data = consent.cleaned_data
-            consent_record(user=user, subject=subject, grantee_name=data["grantee_name"],
-                           grantee_code=data["grantee_code"], purpose=data["purpose"],
-                           products=[Product.CREDIT_REPORT], valid_from=data["valid_from"],
-                           valid_until=data["valid_until"], document=data["document"])  # fmt: skip
+            terms = ConsentTerms(grantee_name=data["grantee_name"], grantee_code=data["grantee_code"],
+                                 purpose=data["purpose"], products=[Product.CREDIT_REPORT],
+                                 valid_from=data["valid_from"], valid_until=data["valid_until"])  # fmt: skip
+            consent_record(user=user, subject=subject, terms=terms, document=data["document"])
             return redirect(f"/console/subjects/{subject.pk}/window/")
     except ApplicationError as exc:
         if "price" in request.POST:
@@ -105,7 +108,7 @@ def window(request: HttpRequest, subject_id: int) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(request, "portal_theme/console/window.html", {
         "subject": subject, "issue": issue, "consent": consent,
-        "consents": Consent.objects.filter(subject=subject), "queries": queries_for_subject(subject.pk),
+        "consents": consents_for_subject(subject), "queries": queries_for_subject(subject.pk),
         "self_queries": self_queries_this_year(subject, timezone.localdate()),
         "free_self_queries": FREE_SELF_QUERIES_PER_YEAR, "is_admin": user.role == StaffRole.DISTRICT_ADMIN,
         "price": WindowPrice.objects.filter(product=Product.CREDIT_REPORT).first(), "price_error": price_error,
@@ -119,7 +122,7 @@ def report_view(request: HttpRequest, report_id: int) -> HttpResponse:
     report = Report.objects.select_related("subject").filter(pk=report_id).first()
     if report is None:
         raise Http404("没有这份报告")
-    if request.GET.get("format") == "json":
+    if request.GET.get("format") == "json" and report.stored_json:  # gone once past retention
         with default_storage.open(report.stored_json, "rb") as handle:
             response = HttpResponse(handle.read(), content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{report.number}.json"'

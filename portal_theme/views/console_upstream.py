@@ -1,6 +1,7 @@
-"""上级平台报送: the district admin configures the upstream platforms (信用重庆, 信用中国), downloads
-the national-format files, builds and pushes batches and reads upstream's answers. Thin: the work
-is in core.upstream."""
+"""上级平台报送: the district admin sets the token of the upstream platforms (信用重庆, 信用中国)
+the operator configured, downloads the national-format files, builds and pushes batches and reads
+upstream's answers. The platforms' names and URLs are shown, never edited here: only the operator
+sets where people's data goes (tenants/services/upstream.py). Thin: the work is in core.upstream."""
 
 from __future__ import annotations
 
@@ -30,13 +31,14 @@ from core.upstream.services import (
     EndpointChanges,
     outbox_batch_resend,
     outbox_batches_build,
-    upstream_endpoint_save,
+    upstream_endpoint_update,
     upstream_export,
 )
 from portal_theme.views.access import staff_with_role
 
 ROLES = (StaffRole.DISTRICT_ADMIN,)
 REFUSAL = "只有区县管理员可以办理上级平台报送"
+OPERATOR_ONLY = "上级平台及其上报地址由运营方设置，请选择列表中的上级平台编辑访问令牌"
 DATE_ERRORS = {"required": "请选择日期", "invalid": "日期格式应为yyyy-MM-dd，如2026-03-15"}
 
 
@@ -50,8 +52,6 @@ def _date_field(label: str) -> forms.DateField:
 
 
 class EndpointForm(forms.Form):
-    name = forms.CharField(label="名称（如 信用重庆）", max_length=50)
-    url = forms.CharField(label="接口地址", max_length=500, required=False)
     token = forms.CharField(
         label="访问令牌（留空则保留原令牌）",
         max_length=500,
@@ -95,7 +95,7 @@ def _endpoint_form(request: HttpRequest, editing: UpstreamEndpoint | None) -> En
     if editing is None:
         return EndpointForm()
     return EndpointForm(initial={
-        "name": editing.name, "url": editing.url, "enabled": editing.enabled,
+        "enabled": editing.enabled,
         "source_code": editing.department.code if editing.department else "",
     })  # fmt: skip
 
@@ -140,18 +140,19 @@ def upstream(request: HttpRequest) -> HttpResponseBase:
         export_form.add_error(exc.field if exc.field in export_form.fields else None, exc.message)
     done = ""
     try:
-        if "endpoint_save" in request.POST and endpoint_form.is_valid():
+        if "endpoint_save" in request.POST and editing is None:
+            endpoint_form.add_error(None, OPERATOR_ONLY)
+        elif "endpoint_save" in request.POST and endpoint_form.is_valid():
+            assert editing is not None
             data = endpoint_form.cleaned_data
-            saved = upstream_endpoint_save(
+            saved = upstream_endpoint_update(
                 actor=user,
-                endpoint_id=editing.pk if editing else None,
+                endpoint_id=editing.pk,
                 changes=EndpointChanges(
-                    name=data["name"],
-                    url=data["url"],
                     token=data["token"] or None,
                     enabled=data["enabled"],
                     source_code=data["source_code"],
-                ),  # fmt: skip
+                ),
             )
             done = f"已保存上级平台：{saved.name}"
         elif "build" in request.POST and build_form.is_valid():

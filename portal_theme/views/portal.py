@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import time
-
 from django import forms
-from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from core.catalog.selectors import catalog_category_list
 from core.collection.models import SubmissionKind
-from core.collection.submissions import SubmissionForm, submission_create, submission_status
+from core.collection.submissions import (
+    RENDER_SALT,
+    HumanCheck,
+    SubmissionForm,
+    submission_create,
+    submission_status,
+)
 from core.common.errors import ApplicationError
+from core.common.render_tokens import render_token_issue
 from core.common.throttle import client_address
 from core.reports.selectors import report_verify
 from core.stats.selectors import Filters, by_kind, by_month, list_sizes, timeliness, totals
@@ -59,10 +63,6 @@ def home(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-SPAM_SALT = "portal.submission.rendered"
-MIN_FILL_SECONDS = 3
-
-
 class SubmissionPortalForm(forms.Form):
     kind = forms.ChoiceField(label="征集类别", choices=SubmissionKind.choices)
     subject_name = forms.CharField(label="涉及主体名称", max_length=200)
@@ -77,51 +77,43 @@ class SubmissionPortalForm(forms.Form):
     website = forms.CharField(
         required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"})
     )
-    rendered = forms.CharField(widget=forms.HiddenInput)
-
-
-def _looks_automated(form: SubmissionPortalForm) -> bool:
-    if form.cleaned_data.get("website"):
-        return True
-    try:
-        started = float(
-            signing.loads(form.cleaned_data.get("rendered", ""), salt=SPAM_SALT, max_age=86400)
-        )
-    except (signing.BadSignature, ValueError, TypeError):
-        return True
-    return time.time() - started < MIN_FILL_SECONDS
+    # Checked by the service (a missing token is refused there, after the rate limit counts it).
+    rendered = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 def submission_new(request: HttpRequest) -> HttpResponse:
     """信用征集: the public sends in credit information, complaints or praise."""
     form = SubmissionPortalForm(request.POST or None, request.FILES or None,
-                                initial={"rendered": signing.dumps(str(time.time()), salt=SPAM_SALT)})  # fmt: skip
+                                initial={"rendered": render_token_issue(salt=RENDER_SALT)})  # fmt: skip
     if request.method == "POST" and form.is_valid():
-        if _looks_automated(form):
-            form.add_error(None, "提交未通过校验，请稍候片刻后重新提交")
+        data = form.cleaned_data
+        upload = data.get("attachment")
+        try:
+            submission = submission_create(
+                form=SubmissionForm(
+                    data["kind"],
+                    data["subject_name"],
+                    data["subject_code"],
+                    data["content"],
+                    data["contact_name"],
+                    data["contact_phone"],
+                ),  # fmt: skip
+                client=client_address(request),
+                human=HumanCheck(render_token=data["rendered"], honeypot=data["website"]),
+                attachment=upload,
+                attachment_name=upload.name if upload else "",
+            )
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            data = form.cleaned_data
-            upload = data.get("attachment")
-            try:
-                submission = submission_create(
-                    form=SubmissionForm(
-                        data["kind"],
-                        data["subject_name"],
-                        data["subject_code"],
-                        data["content"],
-                        data["contact_name"],
-                        data["contact_phone"],
-                    ),  # fmt: skip
-                    client=client_address(request),
-                    attachment=upload,
-                    attachment_name=upload.name if upload else "",
-                )
-            except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                return render(
-                    request, "portal_theme/portal/submission_done.html", {"submission": submission}
-                )
+            return render(
+                request, "portal_theme/portal/submission_done.html", {"submission": submission}
+            )
+    if form.is_bound:
+        # The form goes back with a token of its own: the one it came with may have been spent.
+        fresh = request.POST.copy()
+        fresh["rendered"] = render_token_issue(salt=RENDER_SALT)
+        form.data = fresh
     return render(request, "portal_theme/portal/submission_new.html", {"form": form})
 
 

@@ -4,18 +4,31 @@ and expired ones never; disputed ones marked."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.views.decorators.cache import never_cache
 
 from core.records.measures import measures_for, measures_list
 from core.records.public import public_list, public_records
 from core.reports.assembly import assemble
 from core.subjects.models import Subject
 from core.subjects.search import CANDIDATES, search_public
-from portal_theme.views.inputs import int_param, text_param
+from portal_theme.views.inputs import int_param, posted_text, text_param
+from portal_theme.views.search_tokens import (
+    EXPIRED,
+    PORTAL,
+    UNAVAILABLE,
+    looks_like_number,
+    search_token_issue,
+    search_token_read,
+    see_other,
+)
 
 PER_PAGE = 20
 LIST_CAP = 1000  # rows counted at most on a list page; past it, "1000条以上" and filters narrow it
@@ -32,16 +45,51 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]
 LISTS = {"red": ("red_list", "守信激励（红名单）"), "black": ("black_list", "严重失信主体名单")}
 
 
+NUMBER_NOT_IN_URL = (
+    "为保护个人信息，统一社会信用代码和证件号码不在网址中查询，请在查询框中输入后点击“查询”"
+)
+
+
 def search(request: HttpRequest) -> HttpResponse:
+    """信用查询. The form POSTs: the query goes behind a token (search_tokens.py) and the visitor
+    is sent to its result page. `?q=` with the words of a name is still answered, so such links
+    can be shared; a number in a URL is never searched for."""
+    if request.method == "POST":
+        query = posted_text(request, "q")
+        if not query:
+            return see_other("/search/")
+        token = search_token_issue(request, scope=PORTAL, query=query)
+        if token is None:
+            return _search_page(request, query="", error=UNAVAILABLE, status=503)
+        return see_other(f"/search/r/{token}/")
     query = text_param(request, "q")
+    if looks_like_number(query):
+        messages.info(request, NUMBER_NOT_IN_URL)
+        return see_other("/search/")
+    return _search_page(request, query=query, page_link=urlencode({"q": query}) + "&")
+
+
+@never_cache
+def search_results(request: HttpRequest, token: str) -> HttpResponse:
+    """The results of a POSTed search, for the session that made it."""
+    query = search_token_read(request, scope=PORTAL, token=token)
+    if query is None:
+        return _search_page(request, query="", error=EXPIRED, status=410)
+    return _search_page(request, query=query)
+
+
+def _search_page(
+    request: HttpRequest, *, query: str, page_link: str = "", error: str = "", status: int = 200
+) -> HttpResponse:
     page = int_param(request, "page", low=1, high=CANDIDATES // PER_PAGE + 1) or 1
     hits, total = (
         search_public(query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE) if query else ([], 0)
     )
     return render(request, "portal_theme/portal/search.html", {
-        "query": query, "hits": hits, "total": total, "page": page,
+        "query": query, "hits": hits, "total": total, "page": page, "page_link": page_link,
         "has_next": page * PER_PAGE < total, "has_previous": page > 1, "candidates": CANDIDATES,
-    })  # fmt: skip
+        "error": error,
+    }, status=status)  # fmt: skip
 
 
 def subject_page(request: HttpRequest, subject_id: int) -> HttpResponse:

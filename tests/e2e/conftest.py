@@ -7,6 +7,7 @@ data: the session's baseline districts, plus whatever a test commits and removes
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.test.testcases import LiveServerThread
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
 # browser steps are still synchronous (Django and Playwright's documented setting for this).
@@ -115,10 +116,12 @@ def console_login(page: Page, base: str, email: str, password: str) -> None:
 
 
 def open_subject(page: Page, base: str, query: str, name: str) -> None:
-    """Find a subject in the console by code or name and open it."""
+    """Find a subject in the console by code or name and open it. The form POSTs: the results
+    are on a token's page, whose URL carries nothing of the query."""
     page.goto(f"{base}/console/subjects/")
     page.get_by_label("统一社会信用代码、身份证号码或名称").fill(query)
     page.get_by_role("button", name="查询").click()
+    expect(page).to_have_url(re.compile(r"/console/subjects/r/[A-Za-z]{32}/$"))
     page.get_by_role("link", name=name).click()
 
 

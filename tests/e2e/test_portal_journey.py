@@ -5,6 +5,7 @@ another district's domain looks different and knows nothing of the first one's c
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -83,6 +84,7 @@ def test_each_domain_has_its_look_and_its_data(
     page.get_by_label("企业名称或统一社会信用代码").fill("江津 第1建设")
     page.get_by_role("button", name="查询").click()
     expect(page.get_by_test_id("result-count")).to_have_text("找到 1 个主体")
+    expect(page).to_have_url(re.compile(r"/search/r/[A-Za-z]{32}/$"))  # the query stays out
     page.get_by_role("link", name="重庆市江津区第1建设有限公司").click()
     expect(page.get_by_test_id("subject-name")).to_have_text("重庆市江津区第1建设有限公司")
     expect(page.get_by_test_id("public-record")).to_have_count(

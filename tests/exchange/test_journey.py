@@ -132,7 +132,7 @@ def test_the_issue_journey(two_districts: dict[str, Any]) -> None:
 
     # A clerk of the consumer looks the company up and sees its penalties, marked, without fines.
     lookup = _console(CONSUMER, clerk)
-    page = lookup.get("/console/exchange/lookup/", {"code": COMPANY, "purpose": "administration"})
+    page = lookup.post("/console/exchange/lookup/", {"code": COMPANY, "purpose": "administration"})
     html = page.content.decode()
     assert page.status_code == 200
     assert html.count('data-testid="shared-record"') == 2
@@ -173,7 +173,7 @@ def test_the_issue_journey(two_districts: dict[str, Any]) -> None:
         proposed["Location"], {"revoke": "1", "reason": "协议期内暂停共享"}
     )
     assert revoked.status_code == 302
-    html = lookup.get(
+    html = lookup.post(
         "/console/exchange/lookup/", {"code": COMPANY, "purpose": "administration"}
     ).content.decode()
     assert 'data-testid="shared-record"' not in html

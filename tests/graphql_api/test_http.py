@@ -8,18 +8,21 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.test import Client
 from django_tenants.utils import schema_context
 from graphql import GraphQLError
 from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import _get_validate_cache
 
+from core.accounts.models import User
 from core.common.errors import ValidationFailed
 from graphql_api.district.schema import Query
 from graphql_api.errors import should_mask_error
 from graphql_api.persisted import PERSISTED_DIR, document_hash
 from graphql_api.schema_base import CACHE_SIZE, build_schema
 from tests.conftest import gql
+from tests.core.collection.files import uscc
 
 PROFILE = (PERSISTED_DIR / "district" / "DistrictProfile.graphql").read_text(encoding="utf-8")
 
@@ -90,15 +93,32 @@ def test_too_many_aliases_are_refused(wanzhou_client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_too_many_tokens_are_refused(wanzhou_client: Client) -> None:
+def test_too_many_tokens_are_refused_before_parsing(wanzhou_client: Client) -> None:
     query = "{ district { " + " ".join(["name"] * 2100) + " } }"
 
     body = gql(wanzhou_client, query)
 
-    assert (
-        body["errors"][0]["message"]
-        == "Syntax Error: Document contains more than 2000 tokens. Parsing aborted."
+    assert body == {
+        "_status": 413,
+        "errors": [{"message": "查询文档的词法单元过多（含注释）：2105个，上限为2000个",
+                    "extensions": {"code": "DOCUMENT_TOO_LARGE"}}],
+    }  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_comments_count_as_tokens_and_long_documents_are_refused(wanzhou_client: Client) -> None:
+    commented = "{ district { name } }\n" + "#\n" * 2000
+    padded = "{ district { name } }" + " " * 20_000
+
+    assert gql(wanzhou_client, commented)["errors"][0]["message"] == (
+        "查询文档的词法单元过多（含注释）：2006个，上限为2000个"
     )
+    assert gql(wanzhou_client, padded)["errors"][0]["message"] == (
+        "查询文档过长：20021个字符，上限为20000个"
+    )
+    assert gql(wanzhou_client, "{ district { name } } # a comment")["data"] == {
+        "district": {"name": "万州区"}
+    }
 
 
 @pytest.mark.django_db
@@ -180,29 +200,74 @@ def test_a_committed_persisted_query_runs_by_hash_over_get_and_is_cacheable(
     assert response["Cache-Control"] == "public, max-age=30"
 
 
+def apq(client: Client, query: str | None, document: str, **extra: Any) -> Any:
+    """A persisted-query request: by hash alone (GET) or registering `query` with it (POST)."""
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": document_hash(document)}}
+    if query is None:
+        return client.get("/graphql/", {"extensions": json.dumps(extensions)}, **extra).json()
+    return client.post("/graphql/", data=json.dumps({"query": query, "extensions": extensions}),
+                       content_type="application/json", **extra).json()  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _no_registered_documents() -> None:
+    cache.clear()  # persisted queries registered by earlier tests
+
+
+NOT_FOUND = {"errors": [{"message": "PersistedQueryNotFound",
+                         "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]}  # fmt: skip
+
+
 @pytest.mark.django_db
-def test_automatic_persisted_queries_register_then_run_by_hash(wanzhou_client: Client) -> None:
+def test_an_anonymous_callers_persisted_query_runs_but_is_not_stored(
+    wanzhou_client: Client,
+) -> None:
     query = "{ district { regionCode } }"
-    extensions = {"persistedQuery": {"version": 1, "sha256Hash": document_hash(query)}}
 
-    unknown = wanzhou_client.get("/graphql/", {"extensions": json.dumps(extensions)})
-    registered = wanzhou_client.post(
-        "/graphql/",
-        data=json.dumps({"query": query, "extensions": extensions}),
-        content_type="application/json",
-    )
-    by_hash = wanzhou_client.get("/graphql/", {"extensions": json.dumps(extensions)})
+    unknown = apq(wanzhou_client, None, query)
+    sent = apq(wanzhou_client, query, query)
+    by_hash = apq(wanzhou_client, None, query)
 
-    assert unknown.json() == {
-        "errors": [
-            {
-                "message": "PersistedQueryNotFound",
-                "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
-            }
-        ]
-    }
-    assert registered.json() == {"data": {"district": {"regionCode": "500101"}}}
-    assert by_hash.json() == {"data": {"district": {"regionCode": "500101"}}}
+    assert unknown == NOT_FOUND
+    assert sent == {"data": {"district": {"regionCode": "500101"}}}
+    assert by_hash == NOT_FOUND
+
+
+@pytest.mark.django_db
+def test_a_key_holder_registers_valid_documents_within_a_daily_quota(
+    wanzhou_client: Client, settings: Any
+) -> None:
+    from core.catalog.models import Department
+    from core.collection.push import api_key_issue as department_key_issue
+
+    settings.GRAPHQL_APQ_REGISTRATIONS_PER_DAY = 1
+    with schema_context("wanzhou"):
+        department = Department.objects.create(code=uscc(3, head="11500101"), name="税务局")
+        admin = User.objects.get(email="admin@wanzhou.test")
+        secret = department_key_issue(actor=admin, department=department, name="征管系统")
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    first, second = "{ district { regionCode } }", "{ district { slug } }"
+    invalid = "{ district { noSuchField } }"
+
+    apq(wanzhou_client, invalid, invalid, **bearer)
+    apq(wanzhou_client, first, first, **bearer)
+    apq(wanzhou_client, second, second, **bearer)  # over today's quota: run, not stored
+
+    assert apq(wanzhou_client, None, invalid) == NOT_FOUND  # invalid: never stored
+    assert apq(wanzhou_client, None, first) == {"data": {"district": {"regionCode": "500101"}}}
+    assert apq(wanzhou_client, None, second) == NOT_FOUND
+
+
+@pytest.mark.django_db
+def test_while_developing_anyone_registers_on_first_use(
+    wanzhou_client: Client, settings: Any
+) -> None:
+    settings.DEBUG = True
+    query = "{ district { name } }"
+
+    apq(wanzhou_client, query, query)
+
+    assert apq(wanzhou_client, None, query) == {"data": {"district": {"name": "万州区"}}}
 
 
 @pytest.mark.django_db

@@ -26,7 +26,7 @@ def test_it_runs_every_part_of_the_platform() -> None:
     services = compose()["services"]
 
     assert sorted(services) == [
-        "beat", "migrate", "nginx", "postgres", "redis", "seaweedfs", "web", "worker",
+        "beat", "cache", "migrate", "nginx", "postgres", "redis", "seaweedfs", "web", "worker",
     ]  # fmt: skip
     assert sorted(app_services()) == APP_SERVICES
     assert compose()["x-app"]["build"] == {"context": "..", "dockerfile": "infra/Dockerfile"}
@@ -38,13 +38,25 @@ def test_the_platform_starts_after_the_migration_which_waits_for_its_services() 
     assert services["migrate"]["command"] == ["sh", "infra/migrate.sh"]
     assert services["migrate"]["restart"] == "no"
     assert services["migrate"]["depends_on"] == {
-        name: {"condition": "service_healthy"} for name in ("postgres", "redis", "seaweedfs")
+        name: {"condition": "service_healthy"}
+        for name in ("postgres", "redis", "cache", "seaweedfs")
     }
     for name in ("web", "worker", "beat"):
         assert services[name]["depends_on"] == {
             "migrate": {"condition": "service_completed_successfully"}
         }, name
     assert all("healthcheck" in services[name] for name in ("postgres", "redis", "seaweedfs"))
+
+
+def test_the_cache_is_bounded_and_apart_from_the_broker() -> None:
+    services, environment = compose()["services"], compose()["x-app"]["environment"]
+    cache, broker = services["cache"]["command"], services["redis"]["command"]
+
+    assert environment["REDIS_URL"].startswith("redis://cache:")
+    assert environment["CELERY_BROKER_URL"].startswith("redis://redis:")
+    assert cache[cache.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert "--maxmemory" in cache
+    assert broker[broker.index("--maxmemory-policy") + 1] == "noeviction"
 
 
 def test_web_is_checked_by_readiness_and_processes_share_a_metrics_folder() -> None:

@@ -25,6 +25,7 @@ NOT_DEPLOYED = {
     "CREDIT_EMBEDDED_DB_NAME": "the embedded PostgreSQL's database (no DATABASE_URL)",
     "CREDIT_TEST_DB_NAME": "the test database",
     "LC_ALL": "set and restored around the embedded PostgreSQL's initdb",
+    "UPSTREAM_TEST_NETWORKS": "a local test upstream on loopback; refused without DJANGO_DEBUG",
 }
 
 

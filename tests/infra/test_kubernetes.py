@@ -131,6 +131,9 @@ def test_the_config_map_carries_the_platform_defaults() -> None:
     assert data["DJANGO_DEBUG"] == "0"
     assert data["LOG_FORMAT"] == "json"
     assert all(isinstance(value, str) for value in data.values())
+    # Served over TLS by the Ingress: browsers are told to stay on HTTPS for a year at least.
+    assert int(data["DJANGO_HSTS_SECONDS"]) >= 365 * 24 * 3600
+    assert data["DJANGO_SECURE_COOKIES"] == "1"
 
 
 def upload_limit() -> int:

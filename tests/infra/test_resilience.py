@@ -669,7 +669,8 @@ def test_without_the_cache_reads_miss_and_limits_refuse_with_a_reason(
         data_changed()
     assert len(callbacks) == 1
     with pytest.raises(persisted.PersistedQueryNotFound):  # the client sends the document again
-        persisted.resolve(sha256="0" * 64, query=None)
+        persisted.resolve(sha256="0" * 64, query=None, registrant=lambda: None,
+                          is_valid=lambda document: True)  # fmt: skip
 
     # Limits refuse: a public form and a metered call, nothing done, nothing charged.
     with pytest.raises(ValidationFailed) as refused:

@@ -37,8 +37,8 @@ def test_roles(kaizhou: District) -> None:
 def test_lookup_input_errors_are_chinese(kaizhou: District) -> None:
     clerk = _client(make_staff("kaizhou", "clerk@kaizhou.test", StaffRole.WINDOW_CLERK))
 
-    bad = clerk.get("/console/exchange/lookup/", {"code": "123", "purpose": "administration"})
-    none = clerk.get(
+    bad = clerk.post("/console/exchange/lookup/", {"code": "123", "purpose": "administration"})
+    none = clerk.post(
         "/console/exchange/lookup/", {"code": "91350100M000100Y43", "purpose": "administration"}
     )
 

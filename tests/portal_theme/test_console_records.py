@@ -117,8 +117,8 @@ def test_subject_search_and_page_show_records_with_their_windows(
     client.post("/console/records/new/", {"department": department.pk, **penalty(1)})
     subject_id = Record.objects.get().subject_id
 
-    by_name = client.get("/console/subjects/", {"q": "第1建设"})
-    by_code = client.get("/console/subjects/", {"q": uscc(1).lower()})
+    by_name = client.post("/console/subjects/", {"q": "第1建设"}, follow=True)
+    by_code = client.post("/console/subjects/", {"q": uscc(1).lower()}, follow=True)
     page = client.get(f"/console/subjects/{subject_id}/").content.decode()
 
     assert [s.pk for s in by_name.context["subjects"]] == [subject_id]

@@ -1,5 +1,5 @@
-"""The 上级平台报送 console page: endpoint settings, downloads, building and pushing batches, and
-reading upstream's answers."""
+"""The 上级平台报送 console page: the token of the endpoints the operator set, downloads, building
+and pushing batches, and reading upstream's answers."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from django_tenants.utils import schema_context
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.catalog.models import Department
+from core.common.actors import Actor
 from core.upstream.enums import BatchStatus
 from core.upstream.models import OutboxBatch, UpstreamEndpoint
+from tenants.models import District
+from tenants.services.upstream import district_upstream_endpoint_set
 from tests.conftest import make_staff
 from tests.core.collection.files import penalty
 from tests.core.upstream.conftest import (  # noqa: F401
@@ -50,38 +53,52 @@ def test_only_the_district_admin_has_the_page_and_its_link(admin: User) -> None:
     assert "/console/upstream/" not in reviewer.get("/console/").content.decode()
 
 
-def test_the_admin_configures_an_endpoint_and_mistakes_are_explained(
+def test_the_admin_sets_the_token_of_the_operators_endpoint_but_not_its_url(
+    wanzhou: District,
     admin: User,  # noqa: F811
     upstream: UpstreamServer,  # noqa: F811
 ) -> None:
     client = signed_in(admin)
-    form = {
-        "endpoint_save": "1",
-        "name": "信用重庆",
-        "url": "ftp://x",
-        "token": "",
-        "enabled": "on",
-    }
+    page = text(client.get("/console/upstream/").content)
+    assert "尚无上级平台，请联系运营方添加" in page
+    assert 'name="url"' not in page
+    assert 'name="name"' not in page
+    # Adding one from the console is refused: that is the operator's.
+    refused = text(client.post("/console/upstream/", {"endpoint_save": "1", "name": "内网",
+                                                      "url": "http://127.0.0.1:8199/"}).content)  # fmt: skip
+    assert "上级平台及其上报地址由运营方设置，请选择列表中的上级平台编辑访问令牌" in refused
+    with schema_context("wanzhou"):
+        assert UpstreamEndpoint.objects.count() == 0
 
+    saved = district_upstream_endpoint_set(
+        district=wanzhou, name="信用重庆", url=upstream.url, actor=Actor.cli()
+    )
+    page = text(client.get("/console/upstream/").content)
+    assert f'<td>信用重庆</td><td data-testid="endpoint-url">{upstream.url}</td>' in page
+    edit = text(client.get(f"/console/upstream/?edit={saved.pk}").content)
+    assert "编辑上级平台：信用重庆" in edit
+    assert f"上报地址：{upstream.url}" in edit
+    assert 'name="url"' not in edit
+
+    form = {"endpoint_save": "1", "endpoint_id": saved.pk, "token": "", "enabled": "on"}
     page = text(client.post("/console/upstream/", form).content)
-    assert "接口地址应为http://或https://开头的完整网址" in page
-
-    response = client.post("/console/upstream/", {**form, "url": upstream.url, "token": TOKEN})
+    assert "启用推送须填写访问令牌" in page
+    # A URL (or name) in the form is not the admin's to change: ignored.
+    response = client.post("/console/upstream/", {**form, "token": TOKEN, "name": "内网",
+                                                  "url": "http://127.0.0.1:8199/"})  # fmt: skip
     assert unquote(response["Location"]) == "/console/upstream/?done=已保存上级平台：信用重庆"
     page = text(client.get(response["Location"]).content)
     assert "已保存上级平台：信用重庆" in page
     assert "••••2026" in page
     assert TOKEN not in page
     with schema_context("wanzhou"):
-        saved = UpstreamEndpoint.objects.get()
-    assert (saved.url, saved.token, saved.enabled) == (upstream.url, TOKEN, True)
+        saved.refresh_from_db()
+    assert (saved.name, saved.url, saved.token, saved.enabled) == (
+        "信用重庆", upstream.url, TOKEN, True,
+    )  # fmt: skip
 
-    # Editing without a token keeps it; the form comes back filled in.
-    edit = text(client.get(f"/console/upstream/?edit={saved.pk}").content)
-    assert "编辑上级平台：信用重庆" in edit
-    assert f'value="{upstream.url}"' in edit
-    client.post("/console/upstream/", {**form, "endpoint_id": saved.pk, "url": upstream.url,
-                                       "enabled": ""})  # fmt: skip
+    # Saving without a token keeps it.
+    client.post("/console/upstream/", {**form, "enabled": ""})
     with schema_context("wanzhou"):
         saved.refresh_from_db()
     assert (saved.token, saved.enabled) == (TOKEN, False)

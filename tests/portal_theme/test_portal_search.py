@@ -3,15 +3,20 @@ subject page shows exactly its public records; people, repaired and withdrawn re
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.catalog.models import Department
+from core.common.actors import Actor
 from core.records.models import Record
 from core.subjects.models import Subject
 from core.subjects.search import search_public
+from tenants.models import District
+from tenants.services.lifecycle import district_archive
 from tests.conftest import client_for
 from tests.core.collection.files import as_csv, as_record_csv, listing, penalty, uscc
 from tests.core.collection.test_ingest import upload
@@ -116,3 +121,53 @@ def test_joint_punishment_shows_the_cases_and_their_measures(public: Client) -> 
 )
 def test_hand_made_urls_get_ordinary_pages(public: Client, path: str) -> None:
     assert public.get(path).status_code == 200
+
+
+def _companies(count: int) -> None:
+    with schema_context("wanzhou"):
+        Subject.objects.bulk_create(
+            Subject(kind="legal", name=f"重庆市万州区翠屏{n:02d}建设有限公司",
+                    name_as_of=timezone.localdate(), uscc=uscc(5000 + n))
+            for n in range(count)
+        )  # fmt: skip
+
+
+def test_a_posted_search_pages_through_its_token(wanzhou: District) -> None:
+    _companies(25)
+    visitor = client_for("wanzhou.localhost")
+
+    posted = visitor.post("/search/", {"q": "翠屏"})
+    first = visitor.get(posted["Location"])
+    second = visitor.get(posted["Location"], {"page": "2"})
+
+    assert posted.status_code == 303
+    assert re.fullmatch(r"/search/r/[A-Za-z]{32}/", posted["Location"])
+    assert first.context["query"] == "翠屏"
+    assert [h.name for h in first.context["hits"]] == [
+        f"重庆市万州区翠屏{n:02d}建设有限公司" for n in range(20)
+    ]
+    assert '<a href="?page=2">下一页</a>' in first.content.decode()
+    assert [h.name for h in second.context["hits"]] == [
+        f"重庆市万州区翠屏{n:02d}建设有限公司" for n in range(20, 25)
+    ]
+    assert '<a href="?page=1">上一页</a>' in second.content.decode()
+
+
+def test_a_name_in_the_url_pages_with_the_name(wanzhou: District) -> None:
+    _companies(25)
+
+    page = client_for("wanzhou.localhost").get("/search/", {"q": "翠屏"}).content.decode()
+
+    assert '<a href="?q=%E7%BF%A0%E5%B1%8F&amp;page=2">下一页</a>' in page
+
+
+def test_a_search_is_a_read_in_an_archived_district(wanzhou: District) -> None:
+    district_archive(district=wanzhou, actor=Actor.system("tests"))
+    visitor = client_for("wanzhou.localhost")
+
+    posted = visitor.post("/search/", {"q": "建设"})
+    window = visitor.post("/console/subjects/1/window/", {})
+
+    assert posted.status_code == 303
+    assert visitor.get(posted["Location"]).status_code == 200
+    assert window.status_code == 403  # the window writes: still refused

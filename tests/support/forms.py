@@ -14,15 +14,22 @@ def csrf_token(page: bytes) -> str:
     return found.group(1).decode()
 
 
-def multipart(fields: dict[str, str], filename: str, content: bytes) -> tuple[bytes, str]:
-    """A multipart/form-data body with `fields` and one CSV file field named "file", and its
-    Content-Type."""
+def multipart(
+    fields: dict[str, str],
+    filename: str,
+    content: bytes,
+    *,
+    field: str = "file",
+    content_type: str = "text/csv",
+) -> tuple[bytes, str]:
+    """A multipart/form-data body with `fields` and one file field (a CSV named "file" unless
+    told), and its Content-Type."""
     boundary = uuid.uuid4().hex
     parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
              for k, v in fields.items()]  # fmt: skip
     parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-        "Content-Type: text/csv\r\n\r\n".encode()
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n".encode()
         + content
         + b"\r\n"
     )

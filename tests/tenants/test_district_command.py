@@ -7,7 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tenants.enums import DistrictKind, DistrictStatus
-from tenants.models import District, Domain
+from tenants.models import District, Domain, PlatformAuditEntry
+from tests.support.upstream_server import UpstreamServer
 
 
 def run(*args: str) -> str:
@@ -104,3 +105,22 @@ def test_a_district_gets_another_domain_and_serves_on_both() -> None:
         run("add-domain", "wanzhou", "kaizhou.localhost")
     with pytest.raises(CommandError, match="域名“credit_wanzhou.cn”含下划线"):
         run("add-domain", "wanzhou", "credit_wanzhou.cn")
+
+
+@pytest.mark.django_db
+def test_the_operator_sets_and_lists_a_districts_upstream_endpoint(settings: Any) -> None:
+    server = UpstreamServer()  # not started: saving checks the address, it does not connect
+    server.allow(settings)
+
+    with pytest.raises(CommandError, match="^上报地址须使用 HTTPS（https:// 开头）（url）$"):
+        run("set-upstream", "wanzhou", "信用重庆", "http://127.0.0.1:8199/collect")
+    assert run("upstream", "wanzhou") == "尚无上级平台\n"
+
+    assert run("set-upstream", "wanzhou", "信用重庆", server.url) == (
+        f"已设置上报地址：信用重庆 {server.url}\n"
+    )
+    assert run("upstream", "wanzhou") == f"信用重庆  {server.url}  未启用  未设置令牌\n"
+    entry = PlatformAuditEntry.objects.get(action="district.upstream_endpoint_set")
+    assert (entry.actor_kind, entry.district_schema, entry.details["url"]) == (
+        "cli", "wanzhou", server.url,
+    )  # fmt: skip

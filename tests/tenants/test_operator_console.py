@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
 from core.accounts.models import User
+from core.upstream.models import UpstreamEndpoint
 from tenants.enums import DistrictStatus
-from tenants.models import District
+from tenants.models import District, PlatformAuditEntry
 from tests.conftest import OPERATOR_HOST, client_for
+from tests.support.upstream_server import UpstreamServer
 
 
 @pytest.fixture
@@ -93,3 +97,29 @@ def test_district_staff_cannot_use_the_operator_console(wanzhou_admin: User) -> 
         client.force_login(wanzhou_admin)
 
     assert client.get("/admin/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_operator_sets_where_a_districts_upstream_reports_go(
+    admin_client: Client, wanzhou: District, settings: Any
+) -> None:
+    server = UpstreamServer()  # not started: saving checks the address, it does not connect
+    server.allow(settings)
+    page = f"/admin/tenants/district/{wanzhou.pk}/upstream/"
+    assert (
+        page in admin_client.get(f"/admin/tenants/district/{wanzhou.pk}/change/").content.decode()
+    )
+
+    refused = admin_client.post(page, {"name": "信用重庆", "url": "https://169.254.169.254/x"})
+    assert "主机“169.254.169.254”不在运营方允许的上报地址清单中" in refused.content.decode()
+    response = admin_client.post(page, {"name": "信用重庆", "url": server.url}, follow=True)
+
+    body = response.content.decode()
+    assert "万州区：已设置上级平台“信用重庆”的上报地址" in body
+    assert f"<td>信用重庆</td><td>{server.url}</td>" in body
+    with schema_context("wanzhou"):
+        assert list(UpstreamEndpoint.objects.values_list("name", "url", "enabled")) == [
+            ("信用重庆", server.url, False)
+        ]
+    entry = PlatformAuditEntry.objects.get(action="district.upstream_endpoint_set")
+    assert (entry.actor_label, entry.district_schema) == ("root@operator.test", "wanzhou")

@@ -28,6 +28,28 @@ from core.config.settings.exchange import (  # noqa: F401
     EXCHANGE_PROVIDER_URL,
     EXCHANGE_TIMEOUT_SECONDS,
     EXCHANGE_TOKEN_SECONDS,
+    EXCHANGE_UNVERIFIED_PER_MINUTE,
+)
+from core.config.settings.login_limits import (  # noqa: F401
+    AUTHENTICATION_BACKENDS,
+    AXES_CLIENT_IP_CALLABLE,
+    AXES_COOLOFF_MESSAGE,
+    AXES_ENABLE_ADMIN,
+    AXES_ENABLED,
+    AXES_FAILURE_LIMIT,
+    AXES_HANDLER,
+    AXES_LOCKOUT_CALLABLE,
+    AXES_LOCKOUT_PARAMETERS,
+    AXES_PERMALOCK_MESSAGE,
+    AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT,
+    AXES_USERNAME_CALLABLE,
+    AXES_USERNAME_FORM_FIELD,
+    AXES_VERBOSE,
+    LOGIN_ACCOUNT_FAILURES,
+    LOGIN_ADDRESS_FAILURES,
+    LOGIN_FAILURE_WINDOW_MINUTES,
+    LOGIN_LOCK_MAX_MINUTES,
+    LOGIN_LOCK_MINUTES,
 )
 from core.config.settings.ops import (  # noqa: F401
     LOG_FORMAT,
@@ -80,6 +102,7 @@ from core.config.settings.services import (  # noqa: F401
 )
 from core.config.settings.tenants import (  # noqa: F401
     BOTH_APPS,
+    CODE_ONLY_APPS,
     GET_EXECUTOR_FUNCTION,
     INSTALLED_APPS,
     PUBLIC_SCHEMA_NAME,
@@ -91,6 +114,11 @@ from core.config.settings.tenants import (  # noqa: F401
     TENANT_CREATION_FAKES_MIGRATIONS,
     TENANT_DOMAIN_MODEL,
     TENANT_MODEL,
+)
+from core.config.settings.upstream import (  # noqa: F401
+    UPSTREAM_ALLOWED_HOSTS,
+    UPSTREAM_CA_FILE,
+    UPSTREAM_TEST_NETWORKS,
 )
 
 # Lets `admin.ModelAdmin[Model]` and other generic Django classes be subscripted at runtime.
@@ -127,6 +155,8 @@ OPERATOR_DOMAINS = env_list("OPERATOR_DOMAINS", ["localhost", "127.0.0.1"])
 MIDDLEWARE = [
     # Request id, access log and metrics (core/ops); static files on every host, before routing.
     "core.ops.middleware.RequestContextMiddleware",
+    # Security headers on every answer, static files and the unknown-host page included.
+    "core.common.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.DistrictRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -135,10 +165,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A login refused by the login limits answers 429 (core/accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
     "core.ops.middleware.DistrictUserContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.common.middleware.ContentSecurityPolicyMiddleware",
     "tenants.middleware.DistrictStatusMiddleware",
 ]
 
@@ -231,6 +262,12 @@ GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)
 GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 2000)
 GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 15)
 GRAPHQL_MAX_PAGE_SIZE = 100
+# A document longer than this is refused before it is parsed (graphql_api/documents.py); tokens
+# are counted with comments.
+GRAPHQL_MAX_DOCUMENT_CHARS = env_int("GRAPHQL_MAX_DOCUMENT_CHARS", 20_000)
+# New persisted queries a credential may register a day (anonymous callers register none outside
+# DEBUG; graphql_api/persisted.py).
+GRAPHQL_APQ_REGISTRATIONS_PER_DAY = env_int("GRAPHQL_APQ_REGISTRATIONS_PER_DAY", 200)
 GRAPHQL_GET_MAX_AGE = env_int("GRAPHQL_GET_MAX_AGE", 30)
 # Anonymous district queries answered from the cache, keyed by the data version (0 turns it off).
 GRAPHQL_RESPONSE_CACHE_SECONDS = env_int("GRAPHQL_RESPONSE_CACHE_SECONDS", 300)

@@ -21,3 +21,6 @@ EXCHANGE_KEY_GRACE_SECONDS = env_int("EXCHANGE_KEY_GRACE_SECONDS", 600)
 # so the wrapping key can be changed). Empty: derived from SUBJECT_DATA_KEY (or, in DEBUG, from the
 # secret key), like core/subjects/protection.py.
 EXCHANGE_KEY_SECRETS = env_list("EXCHANGE_KEY_SECRETS", [])
+# Refusals of requests whose token is not verified are logged (anonymously, with the address) at
+# most this many times a minute per address; past that the address is answered 429, unlogged.
+EXCHANGE_UNVERIFIED_PER_MINUTE = env_int("EXCHANGE_UNVERIFIED_PER_MINUTE", 10)

@@ -43,7 +43,16 @@ TENANT_APPS = [
     "portal_theme",
 ]
 
-INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+# Apps installed for their code only (signals, backends, middleware): in neither list, so their
+# models get no table in any schema. django-axes keeps its login counters in the cache, per schema
+# (docs/adr/0014-login-limits-in-the-cache-per-schema.md); its database tables would be unused.
+CODE_ONLY_APPS = ["axes"]
+
+INSTALLED_APPS = (
+    list(SHARED_APPS)
+    + [app for app in TENANT_APPS if app not in SHARED_APPS]
+    + [app for app in CODE_ONLY_APPS if app not in SHARED_APPS and app not in TENANT_APPS]
+)
 
 TENANT_MODEL = "tenants.District"
 TENANT_DOMAIN_MODEL = "tenants.Domain"

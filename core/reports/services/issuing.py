@@ -1,5 +1,5 @@
-"""Consents and report issuing. Every query is logged, issued or refused (征信业管理条例 Art. 18:
-querying a person needs their written consent and a stated purpose). A refusal is logged in its own
+"""Report issuing. Every query is logged, issued or refused (征信业管理条例 Art. 18: querying a
+person needs their written consent and a stated purpose). A refusal is logged in its own
 transaction and then raised, so the refusal itself is never lost."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import IO
+from typing import NoReturn
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -22,21 +22,23 @@ from core.accounts.models import User
 from core.accounts.permissions import require_role
 from core.audit.services import audit_record
 from core.common.actors import Actor
-from core.common.errors import PermissionDenied, ValidationFailed
-from core.common.identifiers import normalise
+from core.common.errors import NotFound, PermissionDenied, ValidationFailed
+from core.common.identifiers import mask_resident_id, normalise
 from core.common.tenancy import current_schema
 from core.publicity.rules import add_months
 from core.reports.assembly import SCHEMA, assemble
 from core.reports.enums import Product, QueryResult, RequesterKind
 from core.reports.models import Consent, QueryLog, Report, WindowPrice
 from core.reports.pdf import report_pdf
-from core.storage.api import store_attachment
+from core.reports.roles import WINDOW_ROLES
+from core.reports.selectors import consents_for_subject
+from core.reports.services.consents import ConsentRefused, consent_usable
 from core.subjects.enums import SubjectKind
 from core.subjects.models import Subject
 from core.subjects.protection import lookup_hashes
 
-WINDOW_ROLES = (StaffRole.WINDOW_CLERK, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
 FREE_SELF_QUERIES_PER_YEAR = 2  # 征信业管理条例 Art. 17
+PERSON_NEEDS_CONSENT = "查询自然人的信用信息须取得本人书面授权并说明用途"
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -58,90 +60,6 @@ class Requester:
     code: str = ""  # ID number or 统一社会信用代码 of the requester
 
 
-def consent_record(
-    *,
-    user: User,
-    subject: Subject,
-    grantee_name: str,
-    grantee_code: str,
-    purpose: str,
-    products: list[str],
-    valid_from: date,
-    valid_until: date,
-    document: IO[bytes],
-) -> Consent:
-    """Keep a signed authorisation (the document is required) for someone to query `subject`."""
-    require_role(user, *WINDOW_ROLES)
-    return consent_lodge(
-        actor=Actor.for_user(user, schema=current_schema()), subject=subject,
-        grantee_name=grantee_name, grantee_code=grantee_code, purpose=purpose, products=products,
-        valid_from=valid_from, valid_until=valid_until, document=document,
-    )  # fmt: skip
-
-
-def consent_lodge(
-    *,
-    actor: Actor,
-    subject: Subject,
-    grantee_name: str,
-    grantee_code: str,
-    purpose: str,
-    products: list[str],
-    valid_from: date,
-    valid_until: date,
-    document: IO[bytes],
-) -> Consent:
-    """Keep a signed authorisation, lodged at the window or by an institution over the API."""
-    if not 1 <= len(grantee_name.strip()) <= 200 or not 1 <= len(normalise(grantee_code)) <= 30:
-        raise ValidationFailed(
-            "请填写被授权人名称和证件号（或统一社会信用代码）", field="grantee_name"
-        )
-    if not 1 <= len(purpose.strip()) <= 200:
-        raise ValidationFailed("请填写查询用途（200字以内）", field="purpose")
-    if not products or any(p not in Product.values for p in products):
-        raise ValidationFailed("请选择授权查询的产品", field="products")
-    if valid_until < valid_from:
-        raise ValidationFailed("授权截止日期不能早于起始日期", field="valid_until")
-    stored = store_attachment(document, folder="consents", field="document")
-    with transaction.atomic():
-        consent = Consent.objects.create(
-            subject=subject, grantee_name=grantee_name.strip(), grantee_code=normalise(grantee_code),
-            purpose=purpose.strip(), products=products, valid_from=valid_from,
-            valid_until=valid_until, document=stored, recorded_by=actor.label,
-        )  # fmt: skip
-        audit_record(actor=actor, action="consent.record", subject_id=subject.pk,
-                     details={"consent": consent.pk, "purpose": consent.purpose})  # fmt: skip
-    return consent
-
-
-def _valid_consent(
-    subject: Subject,
-    requester: Requester,
-    product: str,
-    consent_id: int | None,
-    today: date,
-    purpose: str,
-) -> Consent | None:
-    if consent_id is None:
-        return None
-    consent = Consent.objects.filter(pk=consent_id, subject=subject).first()
-    if consent is None:
-        raise _Refused("所选授权不属于该主体")
-    if consent.revoked_at is not None:
-        raise _Refused("该授权已撤销")
-    if not consent.valid_from <= today <= consent.valid_until:
-        raise _Refused(
-            f"该授权的有效期为{consent.valid_from}至{consent.valid_until}，今天不在有效期内"
-        )
-    if product not in consent.products:
-        raise _Refused("该授权不包括此报告产品")
-    if purpose.strip() != consent.purpose:
-        raise _Refused(f"查询用途与授权书载明的用途（{consent.purpose}）不一致")
-    if normalise(requester.code) != consent.grantee_code:
-        raise _Refused("查询人与授权书中的被授权人不一致")
-    return consent
-
-
 def _is_subject(subject: Subject, code: str) -> bool:
     """Does the code the window checked on the requester's papers belong to the subject?"""
     number = normalise(code)
@@ -152,20 +70,28 @@ def _is_subject(subject: Subject, code: str) -> bool:
     return subject.uscc == number
 
 
-class _Refused(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 def _queried(subject: Subject, today: date) -> list[dict[str, str]]:
     """Who obtained a report on the subject in the last two years (refusals are not queries)."""
     since = add_months(today, -24)
     return [
-        {"date": f"{q.at:%Y-%m-%d}", "requester": q.requester_name,
+        {"date": f"{timezone.localtime(q.at):%Y-%m-%d}", "requester": q.requester_name,
          "requester_kind": q.get_requester_kind_display(), "purpose": q.purpose}
         for q in QueryLog.objects.filter(subject=subject, result=QueryResult.ISSUED, at__date__gte=since)
         .order_by("-at")
+    ]  # fmt: skip
+
+
+def _consents(subject: Subject) -> list[dict[str, str]]:
+    """Every consent lodged for the subject, by whom and with what result: its right to know who
+    holds an authorisation in its name (a refused or pending one included)."""
+    products = dict(Product.choices)
+    return [
+        {"date": f"{timezone.localtime(c.recorded_at):%Y-%m-%d}", "grantee": c.grantee_name,
+         "purpose": c.purpose, "scope": "、".join(products.get(p, p) for p in c.products),
+         "valid": f"{c.valid_from:%Y-%m-%d}至{c.valid_until:%Y-%m-%d}",
+         "channel": c.get_channel_display(),
+         "status": "已撤销" if c.revoked_at else c.get_status_display()}
+        for c in consents_for_subject(subject)
     ]  # fmt: skip
 
 
@@ -272,15 +198,22 @@ def query_authorise(
                    requester_code=normalise(requester.code), purpose=purpose.strip(), product=product,
                    handled_by=handled_by, at=now)  # fmt: skip
     try:
-        consent = _valid_consent(subject, requester, product, consent_id, today, purpose)
+        consent = None
+        if consent_id is not None:
+            consent = consent_usable(
+                consent_id=consent_id, subject=subject, person_hashes=[], grantee_code=requester.code,
+                product=product, purpose=purpose, today=today,
+            )  # fmt: skip
         is_self = requester.kind == RequesterKind.SELF
         if is_self and not _is_subject(subject, requester.code):
-            raise _Refused("本人查询须核验本人证件：证件号或统一社会信用代码与被查询主体不一致")
+            raise ConsentRefused(
+                "本人查询须核验本人证件：证件号或统一社会信用代码与被查询主体不一致"
+            )
         if subject.kind == SubjectKind.NATURAL and not is_self and consent is None:
-            raise _Refused("查询自然人的信用信息须取得本人书面授权并说明用途")
+            raise ConsentRefused(PERSON_NEEDS_CONSENT)
         if consent_required and consent is None:
-            raise _Refused("此产品须提供被查询主体的有效书面授权（consentId）")
-    except _Refused as refused:
+            raise ConsentRefused("此产品须提供被查询主体的有效书面授权（consentId）")
+    except ConsentRefused as refused:
         log.result, log.reason = QueryResult.REFUSED, refused.reason
         with transaction.atomic():
             log.save()
@@ -305,7 +238,8 @@ def report_prepare(grant: Grant, *, site: ReportSite, restricted: bool = True) -
     number = f"XY{today:%Y%m%d}{secrets.randbelow(10**8):08d}"
     data = assemble(subject=grant.subject, today=today, now=now, number=number,
                     include_restricted=restricted and (grant.is_self or grant.consent is not None),
-                    queries=_queried(grant.subject, today) if grant.is_self else None)  # fmt: skip
+                    queries=_queried(grant.subject, today) if grant.is_self else None,
+                    consents=_consents(grant.subject) if grant.is_self else None)  # fmt: skip
     body = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode()
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     pdf = report_pdf(data, verification_code=code, verify_url=site.link(number, code),
@@ -335,3 +269,34 @@ def query_log_issued(grant: Grant, *, reference: str, actor: Actor) -> None:
     action = "report.issue" if grant.product == Product.CREDIT_REPORT else "query.answer"
     audit_record(actor=actor, action=action, subject_id=grant.subject.pk,
                  details={"report": reference, "requester": log.requester_name, "purpose": log.purpose})  # fmt: skip
+
+
+def query_refuse_unknown_person(
+    *,
+    person_number: str,
+    requester: Requester,
+    purpose: str,
+    product: str,
+    consent_id: int | None,
+    actor: Actor,
+) -> NoReturn:
+    """A query about a person this district holds nothing on, answered exactly as a query about a
+    person it does hold records on would be without a usable consent: the same code and reason,
+    so that a refusal never tells whether a person has records here (issue 18, finding 1). The
+    refusal is audited with the masked number (there is no subject to log the query under). Only
+    a consent the district has verified lets it say that there is nothing to report."""
+    reason = PERSON_NEEDS_CONSENT
+    if consent_id is not None:
+        try:
+            consent_usable(consent_id=consent_id, subject=None, person_hashes=lookup_hashes(person_number),
+                           grantee_code=requester.code, product=product, purpose=purpose,
+                           today=timezone.localdate())  # fmt: skip
+        except ConsentRefused as refused:
+            reason = refused.reason
+        else:
+            raise NotFound("本平台没有该主体的信用信息", field="subjectCode")
+    with transaction.atomic():
+        audit_record(actor=actor, action="query.refuse",
+                     details={"subject": mask_resident_id(person_number), "requester": requester.name,
+                              "purpose": purpose.strip()[:200], "reason": reason})  # fmt: skip
+    raise PermissionDenied(reason, code="CONSENT_REQUIRED")

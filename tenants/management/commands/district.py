@@ -9,6 +9,8 @@
     manage.py district template
     manage.py district add-domain SLUG DOMAIN [--primary]
     manage.py district operator          (deployments: route OPERATOR_DOMAINS to the console)
+    manage.py district upstream SLUG     (the district's upstream platforms and their URLs)
+    manage.py district set-upstream SLUG NAME URL   (add one or change its URL; "" stops pushing)
 """
 
 from __future__ import annotations
@@ -22,13 +24,18 @@ from django.core.management.base import BaseCommand, CommandError
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
 from tenants.links import district_url, first_login_path
-from tenants.selectors import district_get, district_overview_list
+from tenants.selectors import (
+    district_get,
+    district_overview_list,
+    district_upstream_endpoint_list,
+)
 from tenants.services import lifecycle
 from tenants.services.domains import district_domain_add
 from tenants.services.onboarding import OnboardingRequest, district_onboard
 from tenants.services.operator import operator_ensure
 from tenants.services.spares import spare_pool_fill
 from tenants.services.template import template_ensure
+from tenants.services.upstream import district_upstream_endpoint_set
 
 LIFECYCLE = {
     "suspend": lifecycle.district_suspend,
@@ -68,6 +75,16 @@ class Command(BaseCommand):
         domain.add_argument("slug")
         domain.add_argument("domain")
         domain.add_argument("--primary", action="store_true", help="links and e-mails use it")
+        upstream = sub.add_parser("upstream", help="the district's upstream platforms")
+        upstream.add_argument("slug")
+        set_upstream = sub.add_parser(
+            "set-upstream", help="add an upstream platform or change its URL (HTTPS, allowed host)"
+        )
+        set_upstream.add_argument("slug")
+        set_upstream.add_argument("name", help="e.g. 信用重庆")
+        set_upstream.add_argument(
+            "url", help='https://…, on UPSTREAM_ALLOWED_HOSTS; "" stops pushing'
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -89,6 +106,16 @@ class Command(BaseCommand):
                                             actor=actor)  # fmt: skip
                 self.stdout.write(
                     f"已添加域名：{added.domain}{'（主域名）' if added.is_primary else ''}"
+                )
+            elif action == "upstream":
+                self._upstream(options["slug"])
+            elif action == "set-upstream":
+                endpoint = district_upstream_endpoint_set(
+                    district=district_get(slug=options["slug"]), name=options["name"],
+                    url=options["url"], actor=actor,
+                )  # fmt: skip
+                self.stdout.write(
+                    f"已设置上报地址：{endpoint.name} {endpoint.url or '（无，不推送）'}"
                 )
             elif action == "template":
                 changed = template_ensure(verbosity=1)
@@ -141,6 +168,15 @@ class Command(BaseCommand):
                 f"{row.status:<17} 职员 {row.staff_count:<3} 目录项 {row.catalogue_item_count:<3} "
                 f"{', '.join(row.domains)}"
             )
+
+    def _upstream(self, slug: str) -> None:
+        rows = district_upstream_endpoint_list(district=district_get(slug=slug))
+        if not rows:
+            self.stdout.write("尚无上级平台")
+        for row in rows:
+            state = "已启用" if row.enabled else "未启用"
+            token = "已设置令牌" if row.has_token else "未设置令牌"
+            self.stdout.write(f"{row.name}  {row.url or '（无上报地址）'}  {state}  {token}")
 
     def _step(self, action: str, options: dict[str, Any], actor: Actor) -> None:
         district = district_get(slug=options["slug"])

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -120,3 +124,53 @@ def as_record_csv(rows: list[dict[str, str]]) -> bytes:
     for row in rows:
         writer.writerow([row.get(c, "") for c in codes])
     return out.getvalue().encode("utf-8")
+
+
+# Zip archives that no spreadsheet looks like (tests/core/collection/test_xlsx.py and
+# tests/security/test_xlsx_bombs.py).
+MB = 1024 * 1024
+THEME = "xl/theme/theme1.xml"
+
+
+def workbook(
+    *, skip: tuple[str, ...] = (), extra: Callable[[zipfile.ZipFile], None] | None = None
+) -> bytes:
+    """A real one-row workbook (openpyxl's), rewritten without `skip`, with `extra` added."""
+    source = zipfile.ZipFile(io.BytesIO(as_xlsx([penalty(1)])))
+    out = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate names some tests write
+        for info in source.infolist():
+            if info.filename not in skip:
+                archive.writestr(info.filename, source.read(info))
+        if extra is not None:
+            extra(archive)
+    return out.getvalue()
+
+
+def write_spaces(archive: zipfile.ZipFile, name: str, size: int) -> None:
+    """A member of `size` spaces, written a MB at a time (deflate shrinks it about 1000×)."""
+    with archive.open(name, "w", force_zip64=True) as member:
+        for _ in range(size // MB):
+            member.write(b" " * MB)
+
+
+def central_entries(data: bytes) -> Iterator[tuple[int, str]]:
+    """(offset, name) of each central-directory entry."""
+    cd_size, cd_offset = struct.unpack_from("<LL", data, len(data) - 22 + 12)
+    at = cd_offset
+    while at < cd_offset + cd_size:
+        name_len, extra_len, comment_len = struct.unpack_from("<3H", data, at + 28)
+        yield at, data[at + 46 : at + 46 + name_len].decode()
+        at += 46 + name_len + extra_len + comment_len
+
+
+def patched(data: bytes, name: str, **fields: int) -> bytes:
+    """`data` with fields of `name`'s central-directory entry changed (flags, size, offset)."""
+    layout = {"flags": (8, "<H"), "file_size": (24, "<L"), "header_offset": (42, "<L")}
+    out = bytearray(data)
+    at = next(offset for offset, entry in central_entries(data) if entry == name)
+    for field, value in fields.items():
+        position, form = layout[field]
+        struct.pack_into(form, out, at + position, value)
+    return bytes(out)

@@ -235,7 +235,6 @@ def test_missing_required_columns_fail_the_batch_and_store_nothing(district: Dep
             "old.xls",
             "不支持旧版Excel（.xls）文件：请在Excel中另存为.xlsx后上传",
         ),
-        (b"PK\x03\x04 this is not a zip", "broken.xlsx", "文件已损坏或不是有效的XLSX文件"),
         ("\ufeff".encode() + b"\x00\x01binary", "x.csv", "文件不是文本格式的CSV，也不是XLSX"),
     ],
 )
@@ -248,15 +247,30 @@ def test_unreadable_files_fail_with_a_clear_reason(
     assert batch.error == error
 
 
-def test_a_zip_bomb_is_refused(district: Department) -> None:
+def _bomb() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"0" * 50_000_000)
+    return out.getvalue()
 
-    batch = upload(district, out.getvalue(), "bomb.xlsx")
 
-    assert batch.error == "XLSX文件压缩比异常（疑似压缩炸弹），已拒绝"
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"PK\x03\x04 this is not a zip", "文件已损坏或不是有效的XLSX文件"),
+        (None, "XLSX文件中的“xl/worksheets/sheet1.xml”压缩比超过200倍（疑似压缩炸弹），已拒绝"),
+    ],
+)
+def test_a_zip_bomb_or_a_broken_xlsx_is_refused_before_storing(
+    district: Department, content: bytes | None, error: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        upload(district, content or _bomb(), "bomb.xlsx")
+
+    assert (refused.value.field, refused.value.message) == ("file", error)
+    assert UploadBatch.objects.count() == 0
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []  # the media folder
 
 
 def test_oversize_files_are_refused_before_storing(district: Department, settings: Any) -> None:

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core import signing
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
@@ -18,16 +17,19 @@ from core.audit.models import AuditEntry
 from core.catalog.models import Department
 from core.collection.models import Submission, SubmissionStatus
 from core.collection.submissions import (
+    RENDER_SALT,
+    HumanCheck,
     SubmissionForm,
     submission_accept,
     submission_create,
     submission_reject,
 )
 from core.common.errors import PermissionDenied, ValidationFailed
+from core.common.render_tokens import render_token_issue
 from core.records.models import Record
-from portal_theme.views.portal import SPAM_SALT
 from tests.conftest import client_for, make_staff
 from tests.core.collection.files import DEPARTMENT_CODE, uscc
+from tests.support.clock import BEIJING, Clock
 
 FORM = SubmissionForm(
     "praise",
@@ -179,8 +181,27 @@ def _portal_post(rendered: str, **changes: Any) -> Any:
     return client_for("wanzhou.localhost").post("/submissions/new/", data)
 
 
-def test_the_portal_form_gives_a_receipt_that_finds_the_status(district: Department) -> None:
-    rendered = signing.dumps(str(time.time() - 10), salt=SPAM_SALT)
+@pytest.fixture
+def filled_in(clock: Clock) -> Any:
+    """Render tokens of forms a person took ten seconds to fill in."""
+    clock.move_to(datetime.now(tz=BEIJING))
+
+    def token() -> str:
+        rendered = render_token_issue(salt=RENDER_SALT)
+        clock.shift(timedelta(seconds=10))
+        return rendered
+
+    return token
+
+
+def stored_files(root: Path) -> list[Path]:
+    return [path for path in root.rglob("*") if path.is_file()]
+
+
+def test_the_portal_form_gives_a_receipt_that_finds_the_status(
+    district: Department, filled_in: Any
+) -> None:
+    rendered = filled_in()
 
     response = _portal_post(
         rendered, attachment=SimpleUploadedFile("证明.pdf", b"%PDF-1.4 x", "application/pdf")
@@ -195,11 +216,93 @@ def test_the_portal_form_gives_a_receipt_that_finds_the_status(district: Departm
     assert "王五" not in status.content.decode()
 
 
-@pytest.mark.parametrize(("rendered_ago", "website"), [(0, ""), (10, "http://spam.example")])
-def test_bots_are_turned_away(district: Department, rendered_ago: int, website: str) -> None:
-    response = _portal_post(
-        signing.dumps(str(time.time() - rendered_ago), salt=SPAM_SALT), website=website
-    )
+@pytest.mark.parametrize(("filled_for", "website"), [(0, ""), (10, "http://spam.example")])
+def test_bots_are_turned_away(
+    district: Department, clock: Clock, filled_for: int, website: str
+) -> None:
+    clock.move_to(datetime.now(tz=BEIJING))
+    rendered = render_token_issue(salt=RENDER_SALT)
+    clock.shift(timedelta(seconds=filled_for))
+
+    response = _portal_post(rendered, website=website)
 
     assert response.context["form"].non_field_errors() == ["提交未通过校验，请稍候片刻后重新提交"]
     assert Submission.objects.count() == 0
+
+
+def test_a_form_is_taken_once(district: Department, filled_in: Any) -> None:
+    rendered = filled_in()
+    first = _portal_post(rendered)
+
+    again = _portal_post(rendered)
+
+    assert first.context["submission"].receipt_no.startswith("ZJ")
+    assert again.context["form"].non_field_errors() == [
+        "该表单已提交过，请勿重复提交；如需再次提交，请刷新页面后重新填写"
+    ]
+    assert Submission.objects.count() == 1
+    # The form comes back with a fresh token, which a person may send once more.
+    assert again.context["form"].data["rendered"] != rendered
+
+
+def test_an_invalid_form_does_not_spend_its_token(district: Department, filled_in: Any) -> None:
+    rendered = filled_in()
+    refused = _portal_post(rendered, content="太短")
+
+    fixed = _portal_post(rendered)
+
+    assert refused.context["form"].errors == {
+        "content": ["内容应为10–4000字，请写明时间、地点和事实"]
+    }
+    assert fixed.context["submission"].receipt_no.startswith("ZJ")
+
+
+PDF = b"%PDF-1.7 proof"
+
+
+@pytest.mark.parametrize(
+    ("changes", "attachment", "message"),
+    [
+        ({}, b"MZ\x90\x00exe", "附件只接受PDF、PNG或JPG文件"),
+        ({"content": "太短"}, PDF, "内容应为10–4000字，请写明时间、地点和事实"),
+        ({"contact_phone": "12"}, PDF, "请填写有效的联系电话"),
+    ],
+)
+def test_a_refused_submission_keeps_no_file(
+    district: Department, tmp_path: Path, changes: dict[str, str], attachment: bytes, message: str
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        submission_create(form=SubmissionForm(**{**FORM.__dict__, **changes}), client="x",
+                          attachment=io.BytesIO(attachment), attachment_name="证明.pdf")  # fmt: skip
+
+    assert refused.value.message == message
+    assert stored_files(tmp_path) == []
+    assert Submission.objects.count() == 0
+
+
+def test_the_rate_limit_comes_before_the_attachment_is_kept(
+    district: Department, tmp_path: Path
+) -> None:
+    for _ in range(5):
+        submission_create(form=FORM, client="198.51.100.1")
+
+    with pytest.raises(ValidationFailed) as refused:
+        submission_create(form=FORM, client="198.51.100.1", attachment=io.BytesIO(PDF),
+                          attachment_name="证明.pdf")  # fmt: skip
+
+    assert refused.value.message == "提交过于频繁，请一小时后再试"
+    assert stored_files(tmp_path) == []
+
+
+def test_a_replayed_form_keeps_no_file(
+    district: Department, tmp_path: Path, filled_in: Any
+) -> None:
+    human = HumanCheck(render_token=filled_in())
+    first = submission_create(form=FORM, client="x", human=human, attachment=io.BytesIO(PDF),
+                              attachment_name="证明.pdf")  # fmt: skip
+
+    with pytest.raises(ValidationFailed, match="该表单已提交过"):
+        submission_create(form=FORM, client="x", human=human, attachment=io.BytesIO(PDF),
+                          attachment_name="证明.pdf")  # fmt: skip
+
+    assert stored_files(tmp_path) == [tmp_path / "wanzhou" / first.attachment]

@@ -17,7 +17,13 @@ from core.common.errors import PermissionDenied
 from core.records.models import Record
 from core.reports.models import QueryLog
 from core.reports.selectors import report_content, report_verify
-from core.reports.services import ReportSite, Requester, consent_record, report_issue
+from core.reports.services import (
+    ConsentTerms,
+    ReportSite,
+    Requester,
+    consent_record,
+    report_issue,
+)
 from core.subjects.models import Subject
 from tests.conftest import make_staff
 from tests.core.collection.files import as_csv, as_record_csv, decided, listing, penalty, uscc
@@ -77,11 +83,11 @@ def test_a_person_is_not_queried_without_consent(district: Department, window: U
         report_issue(
             subject=person, requester=bank, purpose="贷款审查", handled_by=window, site=SITE
         )
-    consent = consent_record(
-        user=window, subject=person, grantee_name="重庆银行万州支行", grantee_code="91500101MA5U000000",
-        purpose="贷款审查", products=["credit_report"], valid_from=date(2026, 11, 1),
-        valid_until=date(2027, 5, 1), document=io.BytesIO(b"%PDF-1.4\n% signed\n"),
-    )  # fmt: skip
+    terms = ConsentTerms(grantee_name="重庆银行万州支行", grantee_code="91500101MA5U000000",
+                         purpose="贷款审查", products=["credit_report"], valid_from=date(2026, 11, 1),
+                         valid_until=date(2027, 5, 1))  # fmt: skip
+    consent = consent_record(user=window, subject=person, terms=terms,
+                             document=io.BytesIO(b"%PDF-1.4\n% signed\n"))  # fmt: skip
     with pytest.raises(PermissionDenied, match="查询人与授权书中的被授权人不一致"):
         report_issue(subject=person, requester=Requester("institution", "别的银行", "91500101MA5U000001"),
                      purpose="贷款审查", handled_by=window, site=SITE, consent_id=consent.pk)  # fmt: skip

@@ -1,5 +1,5 @@
 """Fixtures for upstream reporting: a district with records stored through the real upload
-pipeline at known times, and a real upstream HTTP server."""
+pipeline at known times, and a real upstream HTTPS server the operator set as the endpoint."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.records.models import Record
 from core.upstream.models import UpstreamEndpoint
-from core.upstream.services import EndpointChanges, upstream_endpoint_save
+from core.upstream.services import EndpointChanges, upstream_endpoint_update
+from tenants.models import District
+from tenants.services.upstream import district_upstream_endpoint_set
 from tests.core.collection.files import DEPARTMENT_CODE, uscc
 from tests.support.clock import Clock
 from tests.support.upstream_server import TOKEN, UpstreamServer
@@ -105,13 +107,26 @@ def admin(department: Department, wanzhou_admin: User) -> User:
 
 
 @pytest.fixture
-def upstream() -> Iterator[UpstreamServer]:
+def upstream(settings: Any) -> Iterator[UpstreamServer]:
     server = UpstreamServer().start()
+    server.allow(settings)
     yield server
     server.stop()
 
 
+def endpoint_for(
+    district: District, admin: User, *, url: str, name: str = "信用重庆"
+) -> UpstreamEndpoint:
+    """What happens in production: the operator sets the endpoint's URL, then the district admin
+    adds the token and turns pushing on."""
+    configured = district_upstream_endpoint_set(
+        district=district, name=name, url=url, actor=Actor.cli()
+    )
+    changes = EndpointChanges(token=TOKEN, enabled=True)
+    with schema_context(district.schema_name):
+        return upstream_endpoint_update(actor=admin, endpoint_id=configured.pk, changes=changes)
+
+
 @pytest.fixture
-def endpoint(admin: User, upstream: UpstreamServer) -> UpstreamEndpoint:
-    changes = EndpointChanges(name="信用重庆", url=upstream.url, token=TOKEN, enabled=True)
-    return upstream_endpoint_save(actor=admin, changes=changes)
+def endpoint(wanzhou: District, admin: User, upstream: UpstreamServer) -> UpstreamEndpoint:
+    return endpoint_for(wanzhou, admin, url=upstream.url)

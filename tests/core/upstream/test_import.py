@@ -20,7 +20,9 @@ from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.records.models import Record
 from core.records.services import record_withdraw
-from core.upstream.services import EndpointChanges, upstream_endpoint_save, upstream_export
+from core.upstream.services import EndpointChanges, upstream_endpoint_update, upstream_export
+from tenants.models import District
+from tenants.services.upstream import district_upstream_endpoint_set
 from tests.conftest import make_staff
 from tests.core.collection.files import DEPARTMENT_CODE, penalty, uscc
 from tests.core.upstream.conftest import at, store
@@ -45,15 +47,18 @@ def exported(department: Department, admin: User) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def upstream_department(exported: dict[str, bytes]) -> Department:
-    """Kaizhou's endpoint for 信用重庆, with the code its returned files are imported under."""
+def upstream_department(exported: dict[str, bytes], kaizhou: District) -> Department:
+    """Kaizhou's endpoint for 信用重庆 (added by the operator, without a URL: files only), with
+    the code its returned files are imported under."""
+    configured = district_upstream_endpoint_set(
+        district=kaizhou, name="信用重庆", url="", actor=Actor.cli()
+    )
     with schema_context("kaizhou"):
         admin = User.objects.get(email="admin@kaizhou.test")
-        endpoint = upstream_endpoint_save(
+        endpoint = upstream_endpoint_update(
             actor=admin,
-            changes=EndpointChanges(
-                name="信用重庆", url="", token=None, enabled=False, source_code=UPSTREAM_CODE
-            ),  # fmt: skip
+            endpoint_id=configured.pk,
+            changes=EndpointChanges(token=None, enabled=False, source_code=UPSTREAM_CODE),
         )
         assert endpoint.department is not None
         return endpoint.department

@@ -16,7 +16,7 @@ from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.catalog.models import Department
 from core.common.actors import Actor
-from core.common.errors import Conflict, ValidationFailed
+from core.common.errors import Conflict, PermissionDenied, ValidationFailed
 from core.records.models import Record
 from core.records.services import record_withdraw
 from core.upstream.enums import BatchStatus
@@ -27,9 +27,11 @@ from core.upstream.services import (
     outbox_batch_send,
     outbox_batches_build,
     outbox_batches_send_due,
-    upstream_endpoint_save,
+    upstream_endpoint_update,
 )
 from core.upstream.tasks import outbox_batches_send_due_everywhere_task
+from tenants.models import District, PlatformAuditEntry
+from tenants.services.upstream import district_upstream_endpoint_set
 from tests.conftest import make_staff
 from tests.core.collection.files import DEPARTMENT_CODE, penalty, uscc
 from tests.core.upstream.conftest import at, store
@@ -236,12 +238,10 @@ def test_a_refused_token_fails_at_once_and_the_admin_resends_after_fixing_it(
     with pytest.raises(Conflict, match="尚未完成上报：请等待其完成，发送失败的请先重新发送"):
         build()
 
-    upstream_endpoint_save(
+    upstream_endpoint_update(
         actor=admin,
         endpoint_id=endpoint.pk,
-        changes=EndpointChanges(
-            name="信用重庆", url=upstream.url, token="rotated-token", enabled=True
-        ),  # fmt: skip
+        changes=EndpointChanges(token="rotated-token", enabled=True),
     )
     with django_capture_on_commit_callbacks(execute=True):
         outbox_batch_resend(actor=admin, batch_pk=batch.pk)
@@ -347,47 +347,107 @@ def test_a_batch_held_by_another_sender_or_finished_is_left_alone(
     assert len(upstream.requests) == 2
 
 
-def test_endpoint_settings_are_checked(admin: User, department: Department) -> None:
-    def save(**changes: Any) -> UpstreamEndpoint:
-        values = {"name": "信用中国", "url": "https://www.creditchina.example/api", "token": "t0k3n",
-                  "enabled": True, **changes}  # fmt: skip
-        return upstream_endpoint_save(actor=admin, changes=EndpointChanges(**values))
+def test_the_operator_sets_the_endpoint_and_its_url_is_checked(
+    wanzhou: District, department: Department, upstream: UpstreamServer
+) -> None:
+    operator = Actor.cli()
+
+    def configure(name: str = "信用中国", url: str = upstream.url) -> UpstreamEndpoint:
+        return district_upstream_endpoint_set(district=wanzhou, name=name, url=url, actor=operator)
+
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({"name": "中"}, "名称应为2–50字", "INVALID"),
+        ({"url": "ftp://upstream.example/x"}, "上报地址须使用 HTTPS（https:// 开头）", "NOT_HTTPS"),
+        ({"url": upstream.url.replace("https:", "http:")}, "上报地址须使用 HTTPS（https:// 开头）",
+         "NOT_HTTPS"),
+        ({"url": "file:///etc/passwd"}, "上报地址应为 https:// 开头的完整网址", "BAD_URL"),
+        ({"url": "https://ops:secret@localhost/x"}, "上报地址中不能包含用户名或密码", "BAD_URL"),
+        ({"url": "https://creditchina.example/api"},
+         "主机“creditchina.example”不在运营方允许的上报地址清单中", "HOST_NOT_ALLOWED"),
+    ]  # fmt: skip
+    for changes, message, code in cases:
+        with pytest.raises(ValidationFailed) as caught:
+            configure(**changes)
+        assert (caught.value.message, caught.value.code) == (message, code)
+    assert UpstreamEndpoint.objects.count() == 0
+
+    saved = configure()
+
+    assert (saved.name, saved.url, saved.token, saved.enabled) == ("信用中国", upstream.url, "",
+                                                                  False)  # fmt: skip
+    assert list(
+        PlatformAuditEntry.objects.filter(action="district.upstream_endpoint_set").values_list(
+            "actor_label", "district_schema", "details"
+        )
+    ) == [
+        (operator.label, "wanzhou", {"endpoint": "信用中国", "url": upstream.url,
+                                     "previous_url": None, "enabled": False}),
+    ]  # fmt: skip
+    assert AuditEntry.objects.filter(action="upstream.endpoint.configure").get().details == {
+        "endpoint": saved.pk, "name": "信用中国", "url": upstream.url, "previous_url": "",
+        "created": True, "enabled": False,
+    }  # fmt: skip
+    # An empty URL stops pushing.
+    UpstreamEndpoint.objects.filter(pk=saved.pk).update(token="t0k3n", enabled=True)
+    stopped = configure(url="")
+    assert (stopped.pk, stopped.url, stopped.enabled, stopped.token) == (saved.pk, "", False,
+                                                                         "t0k3n")  # fmt: skip
+
+
+def test_the_district_admin_sets_only_the_token_pushing_and_source(
+    wanzhou: District, admin: User, department: Department, upstream: UpstreamServer
+) -> None:
+    saved = district_upstream_endpoint_set(
+        district=wanzhou, name="信用中国", url="", actor=Actor.cli()
+    )
+
+    def update(**changes: Any) -> UpstreamEndpoint:
+        values = {"token": "t0k3n", "enabled": True, **changes}
+        return upstream_endpoint_update(
+            actor=admin, endpoint_id=saved.pk, changes=EndpointChanges(**values)
+        )
 
     cases: list[tuple[dict[str, Any], str]] = [
-        ({"name": "中"}, "名称应为2–50字"),
-        ({"url": "ftp://upstream.example/x"}, "接口地址应为http://或https://开头的完整网址"),
-        ({"url": "file:///etc/passwd"}, "接口地址应为http://或https://开头的完整网址"),
-        ({"url": ""}, "启用推送须填写接口地址"),
-        ({"token": None}, "启用推送须填写访问令牌"),
+        ({}, "运营方尚未设置该平台的上报地址，暂不能启用推送"),
         ({"token": "两个 词"}, "访问令牌只能包含英文字母、数字和符号，不能有空格或中文"),
-        ({"source_code": "91110000100001825N"}, "上级平台统一社会信用代码有误："),
+        ({"enabled": False, "source_code": "91110000100001825N"}, "上级平台统一社会信用代码有误："),
         (
-            {"source_code": DEPARTMENT_CODE},
+            {"enabled": False, "source_code": DEPARTMENT_CODE},
             f"统一社会信用代码{DEPARTMENT_CODE}已登记为本区县部门“重庆市万州区市场监督管理局”，"
             "不能作为上级平台来源",
         ),
     ]
     for changes, message in cases:
         with pytest.raises(ValidationFailed) as caught:
-            save(**changes)
+            update(**changes)
         assert caught.value.message.startswith(message)
+    district_upstream_endpoint_set(
+        district=wanzhou, name="信用中国", url=upstream.url, actor=Actor.cli()
+    )
+    with pytest.raises(ValidationFailed, match="^启用推送须填写访问令牌$"):
+        update(token=None)
 
-    saved = save(source_code=uscc(9, head="11100000"))
-    assert (saved.enabled, saved.token, saved.department is not None) == (True, "t0k3n", True)
-    assert saved.department is not None
-    assert (saved.department.name, saved.department.is_upstream) == ("信用中国（上级平台）", True)
-    kept = upstream_endpoint_save(
-        actor=admin,
-        endpoint_id=saved.pk,
-        changes=EndpointChanges(name="信用中国", url="", token=None, enabled=False),
+    updated = update(source_code=uscc(9, head="11100000"))
+
+    assert (updated.url, updated.enabled, updated.token) == (upstream.url, True, "t0k3n")
+    assert updated.department is not None
+    assert (updated.department.name, updated.department.is_upstream) == (
+        "信用中国（上级平台）", True,
+    )  # fmt: skip
+    kept = upstream_endpoint_update(
+        actor=admin, endpoint_id=saved.pk, changes=EndpointChanges(token=None, enabled=False)
     )
     assert (kept.token, kept.url, kept.enabled, kept.department_id) == (
-        "t0k3n", "", False, saved.department_id,
+        "t0k3n", upstream.url, False, updated.department_id,
     )  # fmt: skip
-    with pytest.raises(ValidationFailed, match="已有名为“信用中国”的上级平台"):
-        save()
-    entry = AuditEntry.objects.filter(action="upstream.endpoint.update").get()
-    assert "t0k3n" not in json.dumps(entry.details)
+    entries = AuditEntry.objects.filter(action="upstream.endpoint.update").order_by("id")
+    assert [e.details["token_changed"] for e in entries] == [True, False]
+    assert "t0k3n" not in json.dumps([e.details for e in entries])
+    reviewer = make_staff("wanzhou", "reviewer@wanzhou.test", StaffRole.REVIEWER)
+    with pytest.raises(PermissionDenied):
+        upstream_endpoint_update(
+            actor=reviewer, endpoint_id=saved.pk, changes=EndpointChanges(token="x", enabled=False)
+        )
 
 
 def test_a_finished_batch_keeps_peoples_numbers_masked(

@@ -10,12 +10,13 @@ from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.common.actors import Actor
 from core.common.errors import PermissionDenied, ValidationFailed
-from exchange.district.models import ExchangeLogEntry
+from exchange.district.models import ExchangeLogEntry, SigningKey
 from exchange.errors import ExchangeUnavailable
 from exchange.keys import private_key_unwrap
 from exchange.services.consuming import answer_verify, shared_lookup, shared_records_fetch
 from exchange.services.keys import signing_key_current
 from exchange.tokens import answer_sign
+from tenants.enums import DistrictStatus
 from tenants.models import District
 from tests.conftest import make_staff
 from tests.core.collection.files import uscc
@@ -74,3 +75,31 @@ def test_an_answer_must_carry_the_providers_signature_for_this_request(wanzhou: 
         with pytest.raises(ExchangeUnavailable, match="万州区的应答") as refused:
             answer_verify(provider=wanzhou, nonce=nonce, body=sent, signature=header)
         assert refused.value.code == "RESPONSE_SIGNATURE_INVALID"
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (DistrictStatus.ARCHIVED, "开州区信用平台已归档（只读），不能发起共享查询"),
+        (DistrictStatus.SUSPENDED, "开州区信用平台已暂停，不能发起共享查询"),
+    ],
+)
+def test_a_district_that_is_not_active_asks_nobody(
+    kaizhou: District, wanzhou: District, kaizhou_admin: User, wanzhou_admin: User,
+    kaizhou_clerk: User, status: DistrictStatus, message: str,
+) -> None:  # fmt: skip
+    agreement = accept(wanzhou_admin, propose(kaizhou_admin, kaizhou, wanzhou))
+    kaizhou.status = status
+
+    with schema_context("kaizhou"):
+        with pytest.raises(PermissionDenied) as lookup:
+            shared_lookup(actor=kaizhou_clerk, consumer=kaizhou, code=uscc(1),
+                          purpose="administration")  # fmt: skip
+        with pytest.raises(PermissionDenied) as fetch:
+            shared_records_fetch(actor=kaizhou_clerk, consumer=kaizhou, agreement=agreement,
+                                 purpose="administration", code=uscc(1))  # fmt: skip
+        assert not ExchangeLogEntry.objects.exists()
+        assert not SigningKey.objects.exists()
+
+    assert (lookup.value.message, lookup.value.code) == (message, "DISTRICT_NOT_ACTIVE")
+    assert (fetch.value.message, fetch.value.code) == (message, "DISTRICT_NOT_ACTIVE")

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -209,14 +210,20 @@ def test_deny_by_default(
     assert error["extensions"]["code"] == code
     assert message in error["message"]
     log = _last_log()
+    verified = code not in ("NO_TOKEN", "BAD_SIGNATURE")
+    suffix = "" if verified else "（令牌未通过验证，请求方地址：127.0.0.1）"
     assert (log.side, log.outcome, log.reason_code, log.reason, log.record_ids) == (
         "provider",
         "refused",
         code,
-        error["message"],
+        error["message"] + suffix,
         [],
     )
     assert log.response_hash != ""
+    # What an unverified token claims is not the log's to repeat.
+    claimed = (log.agreement_id, log.counterpart, log.staff)
+    expected = (changes.get("agreement_id", agreement.pk), "kaizhou", "clerk@kaizhou.test")
+    assert claimed == (expected if verified else (None, "", ""))
 
 
 def test_a_token_is_served_once(kaizhou: District, agreement: Agreement) -> None:
@@ -262,3 +269,29 @@ def test_an_archived_provider_still_answers_shared_record_requests(
     assert status == 200
     [record] = data["data"]["sharedRecords"]["records"]
     assert record["fields"]["CF_WSH"] == "万州市监罚〔2026〕1号"
+
+
+def test_a_forged_token_is_logged_anonymously_and_flooding_is_cut_off(
+    kaizhou: District, agreement: Agreement, settings: Any
+) -> None:
+    settings.EXCHANGE_UNVERIFIED_PER_MINUTE = 3
+    body = _body(agreement)
+    token = _token(kaizhou, _claims(agreement, body))
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    cache.clear()
+    if time.time() % 60 > 50:  # the limit counts per clock minute
+        time.sleep(61 - time.time() % 60)
+
+    statuses = [_ask(body, forged)[0] for _ in range(3)]
+    flooded = Client(HTTP_HOST=WANZHOU.domain).post(
+        "/exchange/graphql/", data=body, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {forged}",
+    )  # fmt: skip
+
+    assert (statuses, flooded.status_code) == ([401, 401, 401], 429)
+    assert flooded.json()["errors"][0]["message"] == "未通过验证的共享请求过于频繁，请稍后再试"
+    with schema_context("wanzhou"):
+        entries = ExchangeLogEntry.objects.filter(outcome="refused").order_by("seq")
+        assert [(e.agreement_id, e.counterpart, e.staff, e.reason_code) for e in entries] == [
+            (None, "", "", "BAD_SIGNATURE")] * 3  # fmt: skip
+        assert not ExchangeLogEntry.objects.filter(agreement_id=agreement.pk).exists()
