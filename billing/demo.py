@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from billing.enums import BillingMode, PricingModel, ProductCode
 from billing.models import Customer, Price
 from billing.services.catalogue import ContractTerms, contract_create, customer_create, price_set
-from billing.services.keys import KeyScope, api_key_issue
+from billing.services.keys import KeyScope, institution_key_issue
 from core.common.actors import Actor
 from tenants.models import District
 
@@ -49,7 +49,7 @@ def demo_bank_ensure(district: District) -> str | None:
         contract_create(actor=actor, customer=bank, district=district, terms=ContractTerms(
             mode=BillingMode.POSTPAID, products=[p.value for p in ProductCode], valid_from=START,
             monthly_cap_units=1000))  # fmt: skip
-        _, secret = api_key_issue(actor=actor, customer=bank, scope=KeyScope(
+        _, secret = institution_key_issue(actor=actor, customer=bank, scope=KeyScope(
             name="信贷审批系统", products=[p.value for p in ProductCode], districts=[district.schema_name],
             expires_at=timezone.now() + timedelta(days=365), allowed_ips=[]))  # fmt: skip
         return secret

@@ -11,18 +11,19 @@ from reportlab.platypus import Paragraph, Spacer
 
 from billing.enums import BillingMode
 from billing.models import CreditNote, Invoice
-from core.reports.pdf import _build, _escape, _styles, _table
+from core.common import pdf
+from core.common.pdf import build, escape, table
 from core.stats.exports import as_csv
 
 
 def invoice_pdf(invoice: Invoice, *, operator: str) -> bytes:
-    styles = _styles()
+    styles = pdf.styles()
     body = styles["body"]
     total, tax = invoice.total_yuan, invoice.tax_yuan
     story: list[Any] = [
         Paragraph("信用服务费用账单", styles["title"]),
         Spacer(1, 4 * mm),
-        _table(
+        table(
             [
                 ["账单编号", invoice.number, "账期", f"{invoice.period:%Y年%m月}"],
                 ["客户", invoice.customer.name, "统一社会信用代码", invoice.customer.uscc],
@@ -38,7 +39,7 @@ def invoice_pdf(invoice: Invoice, *, operator: str) -> bytes:
             body,
         ),  # fmt: skip
         Paragraph("费用明细", styles["h2"]),
-        _table(
+        table(
             [["产品", "类型", "数量", "金额（元，含税）"]]
             + [
                 [line["product"], line["kind"], f"{line['units']}", line["amount_yuan"]]
@@ -50,7 +51,7 @@ def invoice_pdf(invoice: Invoice, *, operator: str) -> bytes:
         ),
         Spacer(1, 3 * mm),
         Paragraph(
-            _escape(
+            escape(
                 f"价税合计：{total}元；其中不含税金额{total - tax}元，"
                 f"增值税（税率{int(invoice.tax_rate * 100)}%）{tax}元。"
             ),
@@ -64,11 +65,11 @@ def invoice_pdf(invoice: Invoice, *, operator: str) -> bytes:
         ),
         Spacer(1, 6 * mm),
         Paragraph(
-            _escape(f"出具方：{operator}。本账单出具后不再修改；如需更正，以红字凭证冲减。"),
+            escape(f"出具方：{operator}。本账单出具后不再修改；如需更正，以红字凭证冲减。"),
             styles["muted"],
         ),  # fmt: skip
     ]
-    return _build(story, f"信用服务费用账单 {invoice.number}")
+    return build(story, f"信用服务费用账单 {invoice.number}")
 
 
 def invoice_csv(invoice: Invoice, credit_notes: list[CreditNote]) -> bytes:

@@ -22,7 +22,7 @@ from billing.http import (
     month_end,
     month_param,
 )
-from billing.models import Customer
+from billing.models import Customer, Invoice
 from billing.selectors import (
     contract_standing_list,
     customer_get_for_user,
@@ -110,19 +110,19 @@ def invoices(request: HttpRequest, customer: Customer) -> HttpResponse:
                   {"customer": customer, "invoices": invoices_of(customer.pk)})  # fmt: skip
 
 
-@member_required
-def invoice_pdf(request: HttpRequest, customer: Customer, number: str) -> HttpResponse:
+def _own_invoice(customer: Customer, number: str) -> Invoice:
+    """The customer's invoice with this number; another customer's is a 404 like a missing one."""
     try:
-        invoice = invoice_access_by_number(customer_id=customer.pk, number=number)
+        return invoice_access_by_number(customer_id=customer.pk, number=number)
     except NotFound as exc:
         raise Http404(exc.message) from None
-    return invoice_pdf_response(invoice)
+
+
+@member_required
+def invoice_pdf(request: HttpRequest, customer: Customer, number: str) -> HttpResponse:
+    return invoice_pdf_response(_own_invoice(customer, number))
 
 
 @member_required
 def invoice_csv(request: HttpRequest, customer: Customer, number: str) -> HttpResponse:
-    try:
-        invoice = invoice_access_by_number(customer_id=customer.pk, number=number)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
-    return invoice_csv_response(invoice)
+    return invoice_csv_response(_own_invoice(customer, number))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from core.collection.fields import FIELD_SETS, RECORD_KINDS
-from core.collection.validation import SEALED_FIELDS
+from core.records.fields import FIELD_SETS, RECORD_KINDS
+from core.records.validation import SEALED_FIELDS
 
-# Catalogue item → the field set its records are stored with (core/collection/validation.py).
+# Catalogue item → the field set its records are stored with (core/records/validation.py).
 ITEM_FIELD_SET = {
     "N03-01": "XK",
     "N03-02": "CF",

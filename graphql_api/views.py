@@ -19,8 +19,8 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types.graphql import OperationType
 
 from billing.services.keys import KEY_PREFIX as INSTITUTION_KEY_PREFIX
-from billing.services.keys import api_key_authenticate as institution_key_authenticate
-from core.collection.push import api_key_authenticate
+from billing.services.keys import institution_key_authenticate
+from core.collection.push import department_key_authenticate
 from core.common.errors import ApplicationError
 from core.common.softcache import cache_get, cache_set
 from core.common.throttle import client_address
@@ -74,7 +74,7 @@ class CreditGraphQLView(GraphQLView[GraphQLContext, None]):
             except ApplicationError as refused:
                 context.credential_error = refused
         else:
-            context.department_key = api_key_authenticate(secret)
+            context.department_key = department_key_authenticate(secret)
         return context
 
     def encode_json(self, data: object) -> str:
@@ -154,7 +154,7 @@ def _registrant(request: HttpRequest) -> str | None:
         except ApplicationError:
             return None
         return f"institution:{key.prefix}"
-    department_key = api_key_authenticate(secret)
+    department_key = department_key_authenticate(secret)
     return None if department_key is None else f"department:{schema}:{department_key.pk}"
 
 

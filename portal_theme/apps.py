@@ -2,6 +2,9 @@ from django.apps import AppConfig
 
 
 class PortalThemeConfig(AppConfig):
+    """The HTML interface: the portal's and the staff console's views, templates, static files
+    and template tags. No models (a district's theme and articles are core.content's)."""
+
     name = "portal_theme"
-    label = "portal_theme"
-    verbose_name = "门户与主题"
+    label = "web"
+    verbose_name = "门户与管理后台界面"

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.http import HttpRequest
 
-from portal_theme.selectors import theme_get_current
+from core.content.selectors import theme_get_current
 from tenants.enums import DistrictKind
 
 

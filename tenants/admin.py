@@ -19,13 +19,13 @@ from django.utils.html import format_html
 
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
+from core.upstream.selectors import district_upstream_endpoint_list
 from tenants.enums import DistrictKind
 from tenants.links import district_url, first_login_path
 from tenants.models import District, Domain, PlatformAuditEntry
 from tenants.selectors import (
     DistrictOverview,
     district_overview_list,
-    district_upstream_endpoint_list,
 )
 from tenants.services import lifecycle
 from tenants.services.onboarding import OnboardingRequest, district_onboard
@@ -124,7 +124,7 @@ class DistrictAdmin(admin.ModelAdmin[District]):
         _lifecycle_action("resume", "恢复运行", lifecycle.district_resume),
         _lifecycle_action("archive", "归档", lifecycle.district_archive),
         _lifecycle_action("request_deletion", "申请删除", lifecycle.district_request_deletion),
-        _lifecycle_action("restore", "撤销删除", lifecycle.district_restore),
+        _lifecycle_action("restore", "撤销删除", lifecycle.district_deletion_cancel),
     )
     change_list_template = "admin/tenants/district/change_list.html"
 

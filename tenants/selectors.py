@@ -8,10 +8,8 @@ from datetime import datetime
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
-from django_tenants.utils import schema_context
 
 from core.common.errors import NotFound
-from core.upstream.selectors import endpoint_list
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, Domain, PlatformAuditEntry
 
@@ -99,22 +97,3 @@ def live_district_schemas() -> list[str]:
         .order_by("schema_name")
         .values_list("schema_name", flat=True)
     )
-
-
-@dataclass(frozen=True)
-class UpstreamEndpointRow:
-    """A district's upstream platform as the operator sees it (never the token itself)."""
-
-    name: str
-    url: str
-    enabled: bool
-    has_token: bool
-
-
-def district_upstream_endpoint_list(*, district: District) -> list[UpstreamEndpointRow]:
-    """A district's upstream platforms and where they report, read from its schema."""
-    with schema_context(district.schema_name):
-        return [
-            UpstreamEndpointRow(name=e.name, url=e.url, enabled=e.enabled, has_token=bool(e.token))
-            for e in endpoint_list()
-        ]

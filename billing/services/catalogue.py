@@ -30,8 +30,8 @@ from billing.selectors import price_current
 from core.common.actors import Actor
 from core.common.errors import Conflict, ValidationFailed
 from core.common.identifiers import normalise, uscc_problem
+from tenants.audit import platform_audit_record
 from tenants.models import District
-from tenants.services.audit import platform_audit_record
 
 
 def price_set(

@@ -22,15 +22,18 @@ from billing.services.purchases import subject_for_code
 from core.common.actors import Actor, ActorKind
 from core.common.errors import PermissionDenied
 from core.common.tenancy import current_schema
-from core.reports.enums import Product
+from core.reports.enums import QueryProduct
 from core.reports.models import Consent
 from core.reports.services import ConsentTerms, consent_lodge
 from tenants.models import District
 
 # What a consent's scope lets the institution buy.
 PRODUCTS_FOR_SCOPE = {
-    Product.CREDIT_REPORT.value: {ProductCode.BASIC_REPORT.value, ProductCode.FULL_REPORT.value},
-    Product.CREDIT_SCORE.value: {ProductCode.SCORE_QUERY.value, ProductCode.BATCH_QUERY.value},
+    QueryProduct.CREDIT_REPORT.value: {
+        ProductCode.BASIC_REPORT.value,
+        ProductCode.FULL_REPORT.value,
+    },
+    QueryProduct.CREDIT_SCORE.value: {ProductCode.SCORE_QUERY.value, ProductCode.BATCH_QUERY.value},
 }
 
 
@@ -44,7 +47,7 @@ def consent_lodge_for_institution(
         wanted = PRODUCTS_FOR_SCOPE.get(scope, set())
         if not wanted & set(key.products) or not wanted & set(contract.products):
             raise PermissionDenied(
-                f"该密钥或合同不包括授权范围中的“{Product(scope).label}”", code="OUT_OF_SCOPE"
+                f"该密钥或合同不包括授权范围中的“{QueryProduct(scope).label}”", code="OUT_OF_SCOPE"
             )
     rate_limit_take(key)
     terms.check()

@@ -23,7 +23,7 @@ from billing.models import Contract, Invoice, UsageEvent
 from billing.money import VAT_RATE, month_start, next_month, vat_included
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
-from tenants.services.audit import platform_audit_record
+from tenants.audit import platform_audit_record
 
 
 def period_closable(period: date, today: date) -> bool:

@@ -19,8 +19,8 @@ from billing.models import ApiKey, Customer
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, PermissionDenied, ValidationFailed
 from core.common.softcache import CACHE_ERRORS
+from tenants.audit import platform_audit_record
 from tenants.models import District
-from tenants.services.audit import platform_audit_record
 
 KEY_PREFIX = "ck_"
 MAX_VALIDITY_DAYS = 3 * 366
@@ -85,7 +85,7 @@ def _scope_clean(scope: KeyScope) -> KeyScope:
     )  # fmt: skip
 
 
-def api_key_issue(
+def institution_key_issue(
     *, actor: Actor, customer: Customer, scope: KeyScope, rotated_from: ApiKey | None = None
 ) -> tuple[ApiKey, str]:
     """Create a key; the secret is returned once and never stored."""
@@ -104,7 +104,9 @@ def api_key_issue(
     return key, secret
 
 
-def api_key_rotate(*, actor: Actor, key: ApiKey, overlap_hours: int = 24) -> tuple[ApiKey, str]:
+def institution_key_rotate(
+    *, actor: Actor, key: ApiKey, overlap_hours: int = 24
+) -> tuple[ApiKey, str]:
     """A new key with the same scope; the old one keeps working for `overlap_hours` (0–168) so the
     institution can switch without an outage, then expires."""
     if not 0 <= overlap_hours <= 168:
@@ -117,7 +119,7 @@ def api_key_rotate(*, actor: Actor, key: ApiKey, overlap_hours: int = 24) -> tup
                          rate_per_minute=key.rate_per_minute)  # fmt: skip
         if scope.expires_at <= timezone.now():
             raise ValidationFailed("密钥已过期，请签发新密钥", field="key")
-        new, secret = api_key_issue(
+        new, secret = institution_key_issue(
             actor=actor, customer=key.customer, scope=scope, rotated_from=key
         )
         ApiKey.objects.filter(pk=key.pk).update(
@@ -128,7 +130,7 @@ def api_key_rotate(*, actor: Actor, key: ApiKey, overlap_hours: int = 24) -> tup
     return new, secret
 
 
-def api_key_revoke(*, actor: Actor, key: ApiKey, reason: str) -> None:
+def institution_key_revoke(*, actor: Actor, key: ApiKey, reason: str) -> None:
     if not reason.strip():
         raise ValidationFailed("请说明吊销原因", field="reason")
     with transaction.atomic():
@@ -137,7 +139,7 @@ def api_key_revoke(*, actor: Actor, key: ApiKey, reason: str) -> None:
                               details={"key": key.prefix, "reason": reason.strip()})  # fmt: skip
 
 
-def api_key_authenticate(secret: str, *, address: str) -> ApiKey:
+def institution_key_authenticate(secret: str, *, address: str) -> ApiKey:
     """The key for `secret`, checked for revocation, expiry and source address; raises with the
     reason otherwise (the caller presented an institution's key, so it is told what is wrong)."""
     key = (

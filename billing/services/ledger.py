@@ -16,7 +16,7 @@ from billing.money import parse_yuan
 from billing.services.metering import rollup_add
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
-from tenants.services.audit import platform_audit_record
+from tenants.audit import platform_audit_record
 
 
 def usage_correct(*, actor: Actor, event: UsageEvent, reason: str, amount: str = "") -> UsageEvent:

@@ -12,7 +12,7 @@ from core.accounts.models import User
 from core.accounts.services import login_link_issue
 from core.common.actors import Actor
 from core.common.errors import Conflict, ValidationFailed
-from tenants.services.audit import platform_audit_record
+from tenants.audit import platform_audit_record
 
 
 def customer_member_add(

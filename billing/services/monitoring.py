@@ -30,8 +30,8 @@ from core.common.errors import ApplicationError, Conflict, ValidationFailed
 from core.common.identifiers import normalise
 from core.subjects.enums import SubjectKind
 from core.subjects.models import Subject
+from tenants.audit import platform_audit_record
 from tenants.models import District
-from tenants.services.audit import platform_audit_record
 
 MAX_SUBJECTS = 100
 

@@ -26,7 +26,7 @@ from core.common.actors import Actor, ActorKind
 from core.common.errors import NotFound, ValidationFailed
 from core.common.identifiers import normalise, resident_id_problem, uscc_problem
 from core.common.tenancy import current_schema
-from core.reports.enums import Product, RequesterKind
+from core.reports.enums import QueryProduct, RequesterKind
 from core.reports.models import Report
 from core.reports.services import (
     ReportSite,
@@ -119,7 +119,7 @@ def report_purchase(
         return Report.objects.get(number=authorised.replay.reference), authorised.replay
     full = product == ProductCode.FULL_REPORT
     grant = query_authorise(subject=_report_subject(key, subject_code, purpose, consent_id),
-                            requester=_requester(key), purpose=purpose, product=Product.CREDIT_REPORT,
+                            requester=_requester(key), purpose=purpose, product=QueryProduct.CREDIT_REPORT,
                             consent_id=consent_id, handled_by=f"api:{key.prefix}",
                             consent_required=full)  # fmt: skip
     prepared = report_prepare(grant, site=site, restricted=full)
@@ -143,7 +143,7 @@ def _report_subject(key: ApiKey, code: str, purpose: str, consent_id: int | None
     coded = subject_for_code(code)
     if coded.subject is None:
         query_refuse_unknown_person(person_number=coded.number, requester=_requester(key),
-                                    purpose=purpose, product=Product.CREDIT_REPORT,
+                                    purpose=purpose, product=QueryProduct.CREDIT_REPORT,
                                     consent_id=consent_id, actor=_actor(key))  # fmt: skip
     return coded.subject
 
@@ -180,7 +180,7 @@ def score_purchase(
         raise NotFound("所查代码在本平台均无法人或非法人组织的信用信息", field="subjectCodes")
     grants = [
         query_authorise(subject=found[c], requester=_requester(key), purpose=purpose,
-                        product=Product.CREDIT_SCORE, consent_id=None, handled_by=f"api:{key.prefix}")
+                        product=QueryProduct.CREDIT_SCORE, consent_id=None, handled_by=f"api:{key.prefix}")
         for c in codes if c in found
     ]  # fmt: skip
     lines = [_score_line(found[c], today) for c in codes if c in found]

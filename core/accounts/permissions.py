@@ -14,28 +14,3 @@ def require_role(actor: User, *roles: StaffRole) -> None:
     if not actor.is_active or actor.role not in {r.value for r in roles}:
         allowed = "、".join(ROLE_NAMES[r.value] for r in roles)
         raise PermissionDenied(f"此操作需要以下角色之一：{allowed}", code="FORBIDDEN")
-
-
-def department_id_of(actor: User) -> int | None:
-    """The department a staff member belongs to (None when unassigned)."""
-    from core.catalog.models import StaffAssignment
-
-    assignment = StaffAssignment.objects.filter(user=actor).only("department_id").first()
-    return assignment.department_id if assignment else None
-
-
-def may_correct(actor: User, department_id: int) -> bool:
-    """Whether `actor` may enter and correct records for the department (require_department)."""
-    try:
-        require_department(actor, department_id)
-    except PermissionDenied:
-        return False
-    return True
-
-
-def require_department(actor: User, department_id: int) -> None:
-    """Data clerks act only for their own department; admins and reviewers for any."""
-    if actor.role in (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER):
-        return
-    if actor.role != StaffRole.DATA_CLERK or department_id_of(actor) != department_id:
-        raise PermissionDenied("数据录入员只能为本部门录入和上传数据", code="FORBIDDEN")

@@ -94,30 +94,6 @@ def login_link_redeem(*, token: str, new_password: str) -> User:
     return user
 
 
-def staff_create(
-    *, actor: User, email: str, full_name: str, role: StaffRole, department_id: int | None
-) -> tuple[User, str]:
-    """A district admin adds a staff member; returns the account and its one-time login token.
-    Data clerks must belong to a department (they enter data only for it)."""
-    from core.accounts.permissions import require_role
-    from core.catalog.models import Department, StaffAssignment
-
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
-    if role == StaffRole.DATA_CLERK and department_id is None:
-        raise ValidationFailed("数据录入员必须指定所属部门", field="department")
-    department = None
-    if department_id is not None:
-        department = Department.objects.filter(pk=department_id, is_active=True).first()
-        if department is None:
-            raise ValidationFailed("所选部门不存在或已停用", field="department")
-    with transaction.atomic():
-        user = user_create_staff(email=email, full_name=full_name, role=role)
-        if department is not None:
-            StaffAssignment.objects.create(user=user, department=department)
-        token = login_link_issue(user=user)
-    return user, token
-
-
 # --- Login limits (docs/adr/0014-login-limits-in-the-cache-per-schema.md) ----------------------
 
 LOGIN_LIMIT_ACTOR = Actor.system("login-limit")
@@ -128,7 +104,7 @@ def _login_audit(*, actor: Actor, action: str, details: dict[str, Any]) -> None:
     """A district's lockouts and unlocks go to its audit log; the operator's domain's (operator
     staff, institution users) to the platform audit log."""
     if current_schema() == PUBLIC_SCHEMA:
-        from tenants.services.audit import platform_audit_record
+        from tenants.audit import platform_audit_record
 
         platform_audit_record(actor=actor, action=action, details=details)
     else:

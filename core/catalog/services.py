@@ -13,6 +13,7 @@ from django.db import transaction
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.accounts.permissions import require_role
+from core.accounts.services import login_link_issue, user_create_staff
 from core.catalog.enums import CatalogSource, Disclosure, SubjectScope
 from core.catalog.models import (
     CatalogCategory,
@@ -20,6 +21,7 @@ from core.catalog.models import (
     CatalogSupply,
     CatalogVersion,
     Department,
+    StaffAssignment,
 )
 from core.common.errors import ValidationFailed
 from core.common.identifiers import normalise, uscc_problem
@@ -139,3 +141,24 @@ def catalog_item_set_active(*, actor: User, item: CatalogItem, active: bool) -> 
     item.save(update_fields=["is_active"])
     data_changed()
     return item
+
+
+def staff_create(
+    *, actor: User, email: str, full_name: str, role: StaffRole, department_id: int | None
+) -> tuple[User, str]:
+    """A district admin adds a staff member; returns the account and its one-time login token.
+    Data clerks must belong to a department (they enter data only for it)."""
+    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    if role == StaffRole.DATA_CLERK and department_id is None:
+        raise ValidationFailed("数据录入员必须指定所属部门", field="department")
+    department = None
+    if department_id is not None:
+        department = Department.objects.filter(pk=department_id, is_active=True).first()
+        if department is None:
+            raise ValidationFailed("所选部门不存在或已停用", field="department")
+    with transaction.atomic():
+        user = user_create_staff(email=email, full_name=full_name, role=role)
+        if department is not None:
+            StaffAssignment.objects.create(user=user, department=department)
+        token = login_link_issue(user=user)
+    return user, token

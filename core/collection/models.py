@@ -8,7 +8,7 @@ from core.catalog.models import Department
 from core.common.placement import district_model
 
 
-class BatchStatus(models.TextChoices):
+class UploadBatchStatus(models.TextChoices):
     QUEUED = "queued", "排队中"
     RUNNING = "running", "处理中"
     DONE = "done", "已完成"
@@ -28,7 +28,7 @@ class UploadBatch(models.Model):
     size = models.BigIntegerField("文件大小")
     kind = models.CharField("文件类型", max_length=2, blank=True)  # XK or CF once known
     status = models.CharField(
-        max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
+        max_length=10, choices=UploadBatchStatus.choices, default=UploadBatchStatus.QUEUED
     )
     error = models.TextField("失败原因", blank=True)
     rows_total = models.PositiveIntegerField(default=0)

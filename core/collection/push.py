@@ -15,19 +15,19 @@ from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.accounts.permissions import require_role
 from core.catalog.models import Department
-from core.collection.fields import FIELD_SETS
 from core.collection.models import DepartmentApiKey, PushRequest
 from core.collection.services import refused_problem, validation_context
-from core.collection.validation import RecordDraft, validate_row
 from core.common.actors import Actor, ActorKind
 from core.common.errors import Conflict, PermissionDenied, ValidationFailed
-from core.records.services import Outcome, Provenance, records_store
+from core.records.fields import FIELD_SETS
+from core.records.staging import Outcome, Provenance, records_store
+from core.records.validation import RecordDraft, validate_row
 
 MAX_PUSH_RECORDS = 1000
 KEY_PREFIX = "dk_"
 
 
-def api_key_issue(*, actor: User, department: Department, name: str) -> str:
+def department_key_issue(*, actor: User, department: Department, name: str) -> str:
     """A new key for a department's system (district admins only); returned once, stored hashed."""
     require_role(actor, StaffRole.DISTRICT_ADMIN)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -40,7 +40,7 @@ def api_key_issue(*, actor: User, department: Department, name: str) -> str:
     return secret
 
 
-def api_key_authenticate(secret: str) -> DepartmentApiKey | None:
+def department_key_authenticate(secret: str) -> DepartmentApiKey | None:
     """The live key matching `secret` in the current district, or None."""
     if not secret.startswith(KEY_PREFIX):
         return None

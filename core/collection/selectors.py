@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import department_id_of
+from core.catalog.permissions import department_id_of
 from core.collection.models import UploadBatch
 from core.common.errors import NotFound
 

@@ -19,36 +19,31 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from core.accounts.models import User
-from core.accounts.permissions import require_department
 from core.audit.services import audit_record
 from core.catalog.models import CatalogSupply, Department
-from core.collection.fastpath import FastPath, Prepared
-from core.collection.fields import (
+from core.catalog.permissions import require_department
+from core.collection.models import RejectedRow, UploadBatch, UploadBatchStatus
+from core.collection.readers import check_size, check_upload, count_rows, read_rows
+from core.common.actors import Actor
+from core.common.broker import delay_or_defer
+from core.common.errors import ApplicationError, ValidationFailed
+from core.common.events import subjects_changed
+from core.common.spreadsheets import neutralise
+from core.common.tenancy import current_schema, on_commit_here
+from core.common.workdays import WorkdayCalendar
+from core.ops.metrics import ingest_rows_count
+from core.publicity.rules import PublicityRules
+from core.records.fastpath import FastPath, Prepared
+from core.records.fields import (
     ACTION_HEADER,
     ACTIONS,
     detect_prefix,
     resolve_headers,
     spec_for,
 )
-from core.collection.models import BatchStatus, RejectedRow, UploadBatch
-from core.collection.readers import check_size, check_upload, count_rows, read_rows
-from core.collection.validation import Problem, RecordDraft, ValidationContext, validate_row
-from core.common.actors import Actor
-from core.common.broker import delay_or_defer
-from core.common.errors import ApplicationError, ValidationFailed
-from core.common.tenancy import current_schema, on_commit_here
-from core.common.workdays import WorkdayCalendar
-from core.ops.metrics import ingest_rows_count
-from core.publicity.rules import PublicityRules
 from core.records.models import Record
-from core.records.services import (
-    Outcome,
-    Provenance,
-    RecordStage,
-    StoreResult,
-    records_store,
-)
-from core.scoring.services import scores_refresh_later
+from core.records.staging import Outcome, Provenance, RecordStage, StoreResult, records_store
+from core.records.validation import Problem, RecordDraft, ValidationContext, validate_row
 
 CHUNK_ROWS = 5000
 REJECTED_REASON_HEADER = "错误原因"
@@ -120,11 +115,11 @@ def batches_requeue() -> list[int]:
     from core.collection.tasks import batch_ingest_task
 
     candidates = UploadBatch.objects.filter(
-        status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING]
+        status__in=[UploadBatchStatus.QUEUED, UploadBatchStatus.RUNNING]
     ).values_list("pk", "status")
     queued = []
     for pk, status in candidates:
-        if status == BatchStatus.RUNNING:
+        if status == UploadBatchStatus.RUNNING:
             with _exclusive(pk) as free:
                 if not free:
                     continue  # an ingest is running it now
@@ -183,12 +178,12 @@ def batch_ingest(*, batch_id: int, wait: bool = False) -> UploadBatch:
 
 def _batch_ingest(batch_id: int) -> UploadBatch:
     batch = UploadBatch.objects.select_related("department").get(pk=batch_id)
-    if batch.status == BatchStatus.DONE:
+    if batch.status == UploadBatchStatus.DONE:
         return batch
     # A batch interrupted earlier (a worker stopped mid-file) starts over: rows it already stored
     # or corrected come out stored or updated again (records_store knows them by batch and row).
     RejectedRow.objects.filter(batch=batch).delete()
-    batch.status, batch.error = BatchStatus.RUNNING, ""
+    batch.status, batch.error = UploadBatchStatus.RUNNING, ""
     batch.stored = batch.updated = batch.duplicate = batch.rejected = batch.rows_done = 0
     batch.save(
         update_fields=["status", "error", "stored", "updated", "duplicate", "rejected", "rows_done"]
@@ -199,7 +194,7 @@ def _batch_ingest(batch_id: int) -> UploadBatch:
         rejected_file, moved = _ingest(batch, results)
     except ApplicationError as exc:
         batch.status, batch.error, batch.finished_at = (
-            BatchStatus.FAILED,
+            UploadBatchStatus.FAILED,
             exc.message,
             timezone.now(),
         )
@@ -213,7 +208,7 @@ def _batch_ingest(batch_id: int) -> UploadBatch:
         batch.rejected_name = default_storage.save(
             f"uploads/{code}/rejected-{batch.pk}.csv", rejected_file.file()
         )
-    batch.status, batch.finished_at = BatchStatus.DONE, timezone.now()
+    batch.status, batch.finished_at = UploadBatchStatus.DONE, timezone.now()
     with transaction.atomic():
         batch.save(update_fields=["status", "finished_at", "results_name", "rejected_name"])
         audit_record(
@@ -225,7 +220,7 @@ def _batch_ingest(batch_id: int) -> UploadBatch:
         # One rescore for the whole file: the subjects whose records it stored or changed (also
         # when this run found them already stored by an earlier, interrupted run of the batch).
         mine = Record.objects.filter(batch_id=batch.pk).values_list("subject_id", flat=True)
-        scores_refresh_later(set(mine.distinct()) | moved, reason="batch.ingest")
+        subjects_changed(set(mine.distinct()) | moved, reason="batch.ingest")
     return batch
 
 
@@ -478,11 +473,6 @@ def refused_problem(prefix: str, doc_number: str, result: StoreResult) -> Proble
         doc_number,
         f"该文书号的记录由{owner.first() or '其他部门'}报送，只能由该部门更正",
     )
-
-
-def neutralise(value: str) -> str:
-    """Spreadsheet-formula text is written with a leading apostrophe, so Excel shows, not runs, it."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 OUTCOME_NAMES = {"stored": "新增", "updated": "更新", "duplicate": "重复", "rejected": "退回"}

@@ -17,7 +17,6 @@ from core.audit.services import audit_record
 from core.catalog.models import Department
 from core.collection.models import Submission, SubmissionKind, SubmissionStatus
 from core.collection.services import EntryResult, record_enter
-from core.collection.validation import Problem
 from core.common.actors import Actor, ActorKind
 from core.common.errors import NotFound, ValidationFailed
 from core.common.identifiers import normalise, uscc_problem
@@ -25,6 +24,7 @@ from core.common.render_tokens import NOT_HUMAN, RenderToken, render_token_read,
 from core.common.tenancy import current_schema
 from core.common.throttle import throttle
 from core.records.models import Record
+from core.records.validation import Problem
 from core.storage.api import attachment_check, store_attachment
 
 RATE_LIMIT = 5  # submissions per client address per hour

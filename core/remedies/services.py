@@ -19,6 +19,7 @@ from core.accounts.permissions import require_role
 from core.audit.services import audit_record
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
+from core.common.events import subjects_changed
 from core.common.tenancy import current_schema
 from core.common.versioning import data_changed
 from core.records.enums import PUBLISHABLE_STATES
@@ -26,8 +27,7 @@ from core.records.models import Record
 from core.records.state import record_state
 from core.remedies.enums import Channel, ObjectionStatus, RepairStatus
 from core.remedies.models import Objection, RepairApplication
-from core.reports.pdf import reply_pdf
-from core.scoring.services import scores_refresh_later
+from core.remedies.pdf import reply_pdf
 from core.storage.api import store_attachment
 
 ANSWER_DAYS = 20  # 征信业管理条例 Art. 25: a written answer within 20 days
@@ -234,7 +234,7 @@ def repair_decide(
         if approve and record.repaired_at is None:
             Record.objects.filter(pk=record.pk).update(repaired_at=now)
             data_changed()
-            scores_refresh_later([record.subject_id], reason="record.repair")
+            subjects_changed([record.subject_id], reason="record.repair")
         audit_record(actor=Actor.for_user(user, schema=current_schema()),
                      action="repair.approve" if approve else "repair.refuse", record_id=record.pk,
                      subject_id=record.subject_id,

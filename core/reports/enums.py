@@ -13,7 +13,7 @@ class QueryResult(models.TextChoices):
     REFUSED = "refused", "拒绝"
 
 
-class Product(models.TextChoices):
+class QueryProduct(models.TextChoices):
     CREDIT_REPORT = "credit_report", "公共信用信息报告"
     CREDIT_SCORE = "credit_score", "公共信用综合评价查询"
 

@@ -14,7 +14,7 @@ from core.reports.enums import (
     ConsentRejection,
     ConsentStatus,
     ConsentVerification,
-    Product,
+    QueryProduct,
     QueryResult,
     RequesterKind,
 )
@@ -35,7 +35,7 @@ class Consent(models.Model):
     grantee_name = models.CharField("被授权人", max_length=200)
     grantee_code = models.CharField("被授权人证件号或统一社会信用代码", max_length=30)
     purpose = models.CharField("查询用途", max_length=200)
-    products = JSONField("授权范围", default=list)  # Product values
+    products = JSONField("授权范围", default=list)  # QueryProduct values
     valid_from = models.DateField("授权起始")
     valid_until = models.DateField("授权截止")
     document = models.CharField("授权书", max_length=300)
@@ -92,7 +92,7 @@ class Report(models.Model):
     number = models.CharField("报告编号", max_length=32, unique=True)
     verification_code = models.CharField("验证码", max_length=12)
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="reports")
-    product = models.CharField("产品", max_length=20, choices=Product.choices)
+    product = models.CharField("产品", max_length=20, choices=QueryProduct.choices)
     schema_version = models.CharField("报告格式版本", max_length=30)
     data_as_of = models.DateTimeField("数据截止时间")
     stored_json = models.CharField("报告文件", max_length=300)
@@ -118,7 +118,7 @@ class QueryLog(models.Model):
     requester_name = models.CharField("查询人", max_length=200)
     requester_code = models.CharField("查询人证件号或代码", max_length=30, blank=True)
     purpose = models.CharField("查询用途", max_length=200)
-    product = models.CharField("产品", max_length=20, choices=Product.choices)
+    product = models.CharField("产品", max_length=20, choices=QueryProduct.choices)
     consent = models.ForeignKey(Consent, on_delete=models.PROTECT, null=True, blank=True)
     result = models.CharField("结果", max_length=10, choices=QueryResult.choices)
     reason = models.CharField("说明", max_length=300, blank=True)
@@ -142,7 +142,7 @@ class WindowPrice(models.Model):
     """The district's price for a report issued at the window when it is not free (a natural
     person's own report from the third in a calendar year, 征信业管理条例 Art. 17)."""
 
-    product = models.CharField("产品", max_length=20, choices=Product.choices, unique=True)
+    product = models.CharField("产品", max_length=20, choices=QueryProduct.choices, unique=True)
     price_yuan = models.DecimalField("价格（元，含税）", max_digits=10, decimal_places=2)
     updated_by = models.CharField(max_length=254)
     updated_at = models.DateTimeField(default=timezone.now)

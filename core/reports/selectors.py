@@ -11,12 +11,13 @@ from django.core.files.storage import default_storage
 from django.db.models import Q, QuerySet
 
 from core.common.errors import NotFound
+from core.content.selectors import theme_get_current
 from core.reports.enums import ConsentStatus
 from core.reports.models import Consent, QueryLog, Report
 from core.subjects.models import Subject
 
 # A report whose stored files were deleted with the negative information about a person it
-# listed, once that was kept as long as the law says (core/records/retention.py): the report's
+# listed, once that was kept as long as the law says (core/retention/services.py): the report's
 # row stays (number, date, hash), its content is gone.
 ARCHIVE_REMOVED = (
     "本报告所列个人不良信息已超过《征信业管理条例》第十六条规定的保存期限，报告存档已依法删除。"
@@ -89,3 +90,22 @@ def consents_decided(limit: int = 50) -> list[Consent]:
         .exclude(status=ConsentStatus.PENDING)
         .order_by("-verified_at", "-id")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class ReportSite:
+    """Where the report says it comes from: the platform's name and its verification page's URL."""
+
+    platform: str
+    verify_url: str  # absolute, e.g. https://credit.wanzhou.gov.cn/reports/verify/
+
+    def link(self, number: str, code: str) -> str:
+        return f"{self.verify_url}?number={number}&code={code}"
+
+
+def report_site(*, verify_url: str) -> ReportSite:
+    """Where reports say they come from: the district's platform name (its theme) and its
+    verification page (`verify_url`, absolute)."""
+    theme = theme_get_current()
+    platform = theme.platform_name if theme else "公共信用信息平台"
+    return ReportSite(platform, verify_url)

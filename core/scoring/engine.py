@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.catalog.models import CatalogItem
-from core.common.copy import copy_rows
+from core.common.pgcopy import copy_rows
 from core.publicity.rules import add_months
 from core.records.models import Record
 from core.scoring.models import Scorecard, ScoringRule

@@ -340,13 +340,14 @@ def scores_refresh(
 RESCORE_ALL_ABOVE = 20000
 
 
-def scores_refresh_later(subject_ids: Iterable[int] | None, *, reason: str) -> None:
-    """Rescore these subjects (None: all) once the current transaction commits (a task)."""
-    ids = None if subject_ids is None else sorted(set(subject_ids))
+def scores_refresh_later(subject_ids: list[int] | None, reason: str) -> None:
+    """Rescore these subjects (None: all) in a task: the listener of `subjects_changed`
+    (core/common/events.py), called after the announcing transaction committed."""
+    ids = subject_ids
     if ids is not None and len(ids) > RESCORE_ALL_ABOVE:
         ids = None
     if ids != []:
-        on_commit_here(lambda: _enqueue(ids, reason))
+        _enqueue(ids, reason)
 
 
 def _enqueue(subject_ids: list[int] | None, reason: str) -> None:

@@ -10,7 +10,7 @@ from datetime import date
 
 from openpyxl import Workbook
 
-from core.collection.services import neutralise
+from core.common.spreadsheets import neutralise
 from core.stats import selectors
 from core.stats.selectors import Filters
 

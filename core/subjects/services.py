@@ -3,7 +3,8 @@ statements per chunk of claims, whatever its size."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,8 +15,8 @@ from django.utils import timezone
 
 from core.audit.services import audit_record
 from core.common.actors import Actor
-from core.common.copy import copy_rows
 from core.common.identifiers import mask_resident_id
+from core.common.pgcopy import copy_rows
 from core.subjects.models import Subject
 from core.subjects.protection import (
     decrypt,
@@ -47,7 +48,7 @@ class SubjectClaim:
 
 def subjects_resolve(claims: Sequence[SubjectClaim]) -> dict[tuple[str, str], int]:
     """Subject ids for every claim's key, creating subjects that do not exist yet (see
-    `subjects_resolve_staged`)."""
+    `subjects_staged_resolve`)."""
     if not claims:
         return {}
     with transaction.atomic(), connection.cursor() as cursor:
@@ -61,15 +62,15 @@ def subjects_resolve(claims: Sequence[SubjectClaim]) -> dict[tuple[str, str], in
                 f"CREATE TEMP TABLE tmp_claim_alias ({ALIAS_TABLE_COLUMNS}) ON COMMIT DROP"
             )
             copy_rows(cursor, "tmp_claim_alias", ("pos", "kind", "value"), aliases)
-        subjects_resolve_staged(
+        with subjects_staged_resolve(
             cursor,
             claims="tmp_claim",
             aliases="tmp_claim_alias" if aliases else None,
             id_numbers=[c.id_number for c in claims if not c.uscc and c.id_number],
-        )
-        cursor.execute("SELECT key_kind, key, subject_id FROM tmp_subject_key")
-        ids = {(str(kind), str(key)): int(pk) for kind, key, pk in cursor.fetchall()}
-        cursor.execute("DROP TABLE tmp_claim, tmp_subject_key")
+        ) as keys:
+            cursor.execute(f"SELECT key_kind, key, subject_id FROM {keys}")  # noqa: S608
+            ids = {(str(kind), str(key)): int(pk) for kind, key, pk in cursor.fetchall()}
+        cursor.execute("DROP TABLE tmp_claim")
         if aliases:
             cursor.execute("DROP TABLE tmp_claim_alias")
     return ids
@@ -99,14 +100,16 @@ def claim_row(pos: int, claim: SubjectClaim) -> tuple[object, ...]:
     return (pos, *key, claim.kind, claim.name, claim.seen_on, masked, cipher)
 
 
-def subjects_resolve_staged(
+@contextmanager
+def subjects_staged_resolve(
     cursor: Any, *, claims: str, aliases: str | None, id_numbers: Sequence[str] = ()
-) -> None:
-    """Resolve the claims staged in the temporary table `claims` (CLAIM_COLUMNS, possibly more)
-    and their legacy codes in `aliases` (pos, kind, value), set-based, whatever their number:
-    subjects that do not exist yet are created, a newer (or same-day) name replaces the current
-    one, every name seen is kept in SubjectName, legacy codes are kept as aliases. Leaves
-    `tmp_subject_key` (key_kind, key, subject_id), one row per key, for the caller to join.
+) -> Iterator[str]:
+    """Resolve the claims staged in the caller's temporary table `claims` (CLAIM_COLUMNS,
+    possibly more) and their legacy codes in `aliases` (pos, kind, value), set-based, whatever
+    their number: subjects that do not exist yet are created, a newer (or same-day) name replaces
+    the current one, every name seen is kept in SubjectName, legacy codes are kept as aliases.
+    Yields the name of a table (key_kind, key, subject_id), one row per key, for the caller to
+    join while inside the block; every table this function creates is gone after it.
     `id_numbers` are the natural persons' numbers claimed (moved to the current lookup key first
     during a key rotation)."""
     now = timezone.now()
@@ -164,6 +167,10 @@ def subjects_resolve_staged(
             "ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING"
         )
     cursor.execute("DROP TABLE tmp_latest, tmp_name")
+    try:
+        yield "tmp_subject_key"
+    finally:
+        cursor.execute("DROP TABLE IF EXISTS tmp_subject_key")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ class Action(models.TextChoices):
     REPAIR = "repair", "信用修复"
 
 
-class BatchStatus(models.TextChoices):
+class OutboxBatchStatus(models.TextChoices):
     PENDING = "pending", "待发送"
     SENDING = "sending", "发送中"
     RETRYING = "retrying", "等待重试"

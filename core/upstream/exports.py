@@ -1,6 +1,6 @@
 """The national-format files: CSV and XLSX (one kind per file, like departments' files) and JSON.
 
-Headers are the field codes of core.collection.fields (prefixed, as the records keep them) plus
+Headers are the field codes of core.records.fields (prefixed, as the records keep them) plus
 ACTION, ACTION_DATE and ACTION_REASON, so a file can be imported again by the collection pipeline
 (which ignores the extra columns and takes only `add` rows). CSV is UTF-8 with a BOM; in CSV and
 XLSX text a spreadsheet would run as a formula gets a leading apostrophe. Files are written to a
@@ -17,8 +17,8 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 
-from core.collection.fields import ACTION_HEADER, FIELD_SETS
-from core.collection.services import neutralise
+from core.common.spreadsheets import neutralise
+from core.records.fields import ACTION_HEADER, FIELD_SETS
 from core.upstream.selectors import ReportItem
 
 ACTION_COLUMNS = [ACTION_HEADER, "ACTION_DATE", "ACTION_REASON"]

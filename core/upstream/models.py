@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.catalog.models import Department
 from core.common.placement import district_model
 from core.records.models import Record
-from core.upstream.enums import Action, BatchStatus, ItemResult
+from core.upstream.enums import Action, ItemResult, OutboxBatchStatus
 
 
 @district_model
@@ -60,7 +60,7 @@ class OutboxBatch(models.Model):
     period_start = models.DateField("起始日期")
     period_end = models.DateField("截止日期")
     status = models.CharField(
-        "状态", max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING
+        "状态", max_length=10, choices=OutboxBatchStatus.choices, default=OutboxBatchStatus.PENDING
     )
     item_count = models.PositiveIntegerField("记录数", default=0)
     accepted = models.PositiveIntegerField("已接收", default=0)

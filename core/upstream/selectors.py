@@ -12,15 +12,17 @@ from typing import Any
 
 from django.db.models import Case, DateTimeField, F, QuerySet, When
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
-from core.collection.fields import FIELD_SETS
 from core.common.errors import NotFound
 from core.records.enums import PUBLISHABLE_STATES, RecordKind, RecordState
+from core.records.fields import FIELD_SETS
 from core.records.models import Record
 from core.records.state import state_case
 from core.subjects.protection import decrypt
-from core.upstream.enums import Action, BatchStatus, ItemResult
+from core.upstream.enums import Action, ItemResult, OutboxBatchStatus
 from core.upstream.models import OutboxBatch, OutboxItem, UpstreamEndpoint
+from tenants.models import District
 
 # The 双公示 kinds and their national prefixes.
 PREFIXES = {RecordKind.LICENSE.value: "XK", RecordKind.PENALTY.value: "CF"}
@@ -176,7 +178,11 @@ def batches_due(*, now: datetime) -> QuerySet[OutboxBatch]:
     """Batches whose next attempt is due: waiting to be sent or retried, or being sent by a sender
     whose lease ran out (a stopped worker), for enabled endpoints."""
     return OutboxBatch.objects.filter(
-        status__in=[BatchStatus.PENDING, BatchStatus.RETRYING, BatchStatus.SENDING],
+        status__in=[
+            OutboxBatchStatus.PENDING,
+            OutboxBatchStatus.RETRYING,
+            OutboxBatchStatus.SENDING,
+        ],
         next_attempt_at__lte=now,
         endpoint__enabled=True,
     ).order_by("next_attempt_at", "id")
@@ -186,7 +192,7 @@ def unfinished_batch(*, endpoint: UpstreamEndpoint) -> OutboxBatch | None:
     """The oldest batch of `endpoint` that upstream has not answered yet, if any."""
     return (
         OutboxBatch.objects.filter(endpoint=endpoint)
-        .exclude(status=BatchStatus.DONE)
+        .exclude(status=OutboxBatchStatus.DONE)
         .order_by("id")
         .first()
     )
@@ -202,3 +208,22 @@ def next_period_start(*, endpoint: UpstreamEndpoint, today: date) -> date:
         .first()
     )
     return min(last, today) if last else today.replace(day=1)
+
+
+@dataclass(frozen=True)
+class UpstreamEndpointRow:
+    """A district's upstream platform as the operator sees it (never the token itself)."""
+
+    name: str
+    url: str
+    enabled: bool
+    has_token: bool
+
+
+def district_upstream_endpoint_list(*, district: District) -> list[UpstreamEndpointRow]:
+    """A district's upstream platforms and where they report, read from its schema."""
+    with schema_context(district.schema_name):
+        return [
+            UpstreamEndpointRow(name=e.name, url=e.url, enabled=e.enabled, has_token=bool(e.token))
+            for e in endpoint_list()
+        ]

@@ -25,15 +25,15 @@ from core.accounts.models import User
 from core.accounts.permissions import require_role
 from core.audit.services import audit_record
 from core.catalog.models import Department
-from core.collection.validation import is_sealed
 from core.common.actors import Actor
 from core.common.broker import delay_or_defer
 from core.common.errors import Conflict, NotFound, ValidationFailed
 from core.common.identifiers import mask_resident_id, normalise, uscc_problem
 from core.common.tenancy import current_schema, on_commit_here
+from core.records.validation import is_sealed
 from core.upstream import exports
 from core.upstream.egress import EgressRefused, destination_resolve
-from core.upstream.enums import Action, BatchStatus, ExportFormat, ItemResult
+from core.upstream.enums import Action, ExportFormat, ItemResult, OutboxBatchStatus
 from core.upstream.models import OutboxBatch, OutboxItem, UpstreamEndpoint
 from core.upstream.selectors import (
     FORMAT,
@@ -397,9 +397,9 @@ def outbox_batch_resend(*, actor: User, batch_pk: int) -> OutboxBatch:
     batch = OutboxBatch.objects.select_for_update().filter(pk=batch_pk).first()
     if batch is None:
         raise NotFound("没有这个上报批次", code="NOT_FOUND")
-    if batch.status not in (BatchStatus.FAILED, BatchStatus.RETRYING):
+    if batch.status not in (OutboxBatchStatus.FAILED, OutboxBatchStatus.RETRYING):
         raise Conflict(f"该批次{batch.get_status_display()}，无需重新发送", code="NOT_RESENDABLE")
-    batch.status, batch.failures_in_row = BatchStatus.PENDING, 0
+    batch.status, batch.failures_in_row = OutboxBatchStatus.PENDING, 0
     batch.next_attempt_at = timezone.now()
     batch.save(update_fields=["status", "failures_in_row", "next_attempt_at"])
     audit_record(
@@ -438,13 +438,13 @@ def _claim(batch_pk: int, now: datetime) -> OutboxBatch | None:
             .filter(pk=batch_pk)
             .first()
         )
-        if batch is None or batch.status in (BatchStatus.DONE, BatchStatus.FAILED):
+        if batch is None or batch.status in (OutboxBatchStatus.DONE, OutboxBatchStatus.FAILED):
             return None
-        if batch.status == BatchStatus.SENDING and (batch.next_attempt_at or now) > now:
+        if batch.status == OutboxBatchStatus.SENDING and (batch.next_attempt_at or now) > now:
             return None  # another sender holds it
         if not batch.endpoint.enabled:
             return None  # waits until the endpoint is enabled again
-        batch.status, batch.attempts = BatchStatus.SENDING, batch.attempts + 1
+        batch.status, batch.attempts = OutboxBatchStatus.SENDING, batch.attempts + 1
         batch.last_attempt_at, batch.next_attempt_at = now, now + SEND_LEASE
         batch.save(update_fields=["status", "attempts", "last_attempt_at", "next_attempt_at"])
         return batch
@@ -483,7 +483,7 @@ def outbox_batch_send(*, batch_pk: int, actor: Actor) -> OutboxBatch:
         OutboxItem.objects.bulk_update(items, ["result", "reason", "payload"], batch_size=1000)
         batch.accepted = sum(1 for a in answers.values() if a.accepted)
         batch.rejected = len(answers) - batch.accepted
-        batch.status, batch.last_error, batch.failures_in_row = BatchStatus.DONE, "", 0
+        batch.status, batch.last_error, batch.failures_in_row = OutboxBatchStatus.DONE, "", 0
         batch.next_attempt_at, batch.finished_at = None, timezone.now()
         batch.save(update_fields=["accepted", "rejected", "status", "last_error",
                                   "failures_in_row", "next_attempt_at", "finished_at"])  # fmt: skip
@@ -510,18 +510,18 @@ def _failed(batch: OutboxBatch, failure: UpstreamFailure, actor: Actor) -> Outbo
         batch.failures_in_row += 1
         batch.last_error = failure.message[:500]
         if failure.permanent or batch.failures_in_row >= MAX_FAILURES_IN_ROW:
-            batch.status, batch.next_attempt_at = BatchStatus.FAILED, None
+            batch.status, batch.next_attempt_at = OutboxBatchStatus.FAILED, None
         else:
             # Counted from the attempt's start (set by _claim), so the schedule is exact.
             started = batch.last_attempt_at or timezone.now()
-            batch.status = BatchStatus.RETRYING
+            batch.status = OutboxBatchStatus.RETRYING
             batch.next_attempt_at = started + retry_delay(batch.failures_in_row)
         batch.save(update_fields=["failures_in_row", "last_error", "status", "next_attempt_at"])
         audit_record(
             actor=actor,
             action="upstream.batch.attempt_failed",
             details={"batch": str(batch.batch_id), "attempt": batch.attempts,
-                     "error": batch.last_error, "gave_up": batch.status == BatchStatus.FAILED},
+                     "error": batch.last_error, "gave_up": batch.status == OutboxBatchStatus.FAILED},
         )  # fmt: skip
     return batch
 

@@ -17,17 +17,17 @@ from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.accounts.permissions import require_role
 from core.audit.services import audit_record
-from core.collection.validation import is_sealed
 from core.common.actors import Actor
 from core.common.errors import Conflict, PermissionDenied, ValidationFailed
 from core.common.tenancy import PUBLIC_SCHEMA, current_schema
+from core.records.validation import is_sealed
 from exchange.enums import AgreementStatus, ExchangePurpose
 from exchange.models import Agreement, AgreementItem
 from exchange.selectors import shareable_items
 from exchange.status import agreement_status
+from tenants.audit import platform_audit_record
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District
-from tenants.services.audit import platform_audit_record
 
 MAX_YEARS = 5
 PURPOSE_LABELS = dict(ExchangePurpose.choices)

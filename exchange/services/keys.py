@@ -22,8 +22,8 @@ from core.common.tenancy import current_schema
 from exchange.district.models import SigningKey
 from exchange.keys import key_fingerprint, new_key_id, private_key_wrap, public_key_text
 from exchange.models import DistrictPublicKey
+from tenants.audit import platform_audit_record
 from tenants.models import District
-from tenants.services.audit import platform_audit_record
 
 
 def _in_district(district: District) -> None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.common.actors import Actor
 from core.common.identifiers import normalise, uscc_problem
+from core.content.selectors import theme_get_current
 from core.records.enums import RecordKind, RecordState
 from core.records.models import Record
 from core.records.state import publishable_q, state_case
@@ -34,7 +35,6 @@ from exchange.services.keys import signing_key_current
 from exchange.services.logs import LogDraft, exchange_log_append
 from exchange.status import agreement_status
 from exchange.tokens import TokenClaims, answer_sign, signature_valid, token_parse
-from portal_theme.selectors import theme_get_current
 from tenants.enums import DistrictKind
 from tenants.models import District
 
@@ -46,7 +46,7 @@ STATE_LABELS = dict(RecordState.choices)
 
 
 @dataclass(frozen=True)
-class Grant:
+class ExchangeGrant:
     """An admitted request: who asks, under which agreement, for what purpose."""
 
     provider: District
@@ -70,7 +70,7 @@ def refusal_is_verified(refusal: ExchangeRefused) -> bool:
 
 def exchange_admit(
     *, provider: District, authorization: str, body: bytes, now: datetime | None = None
-) -> Grant:
+) -> ExchangeGrant:
     """Check a request's token and agreement; return the grant or raise ExchangeRefused."""
     now = now or timezone.now()
     if not authorization.startswith("Bearer ") or not authorization[7:].strip():
@@ -127,7 +127,7 @@ def exchange_admit(
         side=LogSide.PROVIDER, outcome=LogOutcome.SERVED, request_id=claims.nonce
     ).exists():
         raise _refused(errors.REPLAYED, "该令牌已使用过，请重新发起请求", **known)
-    return Grant(provider=provider, consumer=consumer, agreement=agreement, claims=claims)
+    return ExchangeGrant(provider=provider, consumer=consumer, agreement=agreement, claims=claims)
 
 
 def _check_agreement(agreement: Agreement, today: date, known: dict[str, Any]) -> None:
@@ -180,7 +180,7 @@ class SharedAnswer:
 
 
 def shared_records_answer(
-    *, grant: Grant, code: str, items: Sequence[RequestedItem], today: date | None = None
+    *, grant: ExchangeGrant, code: str, items: Sequence[RequestedItem], today: date | None = None
 ) -> SharedAnswer:
     """The subject's currently publishable records of the requested items, with only the
     requested fields, after checking both against the agreement's scope (refused otherwise)."""
@@ -244,7 +244,7 @@ def unsigned_request_id() -> str:
 
 
 def exchange_log_provided(
-    *, grant: Grant | None, refusal: ExchangeRefused | None, answer: SharedAnswer | None,
+    *, grant: ExchangeGrant | None, refusal: ExchangeRefused | None, answer: SharedAnswer | None,
     request_id: str, response_hash: str, subject_code: str = "", address: str = "",
 ) -> ExchangeLogEntry:  # fmt: skip
     """Log what the provider did with one request: served (the records it sent) or refused (why).

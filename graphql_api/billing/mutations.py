@@ -14,8 +14,8 @@ from billing.services.keys import RateLimited
 from billing.services.monitoring import monitoring_subscribe, monitoring_unsubscribe
 from billing.services.purchases import report_purchase, score_purchase
 from core.common.errors import ApplicationError
-from core.reports.enums import Product
-from core.reports.selectors import report_content
+from core.reports.enums import QueryProduct
+from core.reports.selectors import report_content, report_site
 from core.reports.services import ConsentTerms
 from graphql_api.billing.types import (
     BillingError,
@@ -25,7 +25,6 @@ from graphql_api.billing.types import (
     ScoreResult,
 )
 from graphql_api.context import Info
-from portal_theme.selectors import report_site
 
 __all__ = ["BillingMutation"]
 
@@ -161,7 +160,7 @@ class BillingMutation:
             report, charge = report_purchase(
                 key=key, district=district, product=data.product.value,
                 subject_code=data.subject_code, purpose=data.purpose, consent_id=data.consent_id,
-                idempotency_key=data.idempotency_key, site=report_site(info.context.request),
+                idempotency_key=data.idempotency_key, site=report_site(verify_url=info.context.request.build_absolute_uri("/reports/verify/")),
             )  # fmt: skip
         except ApplicationError as exc:
             return ReportPurchasePayload(report=None, charge=None, errors=[_error(info, exc)])
@@ -256,7 +255,7 @@ class BillingMutation:
                 raise ApplicationError("授权书文件不能超过5 MB", field="documentBase64")
             terms = ConsentTerms(
                 grantee_name=key.customer.name, grantee_code=key.customer.uscc,
-                purpose=data.purpose, products=[Product(s.value).value for s in data.scope],
+                purpose=data.purpose, products=[QueryProduct(s.value).value for s in data.scope],
                 valid_from=data.valid_from, valid_until=data.valid_until,
             )  # fmt: skip
             consent = consent_lodge_for_institution(

@@ -11,19 +11,19 @@ from django.http import HttpRequest, HttpResponse
 
 from exchange import errors
 from exchange.errors import ExchangeRefused
-from exchange.services.serving import Grant, SharedAnswer
+from exchange.services.serving import ExchangeGrant, SharedAnswer
 
 
 @dataclass
 class ExchangeContext:
     request: HttpRequest
     response: HttpResponse
-    grant: Grant | None
+    grant: ExchangeGrant | None
     answer: SharedAnswer | None = None
     refusal: ExchangeRefused | None = None
     subject_code: str = ""
 
-    def require_grant(self) -> Grant:
+    def require_grant(self) -> ExchangeGrant:
         if self.grant is None:  # the view admits before executing; this is the last line
             raise ExchangeRefused("请求未通过共享访问校验", code=errors.NO_TOKEN)
         return self.grant

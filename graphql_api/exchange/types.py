@@ -26,7 +26,7 @@ class SharedRecordType:
     publicity_end: date = strawberry.field(description="Last day of publication.")
     # One JSON object rather than a list of typed objects: a subject's 100 records carry ~2,000
     # field values, and resolving each as a GraphQL object tripled the call's cost
-    # (docs/benchmarks.md). Labels are the national ones (core/collection/fields.py).
+    # (docs/benchmarks.md). Labels are the national ones (core/records/fields.py).
     fields: dict[str, str] = strawberry.field(
         graphql_type=JSON,
         description="National field code → value (e.g. CF_WSH), only the fields the agreement "

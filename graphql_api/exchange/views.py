@@ -21,7 +21,7 @@ from core.common.throttle import client_address
 from exchange import errors
 from exchange.errors import ExchangeRefused
 from exchange.services.serving import (
-    Grant,
+    ExchangeGrant,
     answer_signature_for,
     exchange_admit,
     exchange_log_provided,
@@ -81,7 +81,7 @@ class ExchangeGraphQLView(GraphQLView[ExchangeContext, None]):
 
 
 def _finish(
-    provider: District, grant: Grant, context: ExchangeContext, response: HttpResponse
+    provider: District, grant: ExchangeGrant, context: ExchangeContext, response: HttpResponse
 ) -> HttpResponseBase:
     body = response.content
     refusal = context.refusal
@@ -131,7 +131,7 @@ def _refused(
     refusal: ExchangeRefused,
     *,
     status: int,
-    grant: Grant | None = None,
+    grant: ExchangeGrant | None = None,
     address: str = "",
 ) -> HttpResponse:
     """Answer a refusal as a GraphQL error with its code; log it; sign it."""

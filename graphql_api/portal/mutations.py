@@ -5,9 +5,9 @@ from dataclasses import fields
 import strawberry
 
 from core.common.errors import ApplicationError
+from core.content.services import ThemeChanges, theme_update
 from graphql_api.context import Info
 from graphql_api.portal.types import ThemeError, ThemeErrorCode, ThemeType
-from portal_theme.services import ThemeChanges, theme_update
 
 __all__ = ["PortalMutation"]
 

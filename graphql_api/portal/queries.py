@@ -3,9 +3,9 @@ from __future__ import annotations
 import strawberry
 
 from core.common.errors import NotFound
+from core.content.sql import district_profile_get
 from graphql_api.context import Info
 from graphql_api.portal.types import DistrictProfileType
-from portal_theme.sql import district_profile_get
 
 __all__ = ["PortalQuery"]
 

@@ -4,8 +4,8 @@ from enum import Enum
 
 import strawberry
 
-from portal_theme.models import Theme
-from portal_theme.sql import DistrictProfile
+from core.content.models import Theme
+from core.content.sql import DistrictProfile
 
 __all__ = ["DistrictProfileType", "ThemeError", "ThemeErrorCode", "ThemeType"]
 

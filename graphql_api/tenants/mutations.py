@@ -13,9 +13,9 @@ from tenants.models import District
 from tenants.selectors import district_get, district_overview_list
 from tenants.services.lifecycle import (
     district_archive,
+    district_deletion_cancel,
     district_purge,
     district_request_deletion,
-    district_restore,
     district_resume,
     district_suspend,
 )
@@ -139,7 +139,9 @@ class TenantsMutation:
     ) -> DistrictLifecyclePayload:
         actor = info.context.actor()
         return _lifecycle(
-            info, data, lambda d: district_restore(district=d, actor=actor, reason=data.reason)
+            info,
+            data,
+            lambda d: district_deletion_cancel(district=d, actor=actor, reason=data.reason),
         )
 
     @strawberry.mutation(description="Purge a district whose grace period has passed.")

@@ -14,10 +14,10 @@ from django.utils.safestring import mark_safe
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.common.errors import ApplicationError
-from portal_theme.markdown import render as render_markdown
-from portal_theme.models import Article, ArticleCategory
-from portal_theme.selectors import articles_published
-from portal_theme.services import ArticleDraft, article_save
+from core.content.markdown import render as render_markdown
+from core.content.models import Article, ArticleCategory
+from core.content.selectors import articles_published
+from core.content.services import ArticleDraft, article_save
 from portal_theme.views.access import staff_with_role
 
 SECTIONS = {

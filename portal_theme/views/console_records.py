@@ -15,20 +15,24 @@ from django.views.decorators.cache import never_cache
 
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import department_id_of, may_correct
-from core.accounts.services import staff_create
 from core.audit.services import audit_record
 from core.catalog.enums import Disclosure, SubjectScope
 from core.catalog.models import CatalogCategory, CatalogItem, Department
-from core.catalog.services import catalog_item_add, catalog_supply_set, department_create
-from core.collection.fields import FIELD_SETS, RECORD_KINDS
-from core.collection.models import BatchStatus, Submission
+from core.catalog.permissions import department_id_of, may_correct
+from core.catalog.services import (
+    catalog_item_add,
+    catalog_supply_set,
+    department_create,
+    staff_create,
+)
+from core.collection.models import Submission, UploadBatchStatus
 from core.collection.selectors import batch_access_by_id, batch_list_for
 from core.collection.services import batch_create, record_enter
 from core.collection.submissions import submission_accept, submission_reject
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, NotFound
 from core.common.tenancy import current_schema
+from core.records.fields import FIELD_SETS, RECORD_KINDS
 from core.records.selectors import record_get, record_list_for_subject
 from core.records.services import record_withdraw
 from core.remedies.selectors import remedies_for_record
@@ -124,7 +128,7 @@ def upload_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "portal_theme/console/upload_detail.html",
         {
             "batch": batch,
-            "running": batch.status in (BatchStatus.QUEUED, BatchStatus.RUNNING),
+            "running": batch.status in (UploadBatchStatus.QUEUED, UploadBatchStatus.RUNNING),
             "rejected_rows": batch.rejected_rows.all()[:500],
             "results_url": default_storage.url(batch.results_name) if batch.results_name else "",
             "rejected_url": default_storage.url(batch.rejected_name) if batch.rejected_name else "",

@@ -34,7 +34,7 @@ from core.remedies.services import (
     repair_apply,
     repair_decide,
 )
-from portal_theme.selectors import report_site
+from core.reports.selectors import report_site
 from portal_theme.views.access import staff_with_role
 from portal_theme.views.remedy_forms import ObjectionForm, RepairForm
 
@@ -132,7 +132,7 @@ def objection_detail(request: HttpRequest, objection_id: int) -> HttpResponse:
         _user(request, DECIDERS)
         if form.is_valid():
             try:
-                objection_answer(user=user, objection=objection, platform=report_site(request).platform,
+                objection_answer(user=user, objection=objection, platform=report_site(verify_url=request.build_absolute_uri("/reports/verify/")).platform,
                                  outcome=form.cleaned_data["outcome"], reply=form.cleaned_data["reply"])  # fmt: skip
             except ApplicationError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -13,9 +13,14 @@ from django.utils import timezone
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.common.errors import ApplicationError
-from core.reports.enums import ConsentStatus, Product, RequesterKind
+from core.reports.enums import ConsentStatus, QueryProduct, RequesterKind
 from core.reports.models import Consent, Report, WindowPrice
-from core.reports.selectors import consents_for_subject, queries_for_subject, report_content
+from core.reports.selectors import (
+    consents_for_subject,
+    queries_for_subject,
+    report_content,
+    report_site,
+)
 from core.reports.services import (
     FREE_SELF_QUERIES_PER_YEAR,
     WINDOW_ROLES,
@@ -27,7 +32,6 @@ from core.reports.services import (
     window_price_set,
 )
 from core.subjects.models import Subject
-from portal_theme.selectors import report_site
 from portal_theme.views.access import staff_with_role
 
 
@@ -84,19 +88,19 @@ def window(request: HttpRequest, subject_id: int) -> HttpResponse:
             data = issue.cleaned_data
             chosen = data.get("consent")
             report = report_issue(
-                subject=subject, handled_by=user, purpose=data["purpose"], site=report_site(request),
+                subject=subject, handled_by=user, purpose=data["purpose"], site=report_site(verify_url=request.build_absolute_uri("/reports/verify/")),
                 requester=Requester(data["requester_kind"], data["requester_name"], data.get("requester_code") or ""),
                 consent_id=chosen.pk if chosen else None, fee_collected=data["fee_collected"],
             )  # fmt: skip
             return redirect(f"/console/reports/{report.pk}/")
         if "price" in request.POST:
-            window_price_set(user=user, product=Product.CREDIT_REPORT,
+            window_price_set(user=user, product=QueryProduct.CREDIT_REPORT,
                              price_yuan=request.POST.get("price_yuan", ""))  # fmt: skip
             return redirect(f"/console/subjects/{subject.pk}/window/")
         if adding and consent.is_valid():
             data = consent.cleaned_data
             terms = ConsentTerms(grantee_name=data["grantee_name"], grantee_code=data["grantee_code"],
-                                 purpose=data["purpose"], products=[Product.CREDIT_REPORT],
+                                 purpose=data["purpose"], products=[QueryProduct.CREDIT_REPORT],
                                  valid_from=data["valid_from"], valid_until=data["valid_until"])  # fmt: skip
             consent_record(user=user, subject=subject, terms=terms, document=data["document"])
             return redirect(f"/console/subjects/{subject.pk}/window/")
@@ -111,7 +115,7 @@ def window(request: HttpRequest, subject_id: int) -> HttpResponse:
         "consents": consents_for_subject(subject), "queries": queries_for_subject(subject.pk),
         "self_queries": self_queries_this_year(subject, timezone.localdate()),
         "free_self_queries": FREE_SELF_QUERIES_PER_YEAR, "is_admin": user.role == StaffRole.DISTRICT_ADMIN,
-        "price": WindowPrice.objects.filter(product=Product.CREDIT_REPORT).first(), "price_error": price_error,
+        "price": WindowPrice.objects.filter(product=QueryProduct.CREDIT_REPORT).first(), "price_error": price_error,
     })  # fmt: skip
 
 

@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 
 from core.accounts.enums import StaffRole
 from core.common.errors import ApplicationError
-from portal_theme.models import Theme
-from portal_theme.selectors import theme_get_current
-from portal_theme.services import EDITABLE_FIELDS, ThemeChanges, theme_set_logo, theme_update
+from core.content.models import Theme
+from core.content.selectors import theme_get_current
+from core.content.services import EDITABLE_FIELDS, ThemeChanges, theme_set_logo, theme_update
 from portal_theme.views.access import staff_with_role
 
 

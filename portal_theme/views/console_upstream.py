@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.accounts.enums import StaffRole
 from core.common.errors import ApplicationError, NotFound
-from core.upstream.enums import BatchStatus, ExportFormat, ItemResult
+from core.upstream.enums import ExportFormat, ItemResult, OutboxBatchStatus
 from core.upstream.models import OutboxItem, UpstreamEndpoint
 from core.upstream.selectors import (
     batch_get,
@@ -197,7 +197,7 @@ def upstream_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
         "batch": batch, "error": error, "done": request.GET.get("done") == "1",
         "rejected": _rows(batch_items(batch=batch, result=ItemResult.REJECTED)[:SHOWN]),
         "items": _rows(batch_items(batch=batch)[:SHOWN]), "shown": SHOWN,
-        "resendable": batch.status in (BatchStatus.FAILED, BatchStatus.RETRYING),
+        "resendable": batch.status in (OutboxBatchStatus.FAILED, OutboxBatchStatus.RETRYING),
     })  # fmt: skip
 
 

@@ -19,9 +19,9 @@ from core.collection.submissions import (
 from core.common.errors import ApplicationError
 from core.common.render_tokens import render_token_issue
 from core.common.throttle import client_address
+from core.content.selectors import articles_published
 from core.reports.selectors import report_verify
 from core.stats.selectors import Filters, by_kind, by_month, list_sizes, timeliness, totals
-from portal_theme.selectors import articles_published
 from portal_theme.views.inputs import text_param
 
 

@@ -30,9 +30,9 @@ from core.common.actors import Actor
 from core.common.errors import Conflict, ValidationFailed
 from core.common.tenancy import use_public_schema
 from core.storage.archive import schema_file_names, schema_file_read, schema_file_write
+from tenants.audit import platform_audit_record
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, Domain
-from tenants.services.audit import platform_audit_record
 from tenants.services.onboarding import validate_domain, validate_slug
 from tenants.services.spares import clone_template
 from tenants.services.template import advisory_lock, applied_migrations, template_schema_name
@@ -173,7 +173,7 @@ def _check_version(manifest: dict[str, Any]) -> None:
         )  # fmt: skip
 
 
-def district_restore(
+def district_import(
     *, archive_path: Path, slug: str, domain: str, actor: Actor, region_code: str = ""
 ) -> ArchiveSummary:
     """Create district `slug` (reachable at `domain`) holding exactly the archive's data and files.

@@ -7,9 +7,9 @@ from django.db import transaction
 
 from core.common.actors import Actor
 from core.common.errors import Conflict, ValidationFailed
+from tenants.audit import platform_audit_record
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, Domain
-from tenants.services.audit import platform_audit_record
 from tenants.services.onboarding import normalise_domain, validate_domain
 
 

@@ -15,9 +15,9 @@ from core.common.errors import ValidationFailed
 from core.common.tenancy import use_public_schema
 from core.common.versioning import data_changed
 from core.storage.api import delete_schema_prefix
+from tenants.audit import platform_audit_record
 from tenants.enums import DistrictStatus
 from tenants.models import District
-from tenants.services.audit import platform_audit_record
 
 S = DistrictStatus
 
@@ -127,7 +127,7 @@ def district_request_deletion(
 
 
 @transaction.atomic
-def district_restore(*, district: District, actor: Actor, reason: str = "") -> District:
+def district_deletion_cancel(*, district: District, actor: Actor, reason: str = "") -> District:
     """Cancel a pending deletion; the district returns to the status it had before."""
     fresh = _locked(district, "restore")
     back = S(fresh.status_before_deletion or S.ACTIVE)

@@ -23,10 +23,10 @@ from core.common.broker import delay_or_defer
 from core.common.divisions import validate_county_code
 from core.common.errors import Conflict, ValidationFailed
 from core.common.tenancy import use_public_schema
-from portal_theme.models import Theme
+from core.content.models import Theme
+from tenants.audit import platform_audit_record
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, Domain
-from tenants.services.audit import platform_audit_record
 from tenants.services.spares import SPARE_PREFIX, clone_template, schema_rename, spare_take
 from tenants.services.template import advisory_lock, template_ensure, template_schema_name
 

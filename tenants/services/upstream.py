@@ -12,9 +12,9 @@ from core.common.actors import Actor
 from core.common.errors import ValidationFailed
 from core.upstream.models import UpstreamEndpoint
 from core.upstream.services import upstream_endpoint_configure
+from tenants.audit import platform_audit_record
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District
-from tenants.services.audit import platform_audit_record
 
 
 def district_upstream_endpoint_set(

@@ -22,7 +22,7 @@ from django_tenants.utils import schema_context
 from billing.enums import ProductCode
 from billing.services.purchases import report_purchase, score_purchase, subject_by_code
 from core.common.actors import Actor
-from core.reports.enums import Product, RequesterKind
+from core.reports.enums import QueryProduct, RequesterKind
 from core.reports.services import (
     Requester,
     query_authorise,
@@ -84,7 +84,7 @@ def test_metering_overhead(django_db_setup: None, django_db_blocker: Any, tmp_pa
 
                 def plain_report(n: int) -> None:
                     grant = query_authorise(subject=subject_by_code(company.uscc or ""), requester=bank, purpose="贷款审查",
-                                            product=Product.CREDIT_REPORT, consent_id=None, handled_by="bench")  # fmt: skip
+                                            product=QueryProduct.CREDIT_REPORT, consent_id=None, handled_by="bench")  # fmt: skip
                     prepared = report_prepare(grant, site=SITE, restricted=False)
                     with transaction.atomic():
                         report_store(prepared, actor=actor)
@@ -96,7 +96,7 @@ def test_metering_overhead(django_db_setup: None, django_db_blocker: Any, tmp_pa
                 def plain_score(n: int) -> None:
                     subject = Subject.objects.filter(uscc__in=[company.uscc]).get()
                     grant = query_authorise(subject=subject, requester=bank, purpose="授信审查",
-                                            product=Product.CREDIT_SCORE, consent_id=None, handled_by="bench")  # fmt: skip
+                                            product=QueryProduct.CREDIT_SCORE, consent_id=None, handled_by="bench")  # fmt: skip
                     score_current(subject.pk)
                     with transaction.atomic():
                         query_log_issued(grant, reference="bench", actor=actor)

@@ -23,12 +23,12 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from core.catalog.models import CatalogItem, CatalogSupply, Department
-from core.collection import fastpath
-from core.collection.fields import LICENSE_FIELDS
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.common.identifiers import ID_CHECK, ID_WEIGHTS
 from core.common.tenancy import use_public_schema
+from core.records import fastpath
+from core.records.fields import LICENSE_FIELDS
 from core.records.models import Record
 from core.scoring import services as scoring_services
 from core.scoring.tasks import scores_refresh_task

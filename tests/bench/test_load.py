@@ -53,9 +53,9 @@ from billing.models import (
     UsageEvent,
 )
 from billing.services.catalogue import ContractTerms, contract_create, customer_create
-from billing.services.keys import KeyScope, api_key_issue
+from billing.services.keys import KeyScope, institution_key_issue
 from core.catalog.models import CatalogItem, CatalogSupply, Department
-from core.collection.models import BatchStatus
+from core.collection.models import UploadBatchStatus
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
@@ -158,7 +158,7 @@ def _load_records(request: OnboardingRequest) -> dict[str, Any]:
             batch = batch_create(actor=OPS, department=department, filename=filename,
                                  content=io.BytesIO(content), size=len(content))  # fmt: skip
             batch = batch_ingest(batch_id=batch.pk)
-            assert (batch.status, batch.rejected) == (BatchStatus.DONE, 0), batch.error
+            assert (batch.status, batch.rejected) == (UploadBatchStatus.DONE, 0), batch.error
         subjects = [
             {"id": s.pk, "code": s.uscc, "name": s.name}
             for s in Subject.objects.order_by("pk")
@@ -191,7 +191,7 @@ def _sell(districts: list[District]) -> str:
             contract_create(actor=OPS, customer=customer, district=district, terms=ContractTerms(
                 mode=BillingMode.POSTPAID, products=products, valid_from=date(2026, 1, 1),
                 monthly_cap_units=1_000_000))  # fmt: skip
-        _, secret = api_key_issue(actor=OPS, customer=customer, scope=KeyScope(
+        _, secret = institution_key_issue(actor=OPS, customer=customer, scope=KeyScope(
             name="信贷系统", products=products, districts=[d.schema_name for d in districts],
             expires_at=timezone.now() + timedelta(days=30), allowed_ips=[],
             rate_per_minute=6000))  # fmt: skip

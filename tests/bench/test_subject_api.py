@@ -22,12 +22,12 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from core.catalog.models import Department
-from core.collection.validation import ValidationContext, validate_row
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
 from core.common.workdays import WorkdayCalendar
 from core.publicity.rules import PublicityRules
-from core.records.services import Provenance, records_store
+from core.records.staging import Provenance, records_store
+from core.records.validation import ValidationContext, validate_row
 from tests.bench.load import load
 from tests.core.collection.files import DEPARTMENT_CODE, penalty, uscc
 from tests.support.servers import free_port, port_open, wait_for

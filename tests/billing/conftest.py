@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context
 from billing.enums import BillingMode, PricingModel, ProductCode
 from billing.models import ApiKey, Contract, Customer
 from billing.services.catalogue import ContractTerms, contract_create, customer_create, price_set
-from billing.services.keys import KeyScope, api_key_issue
+from billing.services.keys import KeyScope, institution_key_issue
 from core.catalog.models import Department
 from core.common.actors import Actor
 from core.reports.services import ReportSite
@@ -57,7 +57,7 @@ def sell(
         contract = contract_create(actor=OPS, customer=customer, district=district, terms=ContractTerms(
             mode=mode, products=products or ALL_PRODUCTS, valid_from=date(2026, 1, 1),
             monthly_cap_units=cap_units, monthly_cap_yuan=cap_yuan))  # fmt: skip
-        key, secret = api_key_issue(actor=OPS, customer=customer, scope=KeyScope(
+        key, secret = institution_key_issue(actor=OPS, customer=customer, scope=KeyScope(
             name="信贷系统", products=ALL_PRODUCTS, districts=[district.schema_name],
             expires_at=timezone.now() + timedelta(days=365), allowed_ips=[],
             rate_per_minute=rate_per_minute))  # fmt: skip

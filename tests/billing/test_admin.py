@@ -42,7 +42,7 @@ from billing.services.catalogue import (
     wallet_top_up,
 )
 from billing.services.invoicing import period_close
-from billing.services.keys import KeyScope, api_key_issue
+from billing.services.keys import KeyScope, institution_key_issue
 from billing.services.ledger import usage_correct
 from billing.services.metering import Served, fingerprint, metered_call
 from core.accounts.models import User
@@ -93,7 +93,7 @@ def make_contract(
 def make_key(customer: Customer, district: District) -> tuple[ApiKey, str]:
     scope = KeyScope(name="信贷系统", products=ALL_PRODUCTS, districts=[district.schema_name],
                      expires_at=timezone.now() + timedelta(days=365), allowed_ips=[])  # fmt: skip
-    return api_key_issue(actor=OPS, customer=customer, scope=scope)
+    return institution_key_issue(actor=OPS, customer=customer, scope=scope)
 
 
 def per_unit(

@@ -27,7 +27,7 @@ from billing.services.catalogue import (
     wallet_top_up,
 )
 from billing.services.invoicing import period_close
-from billing.services.keys import KeyScope, api_key_issue
+from billing.services.keys import KeyScope, institution_key_issue
 from billing.services.metering import Served, fingerprint, metered_call
 from core.accounts.models import User
 from core.common.actors import Actor
@@ -72,7 +72,7 @@ def buyer(
     contract = contract_create(actor=OPS, customer=customer, district=district, terms=ContractTerms(
         mode=mode, products=ALL_PRODUCTS, valid_from=date(2026, 1, 1), monthly_cap_units=cap_units,
         monthly_cap_yuan=cap_yuan))  # fmt: skip
-    key, _ = api_key_issue(actor=OPS, customer=customer, scope=KeyScope(
+    key, _ = institution_key_issue(actor=OPS, customer=customer, scope=KeyScope(
         name="信贷系统", products=ALL_PRODUCTS, districts=[district.schema_name],
         expires_at=timezone.now() + timedelta(days=365), allowed_ips=[]))  # fmt: skip
     return customer, contract, key
@@ -91,7 +91,7 @@ def market(wanzhou: District, kaizhou: District, settings: Any, tmp_path: Path) 
     bank, bank_wanzhou, wanzhou_key = buyer(BANK, 900, wanzhou, cap_yuan=Decimal("100.00"))
     bank_kaizhou = contract_create(actor=OPS, customer=bank, district=kaizhou, terms=ContractTerms(
         mode=BillingMode.PREPAID, products=ALL_PRODUCTS, valid_from=date(2026, 1, 1)))  # fmt: skip
-    kaizhou_key, _ = api_key_issue(actor=OPS, customer=bank, scope=KeyScope(
+    kaizhou_key, _ = institution_key_issue(actor=OPS, customer=bank, scope=KeyScope(
         name="信贷系统", products=ALL_PRODUCTS, districts=["kaizhou"],
         expires_at=timezone.now() + timedelta(days=365), allowed_ips=[]))  # fmt: skip
     wallet_top_up(actor=OPS, contract=bank_kaizhou, amount="300", reference="BANK-001")

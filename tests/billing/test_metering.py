@@ -14,7 +14,11 @@ from billing.enums import BillingMode, PricingModel, ProductCode
 from billing.models import ApiKey, Contract, PackageBalance, Price, UsageEvent, UsageRollup
 from billing.pricing import units_cost
 from billing.services.catalogue import package_purchase, wallet_top_up
-from billing.services.keys import api_key_authenticate, api_key_revoke, api_key_rotate
+from billing.services.keys import (
+    institution_key_authenticate,
+    institution_key_revoke,
+    institution_key_rotate,
+)
 from billing.services.ledger import usage_correct
 from billing.services.metering import Charge, Served, metered_call
 from billing.services.purchases import report_purchase, score_purchase
@@ -340,21 +344,21 @@ def test_keys_are_checked_for_revocation_expiry_scope_and_address(
     sale: Sale, kaizhou: object
 ) -> None:
     with schema_context("public"):
-        assert api_key_authenticate(sale.secret, address="10.0.0.1").pk == sale.key.pk
+        assert institution_key_authenticate(sale.secret, address="10.0.0.1").pk == sale.key.pk
         with pytest.raises(ApplicationError, match="接口密钥无效"):
-            api_key_authenticate("ck_not-a-key", address="10.0.0.1")
+            institution_key_authenticate("ck_not-a-key", address="10.0.0.1")
         ApiKey.objects.filter(pk=sale.key.pk).update(allowed_ips=["192.168.1.0/24"])
         with pytest.raises(ApplicationError, match="来源地址 10.0.0.1 不在该密钥的白名单内"):
-            api_key_authenticate(sale.secret, address="10.0.0.1")
-        assert api_key_authenticate(sale.secret, address="192.168.1.7").pk == sale.key.pk
-        new, new_secret = api_key_rotate(actor=OPS, key=sale.key, overlap_hours=0)
+            institution_key_authenticate(sale.secret, address="10.0.0.1")
+        assert institution_key_authenticate(sale.secret, address="192.168.1.7").pk == sale.key.pk
+        new, new_secret = institution_key_rotate(actor=OPS, key=sale.key, overlap_hours=0)
         with pytest.raises(ApplicationError, match="过期"):
-            api_key_authenticate(sale.secret, address="192.168.1.7")
-        assert api_key_authenticate(new_secret, address="192.168.1.7").pk == new.pk
+            institution_key_authenticate(sale.secret, address="192.168.1.7")
+        assert institution_key_authenticate(new_secret, address="192.168.1.7").pk == new.pk
         assert new_secret not in str(ApiKey.objects.values_list("key_hash", "prefix"))
-        api_key_revoke(actor=OPS, key=new, reason="泄露")
+        institution_key_revoke(actor=OPS, key=new, reason="泄露")
         with pytest.raises(ApplicationError, match="接口密钥已吊销"):
-            api_key_authenticate(new_secret, address="192.168.1.7")
+            institution_key_authenticate(new_secret, address="192.168.1.7")
     with pytest.raises(ApplicationError) as refused:
         report_purchase(key=sale.key, district=kaizhou, product="basic_report",  # type: ignore[arg-type]
                         subject_code=sale.company_code, purpose="贷款审查", consent_id=None,

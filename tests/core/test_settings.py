@@ -9,11 +9,21 @@ from django.conf import settings
 from django.core.cache import cache
 from django_tenants.utils import schema_context
 
-from core.config.settings import database, login_limits, ops, services, tenants
+from core.config.settings import (
+    database,
+    exchange,
+    integrations,
+    login_limits,
+    ops,
+    tenants,
+    upstream,
+)
 
 
 @pytest.mark.parametrize(
-    "module", [database, login_limits, ops, services, tenants], ids=lambda m: m.__name__
+    "module",
+    [database, exchange, integrations, login_limits, ops, tenants, upstream],
+    ids=lambda m: m.__name__,
 )
 def test_every_setting_defined_in_a_settings_module_is_in_effect(module: object) -> None:
     defined = {name: value for name, value in vars(module).items() if name.isupper()}

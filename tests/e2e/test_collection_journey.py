@@ -12,8 +12,9 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import Page, expect
 
 from core.accounts.enums import StaffRole
-from core.accounts.services import login_link_redeem, staff_create
+from core.accounts.services import login_link_redeem
 from core.catalog.models import Department
+from core.catalog.services import staff_create
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
 from tenants.models import District

@@ -18,8 +18,9 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from core.accounts.enums import StaffRole
-from core.accounts.services import login_link_redeem, staff_create
+from core.accounts.services import login_link_redeem
 from core.catalog.models import Department
+from core.catalog.services import staff_create
 from core.collection.services import batch_create
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema

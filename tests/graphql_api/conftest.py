@@ -11,7 +11,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from core.catalog.models import Department
-from core.collection.push import api_key_issue
+from core.collection.push import department_key_issue
 from tests.core.collection.files import DEPARTMENT_CODE
 from tests.support.clock import Clock
 
@@ -31,4 +31,4 @@ def department(
 @pytest.fixture
 def key(department: Department, wanzhou_admin: Any) -> str:
     with schema_context("wanzhou"):
-        return api_key_issue(actor=wanzhou_admin, department=department, name="执法办案系统")
+        return department_key_issue(actor=wanzhou_admin, department=department, name="执法办案系统")

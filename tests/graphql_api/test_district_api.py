@@ -6,7 +6,7 @@ from django_tenants.utils import schema_context
 
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from portal_theme.models import Theme
+from core.content.models import Theme
 from tests.conftest import client_for, gql, make_staff
 
 THEME_UPDATE = """

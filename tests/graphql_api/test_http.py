@@ -238,7 +238,7 @@ def test_a_key_holder_registers_valid_documents_within_a_daily_quota(
     wanzhou_client: Client, settings: Any
 ) -> None:
     from core.catalog.models import Department
-    from core.collection.push import api_key_issue as department_key_issue
+    from core.collection.push import department_key_issue
 
     settings.GRAPHQL_APQ_REGISTRATIONS_PER_DAY = 1
     with schema_context("wanzhou"):

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 
 from core.accounts.enums import StaffRole
 from core.catalog.models import Department
-from core.collection.push import api_key_issue
+from core.collection.push import department_key_issue
 from core.common.errors import PermissionDenied
 from core.records.models import Record
 from tests.conftest import client_for, gql, make_staff
@@ -99,7 +99,7 @@ def test_a_key_from_one_district_means_nothing_in_another(key: str) -> None:
 def test_only_district_admins_issue_keys(department: Department) -> None:
     clerk = make_staff("wanzhou", "c@wanzhou.test", StaffRole.DATA_CLERK)
     with schema_context("wanzhou"), pytest.raises(PermissionDenied):
-        api_key_issue(actor=clerk, department=department, name="x")
+        department_key_issue(actor=clerk, department=department, name="x")
 
 
 def test_the_public_sees_publishable_records_and_staff_see_all(

@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 from django_tenants.utils import schema_context
 
+from core.content.models import Theme
 from core.records.models import Record
-from portal_theme.models import Theme
 from tests.conftest import client_for, gql
 from tests.core.collection.files import penalty, uscc
 from tests.graphql_api.test_records_api import SUBJECT, push
@@ -74,7 +74,7 @@ def test_signed_in_staff_are_never_served_from_the_cache(wanzhou_admin: Any) -> 
 def test_a_theme_change_invalidates_cached_answers(
     wanzhou_admin: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from portal_theme.services import ThemeChanges, theme_update
+    from core.content.services import ThemeChanges, theme_update
 
     gql(client_for("wanzhou.localhost"), PROFILE)
     with schema_context("wanzhou"), django_capture_on_commit_callbacks(execute=True):

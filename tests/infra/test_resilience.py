@@ -44,7 +44,7 @@ from django_tenants.utils import schema_context
 
 from core.audit.models import AuditEntry
 from core.catalog.models import CatalogItem, CatalogSupply, Department
-from core.collection.models import BatchStatus, RejectedRow, UploadBatch
+from core.collection.models import RejectedRow, UploadBatch, UploadBatchStatus
 from core.records.models import Record
 from tenants.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
@@ -266,7 +266,7 @@ def _wait_batch(batch_id: int, site: Site, timeout: float) -> UploadBatch:
     deadline = time.monotonic() + timeout
     with schema_context(SITE.slug):
         batch = UploadBatch.objects.get(pk=batch_id)
-        while batch.status not in (BatchStatus.DONE, BatchStatus.FAILED):
+        while batch.status not in (UploadBatchStatus.DONE, UploadBatchStatus.FAILED):
             assert time.monotonic() < deadline, f"batch still {batch.status}\n{site.logs()}"
             time.sleep(0.2)
             batch.refresh_from_db()
@@ -319,7 +319,9 @@ def test_a_worker_killed_mid_ingest_and_a_new_one_account_for_every_row_once(
                 "rows_done", "rows_total", "status").get()  # fmt: skip
             if 0 < done < total:
                 break
-            assert status != BatchStatus.DONE, "the ingest finished before it could be cut off"
+            assert status != UploadBatchStatus.DONE, (
+                "the ingest finished before it could be cut off"
+            )
             assert time.monotonic() < deadline, site.logs()
             time.sleep(0.05)
         progress_seen = time.monotonic()
@@ -329,7 +331,7 @@ def test_a_worker_killed_mid_ingest_and_a_new_one_account_for_every_row_once(
         time.sleep(0.5)  # the worker's database session ends with its socket
         cut = UploadBatch.objects.get(pk=batch_id)
         stored_before = Record.objects.filter(batch_id=batch_id).count()
-    assert cut.status == BatchStatus.RUNNING
+    assert cut.status == UploadBatchStatus.RUNNING
     assert 0 < stored_before < expected["新增"], stored_before
 
     # The task was taken before progress_seen; past the visibility timeout it is handed out again.
@@ -338,7 +340,7 @@ def test_a_worker_killed_mid_ingest_and_a_new_one_account_for_every_row_once(
     batch = _wait_batch(batch_id, site, timeout=90)
     recovered = time.monotonic() - killed_at
 
-    assert batch.status == BatchStatus.DONE, batch.error
+    assert batch.status == UploadBatchStatus.DONE, batch.error
     # The very task the killed worker had taken was handed to the new one.
     (task_id,) = re.findall(r"collection\.batch_ingest_task\[([0-9a-f-]+)\] received",
                             (site.tmp / "worker-1.log").read_text())  # fmt: skip
@@ -413,14 +415,14 @@ def test_with_redis_down_pages_and_reads_work_and_an_upload_waits_for_its_return
         503, "fail", "ok")  # fmt: skip
     # The upload is kept and shown as waiting, without an error page.
     assert upload_seconds < 5
-    assert (detail.status, waiting) == (200, BatchStatus.QUEUED)
+    assert (detail.status, waiting) == (200, UploadBatchStatus.QUEUED)
     assert "排队中" in detail.text
     for answer in (*pages.values(), graphql, detail):
         assert "Traceback" not in answer.text
 
     # Redis is back, empty: the worker reconnects and queues the upload again; it is ingested.
     batch = _wait_batch(batch_id, site, timeout=60)
-    assert (batch.status, batch.stored, batch.rejected) == (BatchStatus.DONE, 3, 0)
+    assert (batch.status, batch.stored, batch.rejected) == (UploadBatchStatus.DONE, 3, 0)
     timings.warning(f"Redis down {down_for:.1f} s; upload answered in {upload_seconds:.2f} s; "
           f"ingested {time.monotonic() - back_at:.1f} s after Redis returned")  # fmt: skip
 

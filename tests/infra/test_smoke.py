@@ -25,7 +25,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from core.catalog.models import CatalogSupply, Department
-from core.collection.models import BatchStatus, UploadBatch
+from core.collection.models import UploadBatch, UploadBatchStatus
 from core.records.models import Record
 from tenants.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
@@ -226,11 +226,11 @@ def test_a_portal_page_a_graphql_call_and_an_upload_go_through_nginx(stack: Stac
     with schema_context("smoke"):
         batch = UploadBatch.objects.get()
         deadline = time.monotonic() + 60
-        while batch.status != BatchStatus.DONE and time.monotonic() < deadline:
+        while batch.status != UploadBatchStatus.DONE and time.monotonic() < deadline:
             time.sleep(0.5)
             batch.refresh_from_db()
-        assert (batch.status, batch.stored, batch.rejected) == (BatchStatus.DONE, 3, 0), _logs(
-            stack.logs
+        assert (batch.status, batch.stored, batch.rejected) == (UploadBatchStatus.DONE, 3, 0), (
+            _logs(stack.logs)
         )
         assert sorted(Record.objects.values_list("doc_number", flat=True)) == [
             f"秀山市监罚〔2026〕{n}号" for n in (1, 2, 3)]  # fmt: skip

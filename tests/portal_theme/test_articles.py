@@ -8,7 +8,7 @@ from django_tenants.utils import schema_context
 
 from core.accounts.enums import StaffRole
 from core.catalog.models import Department
-from portal_theme.models import Article
+from core.content.models import Article
 from tests.conftest import client_for, make_staff
 from tests.portal_theme.test_console_records import department, signed_in  # noqa: F401
 

@@ -15,7 +15,7 @@ from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.catalog.models import Department
 from core.common.actors import Actor
-from core.upstream.enums import BatchStatus
+from core.upstream.enums import OutboxBatchStatus
 from core.upstream.models import OutboxBatch, UpstreamEndpoint
 from tenants.models import District
 from tenants.services.upstream import district_upstream_endpoint_set
@@ -199,7 +199,7 @@ def test_a_failed_batch_is_explained_and_resent_from_its_page(
         client.post("/console/upstream/", {"build": "1", "endpoint": endpoint.pk, **PERIOD})
     with schema_context("wanzhou"):
         batch = OutboxBatch.objects.get()
-    assert batch.status == BatchStatus.FAILED
+    assert batch.status == OutboxBatchStatus.FAILED
 
     page = text(client.post("/console/upstream/", {"build": "1", "endpoint": endpoint.pk,
                                                    **PERIOD}).content)  # fmt: skip

@@ -17,7 +17,7 @@ from core.catalog.models import Department
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.records.models import Record
-from core.records.tasks import records_retention_delete_everywhere_task
+from core.retention.tasks import records_retention_delete_everywhere_task
 from tenants.models import District
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
 from tests.support.clock import BEIJING, Clock
@@ -59,7 +59,7 @@ def test_the_daily_job_deletes_past_retention_in_every_district(
 
 def test_the_job_is_on_the_beat_schedule_every_night(settings: Any) -> None:
     assert settings.CELERY_BEAT_SCHEDULE["delete-past-retention"] == {
-        "task": "records.records_retention_delete_everywhere_task",
+        "task": "retention.records_retention_delete_everywhere_task",
         "schedule": crontab(hour=0, minute=20),
     }
     assert settings.CELERY_TIMEZONE == "Asia/Shanghai"

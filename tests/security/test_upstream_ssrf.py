@@ -26,7 +26,7 @@ from core.audit.models import AuditEntry
 from core.catalog.models import Department
 from core.common.errors import ValidationFailed
 from core.common.tenancy import use_public_schema
-from core.upstream.enums import BatchStatus
+from core.upstream.enums import OutboxBatchStatus
 from core.upstream.models import OutboxBatch, UpstreamEndpoint
 from core.upstream.services import endpoint_url_check, outbox_batch_resend, outbox_batches_build
 from tenants.models import District
@@ -300,7 +300,7 @@ def test_a_name_rebound_to_loopback_after_saving_is_refused_at_push_time(
         batch = build(saved)
 
         assert (batch.status, batch.attempts, batch.last_error) == (
-            BatchStatus.FAILED, 1, PRIVATE.format("127.0.0.1"),
+            OutboxBatchStatus.FAILED, 1, PRIVATE.format("127.0.0.1"),
         )  # fmt: skip
         assert server.requests == []
         # The refusal is the address check's: with loopback let through (as only tests may),
@@ -311,7 +311,7 @@ def test_a_name_rebound_to_loopback_after_saving_is_refused_at_push_time(
         batch.refresh_from_db()
     finally:
         server.stop()
-    assert (batch.status, len(server.requests)) == (BatchStatus.DONE, 1)
+    assert (batch.status, len(server.requests)) == (OutboxBatchStatus.DONE, 1)
 
 
 def test_the_push_connects_to_the_address_it_checked_without_resolving_again(
@@ -339,7 +339,7 @@ def test_the_push_connects_to_the_address_it_checked_without_resolving_again(
     finally:
         server.stop()
 
-    assert (batch.status, batch.last_error) == (BatchStatus.DONE, "")
+    assert (batch.status, batch.last_error) == (OutboxBatchStatus.DONE, "")
     assert dns.asked == ["upstream.test"]
     (request,) = server.requests
     assert request.headers["Host"] == f"upstream.test:{server.port}"  # and SNI, the certificate
@@ -361,7 +361,7 @@ def test_a_redirect_is_not_followed_and_fails_the_push(
         elsewhere.stop()
 
     assert (batch.status, batch.next_attempt_at, batch.last_error) == (
-        BatchStatus.FAILED, None,
+        OutboxBatchStatus.FAILED, None,
         "上级平台要求跳转到其他地址（HTTP 302），为保护令牌和数据未跟随。请联系运营方核对上报地址",
     )  # fmt: skip
     assert (len(upstream.requests), elsewhere.requests) == (1, [])
@@ -380,6 +380,6 @@ def test_an_endpoint_saved_before_the_fix_with_a_private_url_is_refused_at_push_
     batch = build(old)
 
     assert (batch.status, batch.last_error) == (
-        BatchStatus.FAILED, "上报地址须使用 HTTPS（https:// 开头）",
+        OutboxBatchStatus.FAILED, "上报地址须使用 HTTPS（https:// 开头）",
     )  # fmt: skip
     assert AuditEntry.objects.filter(action="upstream.batch.attempt_failed").count() == 1

@@ -22,7 +22,7 @@ from core.common.errors import ApplicationError
 from core.records.models import Record
 from core.subjects.models import Subject
 from tenants.models import District
-from tenants.services.backup import district_export, district_restore
+from tenants.services.backup import district_export, district_import
 from tests.core.collection.files import as_csv, penalty, uscc
 from tests.core.collection.test_ingest import district, upload  # noqa: F401
 from tests.core.storage.test_storage import bucket_keys, s3_server, s3_storage  # noqa: F401
@@ -105,7 +105,7 @@ def test_a_damaged_archive_is_refused_and_nothing_is_created(
     not_an_archive.write_bytes(gzip.compress(b"hello"))
 
     with pytest.raises(ApplicationError) as broken:
-        district_restore(archive_path=damaged, slug="wanzhou_drill", domain="drill.localhost",
+        district_import(archive_path=damaged, slug="wanzhou_drill", domain="drill.localhost",
                          region_code="500102", actor=OPS)  # fmt: skip
     with pytest.raises(CommandError, match="无法读取归档文件|不是区县归档文件"):
         call_command("district_archive", "restore", str(not_an_archive), "--slug", "x_drill",
@@ -117,10 +117,10 @@ def test_a_damaged_archive_is_refused_and_nothing_is_created(
 
 def test_a_taken_region_or_slug_is_refused(archived: Path) -> None:
     with pytest.raises(ApplicationError) as region:
-        district_restore(archive_path=archived, slug="wanzhou_drill", domain="drill.localhost",
+        district_import(archive_path=archived, slug="wanzhou_drill", domain="drill.localhost",
                          actor=OPS)  # fmt: skip
     with pytest.raises(ApplicationError) as slug:
-        district_restore(archive_path=archived, slug="wanzhou", domain="drill.localhost",
+        district_import(archive_path=archived, slug="wanzhou", domain="drill.localhost",
                          region_code="500102", actor=OPS)  # fmt: skip
 
     assert (
@@ -141,7 +141,7 @@ def test_files_in_s3_are_archived_and_restored_under_the_new_prefix(
     out = tmp_path / "wanzhou.tar.gz"
 
     exported = district_export(district=wanzhou, out=out, actor=OPS)
-    district_restore(archive_path=out, slug="wanzhou_drill", domain="drill.localhost",
+    district_import(archive_path=out, slug="wanzhou_drill", domain="drill.localhost",
                      region_code="500102", actor=OPS)  # fmt: skip
 
     keys = bucket_keys(s3_storage)

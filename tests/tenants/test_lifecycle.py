@@ -17,10 +17,10 @@ from tenants.enums import DistrictStatus
 from tenants.models import District, Domain, PlatformAuditEntry
 from tenants.services.lifecycle import (
     district_archive,
+    district_deletion_cancel,
     district_purge,
     district_purge_due,
     district_request_deletion,
-    district_restore,
     district_resume,
     district_suspend,
 )
@@ -122,7 +122,7 @@ def test_archived_district_serves_reads_and_refuses_writes(
     ("step", "message"),
     [
         (district_resume, "万州区当前状态为“运行中”，不能恢复运行"),
-        (district_restore, "万州区当前状态为“运行中”，不能撤销删除"),
+        (district_deletion_cancel, "万州区当前状态为“运行中”，不能撤销删除"),
         (district_purge, "万州区当前状态为“运行中”，不能清除"),
     ],
 )
@@ -150,7 +150,7 @@ def test_deletion_takes_the_district_offline_and_can_be_undone_to_the_previous_s
     assert timedelta(days=29, hours=23) < pending.purge_after - timezone.now() <= timedelta(days=30)
     assert client_for("wanzhou.localhost").get("/").status_code == 503
 
-    district_restore(district=pending, actor=ACTOR)
+    district_deletion_cancel(district=pending, actor=ACTOR)
 
     restored = District.objects.get(schema_name="wanzhou")
     assert (restored.status, restored.purge_after, restored.status_before_deletion) == (

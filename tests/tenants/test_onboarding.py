@@ -9,14 +9,14 @@ from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import schema_context, schema_exists
 
-import portal_theme.migrations as portal_theme_migrations
+import core.content.migrations as portal_theme_migrations
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.accounts.services import login_link_peek
 from core.catalog.models import CatalogCategory, CatalogItem
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, NotFound
-from portal_theme.models import Theme
+from core.content.models import Theme
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, PlatformAuditEntry
 from tenants.services.onboarding import OnboardingRequest, district_onboard

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from portal_theme.models import Theme
+from core.content.models import Theme
 from tenants.models import District, Domain
 from tests.conftest import client_for
 

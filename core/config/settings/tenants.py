@@ -22,6 +22,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "core.common",
     "core.publicity",
+    "core.retention",
     "billing",
     "exchange",
     "graphql_api",
@@ -40,6 +41,7 @@ TENANT_APPS = [
     "core.reports",
     "core.upstream",
     "exchange.district",
+    "core.content",
     "portal_theme",
 ]
 

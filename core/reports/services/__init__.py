@@ -2,6 +2,7 @@
 (issuing.py). Callers import from here."""
 
 from core.reports.roles import CONSENT_REVIEW_ROLES, WINDOW_ROLES
+from core.reports.selectors import ReportSite
 from core.reports.services.consents import (
     CONSENT_NOT_VERIFIED,
     ConsentRefused,
@@ -14,9 +15,8 @@ from core.reports.services.consents import (
 )
 from core.reports.services.issuing import (
     FREE_SELF_QUERIES_PER_YEAR,
-    Grant,
     PreparedReport,
-    ReportSite,
+    QueryGrant,
     Requester,
     query_authorise,
     query_log_issued,
@@ -36,7 +36,7 @@ __all__ = [
     "WINDOW_ROLES",
     "ConsentRefused",
     "ConsentTerms",
-    "Grant",
+    "QueryGrant",
     "PreparedReport",
     "ReportSite",
     "Requester",

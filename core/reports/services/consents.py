@@ -34,7 +34,7 @@ from core.reports.enums import (
     ConsentRejection,
     ConsentStatus,
     ConsentVerification,
-    Product,
+    QueryProduct,
 )
 from core.reports.models import Consent, ConsentPolicy
 from core.reports.roles import CONSENT_REVIEW_ROLES, WINDOW_ROLES
@@ -76,7 +76,7 @@ class ConsentTerms:
             )
         if not 1 <= len(self.purpose.strip()) <= 200:
             raise ValidationFailed("请填写查询用途（200字以内）", field="purpose")
-        if not self.products or any(p not in Product.values for p in self.products):
+        if not self.products or any(p not in QueryProduct.values for p in self.products):
             raise ValidationFailed("请选择授权查询的产品", field="products")
         if self.valid_until < self.valid_from:
             raise ValidationFailed("授权截止日期不能早于起始日期", field="valid_until")

@@ -27,11 +27,11 @@ from core.common.identifiers import mask_resident_id, normalise
 from core.common.tenancy import current_schema
 from core.publicity.rules import add_months
 from core.reports.assembly import SCHEMA, assemble
-from core.reports.enums import Product, QueryResult, RequesterKind
+from core.reports.enums import QueryProduct, QueryResult, RequesterKind
 from core.reports.models import Consent, QueryLog, Report, WindowPrice
 from core.reports.pdf import report_pdf
 from core.reports.roles import WINDOW_ROLES
-from core.reports.selectors import consents_for_subject
+from core.reports.selectors import ReportSite, consents_for_subject
 from core.reports.services.consents import ConsentRefused, consent_usable
 from core.subjects.enums import SubjectKind
 from core.subjects.models import Subject
@@ -40,17 +40,6 @@ from core.subjects.protection import lookup_hashes
 FREE_SELF_QUERIES_PER_YEAR = 2  # 征信业管理条例 Art. 17
 PERSON_NEEDS_CONSENT = "查询自然人的信用信息须取得本人书面授权并说明用途"
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-
-@dataclass(frozen=True)
-class ReportSite:
-    """Where the report says it comes from: the platform's name and its verification page's URL."""
-
-    platform: str
-    verify_url: str  # absolute, e.g. https://credit.wanzhou.gov.cn/reports/verify/
-
-    def link(self, number: str, code: str) -> str:
-        return f"{self.verify_url}?number={number}&code={code}"
 
 
 @dataclass(frozen=True)
@@ -84,7 +73,7 @@ def _queried(subject: Subject, today: date) -> list[dict[str, str]]:
 def _consents(subject: Subject) -> list[dict[str, str]]:
     """Every consent lodged for the subject, by whom and with what result: its right to know who
     holds an authorisation in its name (a refused or pending one included)."""
-    products = dict(Product.choices)
+    products = dict(QueryProduct.choices)
     return [
         {"date": f"{timezone.localtime(c.recorded_at):%Y-%m-%d}", "grantee": c.grantee_name,
          "purpose": c.purpose, "scope": "、".join(products.get(p, p) for p in c.products),
@@ -138,7 +127,7 @@ def report_issue(
     purpose: str,
     handled_by: User,
     site: ReportSite,
-    product: str = Product.CREDIT_REPORT,
+    product: str = QueryProduct.CREDIT_REPORT,
     consent_id: int | None = None,
     fee_collected: bool = False,
 ) -> Report:
@@ -168,7 +157,7 @@ def report_issue(
 
 
 @dataclass
-class Grant:
+class QueryGrant:
     """A query that passed the consent, purpose and identity checks; its log entry is not yet
     saved (it is saved with what the query produces)."""
 
@@ -188,7 +177,7 @@ def query_authorise(
     consent_id: int | None,
     handled_by: str,
     consent_required: bool = False,
-) -> Grant:
+) -> QueryGrant:
     """Check consent, purpose and identity for a query. A refusal is logged (in its own
     transaction, so it survives the caller's rollback) and raised as PermissionDenied."""
     if not 1 <= len(purpose.strip()) <= 200 or len(normalise(requester.code)) > 30:
@@ -218,14 +207,14 @@ def query_authorise(
         with transaction.atomic():
             log.save()
         raise PermissionDenied(refused.reason, code="CONSENT_REQUIRED") from None
-    return Grant(subject=subject, product=product, consent=consent, is_self=is_self, log=log)
+    return QueryGrant(subject=subject, product=product, consent=consent, is_self=is_self, log=log)
 
 
 @dataclass(frozen=True)
 class PreparedReport:
     """A report assembled and rendered, not yet stored (the slow part, done outside any lock)."""
 
-    grant: Grant
+    grant: QueryGrant
     number: str
     code: str
     body: bytes
@@ -233,7 +222,9 @@ class PreparedReport:
     now: datetime
 
 
-def report_prepare(grant: Grant, *, site: ReportSite, restricted: bool = True) -> PreparedReport:
+def report_prepare(
+    grant: QueryGrant, *, site: ReportSite, restricted: bool = True
+) -> PreparedReport:
     today, now = timezone.localdate(), timezone.now()
     number = f"XY{today:%Y%m%d}{secrets.randbelow(10**8):08d}"
     data = assemble(subject=grant.subject, today=today, now=now, number=number,
@@ -261,12 +252,12 @@ def report_store(prepared: PreparedReport, *, actor: Actor) -> Report:
     return report
 
 
-def query_log_issued(grant: Grant, *, reference: str, actor: Actor) -> None:
+def query_log_issued(grant: QueryGrant, *, reference: str, actor: Actor) -> None:
     """Log an authorised query as answered (`reference`: the report number, or what was served)."""
     log = grant.log
     log.consent, log.result, log.report_number = grant.consent, QueryResult.ISSUED, reference
     log.save()
-    action = "report.issue" if grant.product == Product.CREDIT_REPORT else "query.answer"
+    action = "report.issue" if grant.product == QueryProduct.CREDIT_REPORT else "query.answer"
     audit_record(actor=actor, action=action, subject_id=grant.subject.pk,
                  details={"report": reference, "requester": log.requester_name, "purpose": log.purpose})  # fmt: skip
 

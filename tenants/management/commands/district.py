@@ -23,11 +23,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
+from core.upstream.selectors import district_upstream_endpoint_list
 from tenants.links import district_url, first_login_path
 from tenants.selectors import (
     district_get,
     district_overview_list,
-    district_upstream_endpoint_list,
 )
 from tenants.services import lifecycle
 from tenants.services.domains import district_domain_add
@@ -41,7 +41,7 @@ LIFECYCLE = {
     "suspend": lifecycle.district_suspend,
     "resume": lifecycle.district_resume,
     "archive": lifecycle.district_archive,
-    "restore": lifecycle.district_restore,
+    "restore": lifecycle.district_deletion_cancel,
 }
 
 

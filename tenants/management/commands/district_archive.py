@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
 from tenants.selectors import district_get
-from tenants.services.backup import ArchiveSummary, district_export, district_restore
+from tenants.services.backup import ArchiveSummary, district_export, district_import
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             else:
                 if not options["file"].is_file():
                     raise CommandError(f"没有归档文件：{options['file']}")
-                summary = district_restore(archive_path=options["file"], slug=options["slug"],
+                summary = district_import(archive_path=options["file"], slug=options["slug"],
                                            domain=options["domain"], region_code=options["region_code"],
                                            actor=actor)  # fmt: skip
         except ApplicationError as exc:

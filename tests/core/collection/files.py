@@ -14,8 +14,8 @@ from typing import Any
 from django.utils import timezone
 from openpyxl import Workbook
 
-from core.collection.fields import PENALTY_FIELDS
 from core.common.identifiers import org_code_check_character, uscc_check_character
+from core.records.fields import PENALTY_FIELDS
 
 
 def uscc(serial: int, head: str = "91500101") -> str:

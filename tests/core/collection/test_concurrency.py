@@ -16,7 +16,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from core.catalog.models import Department
-from core.collection.models import BatchStatus, UploadBatch
+from core.collection.models import UploadBatch, UploadBatchStatus
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.records.models import Record
@@ -86,7 +86,7 @@ def test_concurrent_uploads_land_on_one_subject_per_company(
     batches = (first, again, other)
     # They did run side by side: every upload began before any finished.
     assert max(b.created_at for b in batches) < min(b.finished_at for b in batches if b.finished_at)
-    assert [b.status for b in batches] == [BatchStatus.DONE] * 3
+    assert [b.status for b in batches] == [UploadBatchStatus.DONE] * 3
     assert [b.rejected for b in batches] == [0, 0, 0]
     assert first.stored + again.stored == rows  # each row stored by one of the two
     assert first.duplicate + again.duplicate == rows  # and found stored by the other

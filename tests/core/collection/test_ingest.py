@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 
 from core.accounts.enums import StaffRole
 from core.catalog.models import CatalogSupply, Department
-from core.collection.models import BatchStatus, RejectedRow, UploadBatch
+from core.collection.models import RejectedRow, UploadBatch, UploadBatchStatus
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.common.errors import PermissionDenied, ValidationFailed
@@ -85,7 +85,7 @@ def test_a_gbk_file_with_chinese_headers_and_broken_rows(district: Department) -
 
     batch = upload(district, as_csv(rows))
 
-    assert batch.status == BatchStatus.DONE
+    assert batch.status == UploadBatchStatus.DONE
     assert batch.kind == "CF"
     assert (batch.stored, batch.updated, batch.duplicate, batch.rejected, batch.rows_done) == (
         3,
@@ -214,7 +214,7 @@ def test_missing_required_columns_fail_the_batch_and_store_nothing(district: Dep
 
     batch = upload(district, as_csv(rows))
 
-    assert batch.status == BatchStatus.FAILED
+    assert batch.status == UploadBatchStatus.FAILED
     assert (
         batch.error
         == "缺少必填列：行政处罚决定书文号（CF_WSH）、处罚机关统一社会信用代码（CF_CFJGDM）"
@@ -243,7 +243,7 @@ def test_unreadable_files_fail_with_a_clear_reason(
 ) -> None:
     batch = upload(district, content, filename)
 
-    assert batch.status == BatchStatus.FAILED
+    assert batch.status == UploadBatchStatus.FAILED
     assert batch.error == error
 
 
@@ -423,7 +423,7 @@ def test_every_stored_row_is_audited(district: Department) -> None:
 def test_an_interrupted_batch_starts_over_with_fresh_counts(district: Department) -> None:
     batch = upload(district, as_csv([penalty(1), penalty(2, JDRQ="x"), penalty(1)]))
     UploadBatch.objects.filter(pk=batch.pk).update(
-        status=BatchStatus.RUNNING
+        status=UploadBatchStatus.RUNNING
     )  # as if the worker died
 
     again = batch_ingest(batch_id=batch.pk)
@@ -443,7 +443,7 @@ def test_an_interrupted_batch_that_corrected_records_still_reports_updates(
     upload(district, as_csv([penalty(1)]))
     batch = upload(district, as_csv([penalty(1, NR="罚款人民币叁仟元整", NR_FK="0.3")]))
     assert batch.updated == 1
-    UploadBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+    UploadBatch.objects.filter(pk=batch.pk).update(status=UploadBatchStatus.RUNNING)
 
     again = batch_ingest(batch_id=batch.pk)
 

@@ -19,7 +19,7 @@ from core.common.actors import Actor
 from core.common.errors import Conflict, PermissionDenied, ValidationFailed
 from core.records.models import Record
 from core.records.services import record_withdraw
-from core.upstream.enums import BatchStatus
+from core.upstream.enums import OutboxBatchStatus
 from core.upstream.models import OutboxBatch, OutboxItem, UpstreamEndpoint
 from core.upstream.services import (
     EndpointChanges,
@@ -83,7 +83,7 @@ def test_a_batch_is_pushed_once_with_its_id_and_upstream_answers_each_record(
     (batch,) = build()
 
     assert (batch.status, batch.attempts, batch.item_count, batch.accepted, batch.rejected) == (
-        BatchStatus.DONE, 1, 3, 2, 1,
+        OutboxBatchStatus.DONE, 1, 3, 2, 1,
     )  # fmt: skip
     assert (batch.last_error, batch.next_attempt_at, batch.failures_in_row) == ("", None, 0)
     assert results(batch) == [
@@ -127,13 +127,13 @@ def test_a_batch_sent_again_after_a_lost_answer_is_not_applied_twice(
 
     (batch,) = build()
 
-    assert (batch.status, batch.attempts) == (BatchStatus.RETRYING, 1)
+    assert (batch.status, batch.attempts) == (OutboxBatchStatus.RETRYING, 1)
     assert batch.last_error == "上级平台暂时无法处理（HTTP 502）：网关超时"
     due_now(batch)
     (batch,) = outbox_batches_send_due(actor=SYSTEM)
 
     assert (batch.status, batch.attempts, batch.accepted, batch.rejected) == (
-        BatchStatus.DONE, 2, 2, 0,
+        OutboxBatchStatus.DONE, 2, 2, 0,
     )  # fmt: skip
     assert [r.headers["Idempotency-Key"] for r in upstream.requests] == [str(batch.batch_id)] * 2
     assert upstream.requests[0].raw == upstream.requests[1].raw  # the same bytes each time
@@ -152,14 +152,14 @@ def test_an_answer_that_leaves_records_out_is_not_taken_and_the_batch_is_sent_ag
     (batch,) = build()
 
     assert (batch.status, batch.last_error) == (
-        BatchStatus.RETRYING, "上级平台的应答缺少1条记录的处理结果",
+        OutboxBatchStatus.RETRYING, "上级平台的应答缺少1条记录的处理结果",
     )  # fmt: skip
     assert set(OutboxItem.objects.filter(batch=batch).values_list("result", flat=True)) == {
         "pending"
     }
     due_now(batch)
     (batch,) = outbox_batches_send_due(actor=SYSTEM)
-    assert (batch.status, batch.attempts, batch.accepted) == (BatchStatus.DONE, 2, 2)
+    assert (batch.status, batch.attempts, batch.accepted) == (OutboxBatchStatus.DONE, 2, 2)
     assert len(upstream.applied) == 2
 
 
@@ -171,7 +171,11 @@ def test_failures_are_retried_with_exponential_backoff(
 
     (batch,) = build()
 
-    assert (batch.status, batch.attempts, batch.failures_in_row) == (BatchStatus.RETRYING, 1, 1)
+    assert (batch.status, batch.attempts, batch.failures_in_row) == (
+        OutboxBatchStatus.RETRYING,
+        1,
+        1,
+    )
     assert batch.last_error == "上级平台暂时无法处理（HTTP 503）：系统维护中"
     assert batch.last_attempt_at is not None
     assert batch.next_attempt_at is not None
@@ -181,7 +185,11 @@ def test_failures_are_retried_with_exponential_backoff(
 
     due_now(batch)
     (batch,) = outbox_batches_send_due(actor=SYSTEM)
-    assert (batch.status, batch.attempts, batch.failures_in_row) == (BatchStatus.RETRYING, 2, 2)
+    assert (batch.status, batch.attempts, batch.failures_in_row) == (
+        OutboxBatchStatus.RETRYING,
+        2,
+        2,
+    )
     assert batch.last_attempt_at is not None
     assert batch.next_attempt_at is not None
     assert batch.next_attempt_at - batch.last_attempt_at == timedelta(minutes=2)
@@ -189,7 +197,7 @@ def test_failures_are_retried_with_exponential_backoff(
     due_now(batch)
     (batch,) = outbox_batches_send_due(actor=SYSTEM)
     assert (batch.status, batch.attempts, batch.failures_in_row, batch.accepted) == (
-        BatchStatus.DONE, 3, 0, 1,
+        OutboxBatchStatus.DONE, 3, 0, 1,
     )  # fmt: skip
     assert batch.last_error == ""
     assert len(upstream.requests) == 3
@@ -211,7 +219,11 @@ def test_retries_stop_after_ten_failures_in_a_row(
         due_now(batch)
         (batch,) = outbox_batches_send_due(actor=SYSTEM)
 
-    assert (batch.status, batch.attempts, batch.next_attempt_at) == (BatchStatus.FAILED, 10, None)
+    assert (batch.status, batch.attempts, batch.next_attempt_at) == (
+        OutboxBatchStatus.FAILED,
+        10,
+        None,
+    )
     assert batch.last_error == "上级平台暂时无法处理（HTTP 503）：系统维护中"
     due_now(batch)
     assert outbox_batches_send_due(actor=SYSTEM) == []
@@ -231,7 +243,11 @@ def test_a_refused_token_fails_at_once_and_the_admin_resends_after_fixing_it(
 
     (batch,) = build()
 
-    assert (batch.status, batch.attempts, batch.next_attempt_at) == (BatchStatus.FAILED, 1, None)
+    assert (batch.status, batch.attempts, batch.next_attempt_at) == (
+        OutboxBatchStatus.FAILED,
+        1,
+        None,
+    )
     assert batch.last_error == (
         "上级平台拒绝了访问令牌（HTTP 401）：访问令牌无效。请核对访问令牌后重新发送"
     )
@@ -247,7 +263,7 @@ def test_a_refused_token_fails_at_once_and_the_admin_resends_after_fixing_it(
         outbox_batch_resend(actor=admin, batch_pk=batch.pk)
 
     batch.refresh_from_db()
-    assert (batch.status, batch.attempts, batch.accepted) == (BatchStatus.DONE, 2, 1)
+    assert (batch.status, batch.attempts, batch.accepted) == (OutboxBatchStatus.DONE, 2, 1)
     with pytest.raises(Conflict, match="该批次已完成，无需重新发送"):
         outbox_batch_resend(actor=admin, batch_pk=batch.pk)
 
@@ -320,14 +336,14 @@ def test_beat_sends_due_batches_in_every_district_that_has_some(
     store(department, "CF", [penalty(1)], at(20))
     upstream.fail_next = 1
     (batch,) = build()
-    assert batch.status == BatchStatus.RETRYING
+    assert batch.status == OutboxBatchStatus.RETRYING
 
     assert outbox_batches_send_due_everywhere_task.apply().get() == []  # not due yet
     due_now(batch)
     assert outbox_batches_send_due_everywhere_task.apply().get() == ["wanzhou"]
 
     batch.refresh_from_db()
-    assert (batch.status, batch.attempts) == (BatchStatus.DONE, 2)
+    assert (batch.status, batch.attempts) == (OutboxBatchStatus.DONE, 2)
 
 
 def test_a_batch_held_by_another_sender_or_finished_is_left_alone(
@@ -337,12 +353,12 @@ def test_a_batch_held_by_another_sender_or_finished_is_left_alone(
     upstream.fail_next = 1
     (batch,) = build()
     OutboxBatch.objects.filter(pk=batch.pk).update(
-        status=BatchStatus.SENDING, next_attempt_at=timezone.now() + timedelta(minutes=4)
+        status=OutboxBatchStatus.SENDING, next_attempt_at=timezone.now() + timedelta(minutes=4)
     )
 
     assert outbox_batch_send(batch_pk=batch.pk, actor=SYSTEM).attempts == 1
     due_now(batch)  # the other sender's lease ran out (a stopped worker)
-    assert outbox_batch_send(batch_pk=batch.pk, actor=SYSTEM).status == BatchStatus.DONE
+    assert outbox_batch_send(batch_pk=batch.pk, actor=SYSTEM).status == OutboxBatchStatus.DONE
     assert outbox_batch_send(batch_pk=batch.pk, actor=SYSTEM).attempts == 2
     assert len(upstream.requests) == 2
 
@@ -462,6 +478,6 @@ def test_a_finished_batch_keeps_peoples_numbers_masked(
     assert request.body["items"][0]["fields"]["CF_XDR_ZJHM"] == "11010519491231002X"  # as owed
     (item,) = OutboxItem.objects.filter(batch=batch)
     assert (batch.status, item.payload["fields"]["CF_XDR_ZJHM"]) == (
-        BatchStatus.DONE, "1101**********002X",
+        OutboxBatchStatus.DONE, "1101**********002X",
     )  # fmt: skip
     assert item.payload["fields"]["CF_WSH"] == "万州市监罚〔2026〕1号"

@@ -1,15 +1,13 @@
-"""Reads for the portal and the console."""
+"""Reads of a district's theme and articles."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 
 from core.common.tenancy import current_schema
-from core.reports.services import ReportSite
-from portal_theme.models import Article, Theme
+from core.content.models import Article, Theme
 
 
 def theme_get_current() -> Theme | None:
@@ -28,10 +26,3 @@ def articles_published(
         rows = rows.filter(category__in=categories)
     rows = rows.order_by("-published_on", "-id")
     return rows[:limit] if limit else rows
-
-
-def report_site(request: HttpRequest) -> ReportSite:
-    """The platform's name (its theme) and this district's verification page, as the report states."""
-    theme = theme_get_current()
-    platform = theme.platform_name if theme else "公共信用信息平台"
-    return ReportSite(platform, request.build_absolute_uri("/reports/verify/"))

@@ -20,16 +20,16 @@ from core.audit.models import AuditEntry
 from core.catalog.models import Department
 from core.collection.models import UploadBatch
 from core.common.actors import Actor
-from core.publicity.enums import RetentionStart
-from core.publicity.models import RetentionRule, RetentionScope
 from core.publicity.rules import add_months
 from core.records.models import Record, RecordRevision
-from core.records.retention import conduct_ended_on, records_retention_delete
-from core.records.tasks import records_retention_delete_everywhere_task
 from core.remedies.models import Objection, RepairApplication
 from core.remedies.services import Applicant, objection_file, repair_apply
 from core.reports.selectors import ARCHIVE_REMOVED, report_content, report_verify
 from core.reports.services import ReportSite, Requester, report_issue
+from core.retention.enums import RetentionStart
+from core.retention.models import RetentionRule, RetentionScope
+from core.retention.services import conduct_ended_on, records_retention_delete
+from core.retention.tasks import records_retention_delete_everywhere_task
 from core.stats.models import RecordCount
 from core.subjects.models import Subject
 from core.upstream.models import OutboxBatch, OutboxItem, UpstreamEndpoint

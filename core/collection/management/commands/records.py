@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from core.catalog.models import Department
-from core.collection.models import BatchStatus
+from core.collection.models import UploadBatchStatus
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def _report(self, batch: Any) -> None:
-        if batch.status == BatchStatus.FAILED:
+        if batch.status == UploadBatchStatus.FAILED:
             raise CommandError(f"文件未导入：{batch.error}")
         self.stdout.write(
             f"批次 {batch.pk}：共 {batch.rows_done} 行，新增 {batch.stored}，更新 {batch.updated}，"

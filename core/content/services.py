@@ -15,8 +15,8 @@ from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.common.errors import NotFound, PermissionDenied, ValidationFailed
 from core.common.versioning import data_changed
+from core.content.models import Article, ArticleCategory, Theme
 from core.storage.api import store_attachment
-from portal_theme.models import Article, ArticleCategory, Theme
 
 EDITABLE_FIELDS = (
     "platform_name",

@@ -8,9 +8,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    dependencies = [
-        ('publicity', '0002_seed_regimes'),
-    ]
+    initial = True
+
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('subject_kind', models.CharField(choices=[('legal', '法人及非法人组织'), ('individual', '个体工商户'), ('natural', '自然人')], max_length=12, verbose_name='主体类别')),
                 ('record_kind', models.CharField(choices=[('license', '行政许可'), ('penalty', '行政处罚'), ('red_list', '守信激励（红名单）'), ('black_list', '严重失信主体名单'), ('abnormal', '经营异常名录'), ('court_enforcement', '失信被执行人'), ('commitment', '信用承诺'), ('commitment_fulfilment', '信用承诺履行情况'), ('contract', '合同履行'), ('evaluation', '信用评价结果')], max_length=24, verbose_name='记录类别')),
                 ('runs_from', models.CharField(choices=[('decision', '决定日期'), ('penalty_term_end', '处罚有效期届满之日（未填写时为决定日期）'), ('listing_end', '移出名单之日（公示截止日）')], max_length=24, verbose_name='起算日')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scopes', to='publicity.retentionrule')),
+                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scopes', to='retention.retentionrule')),
             ],
             options={
                 'verbose_name': '不良信息范围',

@@ -115,7 +115,7 @@ CELERY_BEAT_SCHEDULE = {
     # Negative information about people kept past its retention (征信业管理条例 Art. 16) is
     # deleted early in the day after its last day (docs/subsystems/retention.md).
     "delete-past-retention": {
-        "task": "records.records_retention_delete_everywhere_task",
+        "task": "retention.records_retention_delete_everywhere_task",
         "schedule": crontab(hour=0, minute=20),
     },
     # After expiry (so expired records have stopped counting) and before the working day.

@@ -11,8 +11,8 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from core.accounts.models import User
-from core.publicity.models import RetentionRule, RetentionScope
-from core.publicity.retention import RetentionRules, RetentionTerm, retention_rule_start_problem
+from core.retention.models import RetentionRule, RetentionScope
+from core.retention.rules import RetentionRules, RetentionTerm, retention_rule_start_problem
 from tests.conftest import OPERATOR_HOST, client_for
 from tests.support.clock import Clock
 
@@ -92,12 +92,12 @@ def test_a_new_version_starts_after_today_and_after_the_latest(db: None) -> None
 def test_the_operator_console_adds_versions_but_edits_none(root: Client) -> None:
     rule = RetentionRule.objects.get()
 
-    shown = root.get(f"/admin/publicity/retentionrule/{rule.pk}/change/")
+    shown = root.get(f"/admin/retention/retentionrule/{rule.pk}/change/")
     assert shown.status_code == 200
     assert 'name="years"' not in shown.content.decode()
-    changed = root.post(f"/admin/publicity/retentionrule/{rule.pk}/change/", {"years": "3"})
+    changed = root.post(f"/admin/retention/retentionrule/{rule.pk}/change/", {"years": "3"})
     assert changed.status_code == 403
-    removed = root.post(f"/admin/publicity/retentionrule/{rule.pk}/delete/", {"post": "yes"})
+    removed = root.post(f"/admin/retention/retentionrule/{rule.pk}/delete/", {"post": "yes"})
     assert removed.status_code == 403
 
     form = {
@@ -107,14 +107,14 @@ def test_the_operator_console_adds_versions_but_edits_none(root: Client) -> None
         "scopes-0-subject_kind": "natural", "scopes-0-record_kind": "penalty",
         "scopes-0-runs_from": "decision",
     }  # fmt: skip
-    refused = root.post("/admin/publicity/retentionrule/add/", form)
+    refused = root.post("/admin/retention/retentionrule/add/", form)
     assert refused.status_code == 200
     assert (
         "新版本的施行日期须晚于今天（2026-11-27），已生效的规则不能更改" in refused.content.decode()
     )
 
     added = root.post(
-        "/admin/publicity/retentionrule/add/", {**form, "effective_from": "2027-01-01"}
+        "/admin/retention/retentionrule/add/", {**form, "effective_from": "2027-01-01"}
     )
     assert added.status_code == 302
     new = RetentionRule.objects.get(code="2026b")

@@ -1,5 +1,5 @@
 """Deleting negative information about people once it has been kept as long as the law says
-(征信业管理条例 Art. 16; the rules are data: core/publicity/retention.py). The one path that deletes
+(征信业管理条例 Art. 16; the rules are data: core/retention/rules.py). The one path that deletes
 records: `records_past_retention` (a read) finds what is due, `records_retention_delete` (the
 write) removes each due record with every copy of its content the district holds, audits the
 deletion without the content and rescores the subjects. docs/subsystems/retention.md says what
@@ -23,18 +23,18 @@ from django.utils import timezone
 
 from core.audit.models import AuditEntry
 from core.audit.services import audit_record
-from core.collection.models import BatchStatus, Submission, UploadBatch
-from core.collection.validation import parse_date
+from core.collection.models import Submission, UploadBatch, UploadBatchStatus
 from core.common.actors import Actor
+from core.common.events import subjects_changed
 from core.common.versioning import data_changed
-from core.publicity.enums import RetentionStart
-from core.publicity.retention import RetentionRules
 from core.publicity.rules import add_months
 from core.records.enums import RecordKind
 from core.records.models import Record, RecordRevision
+from core.records.validation import parse_date
 from core.remedies.models import Objection, RepairApplication
 from core.reports.models import Report
-from core.scoring.services import scores_refresh_later
+from core.retention.enums import RetentionStart
+from core.retention.rules import RetentionRules
 from core.upstream.models import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ COPY_LABELS = {
 }
 # Actions whose audit entries name a record with the batch that wrote it and its subject then.
 WRITES = ("record.store", "record.update")
-UNFINISHED = (BatchStatus.QUEUED, BatchStatus.RUNNING)
+UNFINISHED = (UploadBatchStatus.QUEUED, UploadBatchStatus.RUNNING)
 
 
 @dataclass(frozen=True)
@@ -267,7 +267,7 @@ def _delete_chunk(run: RetentionRun, ids: list[int], *, today: date, rules: Rete
     run.copies["reports"] = len(reports)
 
     data_changed()
-    scores_refresh_later(subjects, reason="record.retention")
+    subjects_changed(subjects, reason="record.retention")
     # Last, once every row is gone: should the commit still fail, the next run finds the same
     # records and deletes the same (by then missing) files again.
     for name in [*files, *upload_files.values()]:

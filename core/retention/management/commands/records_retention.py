@@ -16,7 +16,7 @@ from django_tenants.utils import schema_context
 
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
-from core.records.retention import KIND_LABELS, records_retention_delete
+from core.retention.services import KIND_LABELS, records_retention_delete
 from tenants.selectors import district_get, live_district_schemas
 
 

@@ -32,8 +32,8 @@ SCOPES = [
 
 
 def seed(apps, schema_editor):
-    Rule = apps.get_model("publicity", "RetentionRule")
-    Scope = apps.get_model("publicity", "RetentionScope")
+    Rule = apps.get_model("retention", "RetentionRule")
+    Scope = apps.get_model("retention", "RetentionScope")
     rule, created = Rule.objects.get_or_create(
         code=RULE["code"], defaults={k: v for k, v in RULE.items() if k != "code"}
     )
@@ -47,10 +47,10 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("publicity", "0003_retention_rules")]
+    dependencies = [("retention", "0001_initial")]
 
     operations = [
         migrations.RunPython(seed, migrations.RunPython.noop),
-        migrations.RunSQL(*append_only_sql("publicity_retentionrule")),
-        migrations.RunSQL(*append_only_sql("publicity_retentionscope")),
+        migrations.RunSQL(*append_only_sql("retention_retentionrule")),
+        migrations.RunSQL(*append_only_sql("retention_retentionscope")),
     ]

@@ -23,7 +23,10 @@ from datetime import date
 
 from django.db.backends.utils import CursorWrapper
 
-from core.collection.fields import (
+from core.common.errors import ValidationFailed
+from core.common.identifiers import mask_resident_id, normalise, uscc_problem
+from core.common.pgcopy import copy_rows
+from core.records.fields import (
     FIELD_SETS,
     LICENSE_CATEGORIES,
     PENALTY_CATEGORIES,
@@ -31,7 +34,8 @@ from core.collection.fields import (
     SUBJECT_CATEGORIES,
     HeaderMap,
 )
-from core.collection.validation import (
+from core.records.staging import DRAFT_COLUMNS, STAGE_TABLE, RecordStage
+from core.records.validation import (
     ALIAS_FIELDS,
     LONG_TERM,
     LONG_TERM_VALUES,
@@ -41,10 +45,6 @@ from core.collection.validation import (
     severity_by_categories,
     split_categories,
 )
-from core.common.copy import copy_rows
-from core.common.errors import ValidationFailed
-from core.common.identifiers import mask_resident_id, normalise, uscc_problem
-from core.records.services import RecordStage
 from core.subjects.protection import encrypt, lookup_hash
 
 # Left empty by every row SQL accepts: an identity number is checked (and protected) in Python,
@@ -147,11 +147,9 @@ def _licence_where() -> str:
     )
 
 
-COLUMNS = """INSERT INTO tmp_draft (pos, source_row, key_kind, key, subject_kind, subject_name,
-    id_masked, id_cipher, kind, catalog_item_id, department_id, doc_number, authority_name,
-    authority_code, decision_date, title, severity, sector, fine_wan, fields, sealed, content_hash,
-    regime_code, published_by_rule, publicity_start, repair_from, publicity_end, supplied_on,
-    supply_deadline, timely)"""
+# The stage's columns, in the order every SELECT below produces them (the stage is described in
+# core/records/staging.py only).
+COLUMNS = f"INSERT INTO {STAGE_TABLE} ({', '.join(DRAFT_COLUMNS)})"
 
 
 def _draft_head(kind: str, authority: str, authority_code: str) -> str:

@@ -14,16 +14,6 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
-from core.collection.fields import (
-    DEFAULT_SEVERITY,
-    FIELD_SETS,
-    LICENSE_CATEGORIES,
-    PENALTY_CATEGORIES,
-    RECORD_KINDS,
-    SEVERITIES,
-    SUBJECT_CATEGORIES,
-    spec_for,
-)
 from core.common.errors import ValidationFailed
 from core.common.identifiers import (
     mask_resident_id,
@@ -33,6 +23,16 @@ from core.common.identifiers import (
 )
 from core.common.workdays import WorkdayCalendar
 from core.publicity.rules import PublicityRules, add_months
+from core.records.fields import (
+    DEFAULT_SEVERITY,
+    FIELD_SETS,
+    LICENSE_CATEGORIES,
+    PENALTY_CATEGORIES,
+    RECORD_KINDS,
+    SEVERITIES,
+    SUBJECT_CATEGORIES,
+    spec_for,
+)
 from core.subjects.protection import lookup_hash
 
 LONG_TERM = date(2099, 12, 31)  # 长期 (no end date)

@@ -3,7 +3,7 @@ rules: which records count, from which day their years run, and how many years.
 
 A record is judged by the version in force on its decision date (decisions before the first
 version by the first), as the publicity regimes judge it. The years run from the day the conduct
-or event ended (`ended_on`, worked out by core/records/retention.py); the record is kept through
+or event ended (`ended_on`, worked out by core/retention/services.py); the record is kept through
 the same calendar day `years` later (29 February → 28 February) and deleted from the next day on.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from core.publicity.models import RetentionRule, RetentionScope
 from core.publicity.rules import add_months
+from core.retention.models import RetentionRule, RetentionScope
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,86 @@
+"""PDF documents with ReportLab and an embedded Chinese font: WenQuanYi Micro Hei from the
+`paperang-p2-fonts-cjk` wheel, subset into each PDF, so Chinese renders on any machine and the text
+can be extracted (ADR 0008). The pieces every document uses: styles, tables, a QR code, the A4
+page; the documents themselves are their domains' (reports, objection replies)."""
+
+from __future__ import annotations
+
+import io
+import threading
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+FONT = "WenQuanYiMicroHei"
+# ReportLab keeps a registered TrueType font's subset state on the shared font object, so two
+# threads rendering at once corrupt each other's subsets (KeyError in ttfonts). Rendering is
+# CPU-bound under the GIL anyway; one lock per process costs nothing measurable.
+_RENDERING = threading.Lock()
+
+
+@cache
+def chinese_font() -> str:
+    path = resources.files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc"
+    with resources.as_file(path) as file:
+        pdfmetrics.registerFont(TTFont(FONT, str(file), subfontIndex=0))
+    return FONT
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    font = chinese_font()
+    return {
+        "title": ParagraphStyle("title", fontName=font, fontSize=18, leading=26, alignment=1),
+        "h2": ParagraphStyle(
+            "h2", fontName=font, fontSize=13, leading=20, spaceBefore=8, spaceAfter=4
+        ),
+        "body": ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14),
+        "muted": ParagraphStyle(
+            "muted", fontName=font, fontSize=8.5, leading=12, textColor=colors.grey
+        ),
+    }
+
+
+def escape(text: object) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def table(rows: list[list[str]], widths: list[float], style: ParagraphStyle) -> Table:
+    table = Table(
+        [[Paragraph(escape(c), style) for c in row] for row in rows],
+        colWidths=widths,
+        repeatRows=1,
+    )
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f2f2f2")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))  # fmt: skip
+    return table
+
+
+def qr(text: str) -> Drawing:
+    widget = QrCodeWidget(text)
+    x1, y1, x2, y2 = widget.getBounds()
+    size = 28 * mm
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+def build(story: list[Any], title: str) -> bytes:
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
+                            topMargin=16 * mm, bottomMargin=16 * mm, title=title)  # fmt: skip
+    with _RENDERING:
+        doc.build(story)
+    return out.getvalue()
