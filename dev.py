@@ -138,6 +138,8 @@ def test(argv: list[str]) -> None:
     run([BIN / "ruff", "format", "--check", "."], env=env)
     say("mypy")
     run([BIN / "mypy", "."], env=env)
+    say("import-linter (the layer map, docs/architecture.md)")
+    run([BIN / "lint-imports", "--no-cache"], env=env)
     say("migrations are complete")
     manage("makemigrations", "--check", "--dry-run", env=env)
     say("pytest")

@@ -1,4 +1,4 @@
-"""Request and response helpers shared by the operator console (billing/admin.py) and the
+"""Request and response helpers shared by the operator console (billing/admin/) and the
 institution pages (billing/views.py): the month a page shows, and an invoice's downloads."""
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
+from provisioning.services.onboarding import OnboardingRequest, district_onboard
+from provisioning.services.operator import operator_ensure
+from provisioning.services.template import template_ensure
 from tenants.models import District
-from tenants.services.onboarding import OnboardingRequest, district_onboard
-from tenants.services.operator import operator_ensure
-from tenants.services.template import template_ensure
 
 WANZHOU = OnboardingRequest(
     slug="wanzhou",

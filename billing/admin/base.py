@@ -222,16 +222,8 @@ class ConsoleAdmin(admin.ModelAdmin[M]):
             return response
         if summary is None:
             summary = self.summary(original) if original is not None else []
-        return self.page(
-            request,
-            "admin/billing/form.html",
-            title=title,
-            form=form,
-            submit=submit,
-            original=original,
-            summary=summary,
-            notice=notice,
-        )
+        return self.page(request, "admin/billing/form.html", title=title, form=form, submit=submit,
+                         original=original, summary=summary, notice=notice)  # fmt: skip
 
 
 class ReadOnlyAdmin(ConsoleAdmin[M]):

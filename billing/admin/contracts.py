@@ -134,11 +134,8 @@ class ContractAdmin(base.AddThroughServiceAdmin[Contract]):
 
     @admin.display(description="套餐余量")
     def packages_left(self, obj: Contract) -> str:
-        left = package_units(obj.pk)
-        return (
-            "、".join(f"{base.PRODUCT_NAMES.get(c, c)} {n}" for c, n in sorted(left.items()))
-            or "无"
-        )
+        left = sorted(package_units(obj.pk).items())
+        return "、".join(f"{base.PRODUCT_NAMES.get(c, c)} {n}" for c, n in left) or "无"
 
     def extra_urls(self) -> list[base.ExtraUrl]:
         return [

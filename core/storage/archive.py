@@ -1,4 +1,4 @@
-"""A district's files as a whole, for export and restore (tenants/services/backup.py): every file
+"""A district's files as a whole, for export and restore (provisioning/services/backup.py): every file
 under `<schema>/`, read one by one, and files written under another schema's prefix. Names are
 relative to the prefix, as the database stores them."""
 

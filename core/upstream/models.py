@@ -14,7 +14,7 @@ from core.upstream.enums import Action, ItemResult, OutboxBatchStatus
 @district_model
 class UpstreamEndpoint(models.Model):
     """A platform the district reports its 双公示 records to (信用重庆, 信用中国). Its name and URL
-    are set by the operator only (tenants/services/upstream.py; the URL checked by
+    are set by the operator only (provisioning/services/upstream.py; the URL checked by
     core/upstream/egress.py); the district admin sets the bearer token and turns pushing on.
     `department` is the department that files received back from this platform are imported
     under (their provenance)."""

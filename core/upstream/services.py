@@ -1,7 +1,7 @@
 """Writes for upstream reporting: endpoint settings, exports, building batches, sending them.
 
 Endpoints (name and URL) are the operator's (`upstream_endpoint_configure`, reached through
-tenants/services/upstream.py); a district admin sets only the token, whether pushing is on and
+provisioning/services/upstream.py); a district admin sets only the token, whether pushing is on and
 the source code of returned files (`upstream_endpoint_update`).
 
 A batch is built once (what changed in a period and was not yet reported to that endpoint),
@@ -131,7 +131,7 @@ def _source_department(code: str, name: str) -> Department | None:
 @transaction.atomic
 def upstream_endpoint_configure(*, actor: Actor, name: str, url: str) -> UpstreamEndpoint:
     """Add an upstream platform or change its URL, by name (the operator only: call it through
-    tenants/services/upstream.py, which also writes the platform audit log). The URL is checked
+    provisioning/services/upstream.py, which also writes the platform audit log). The URL is checked
     by `endpoint_url_check`; an empty URL turns pushing off. Returns the endpoint."""
     name = name.strip()
     if not 2 <= len(name) <= 50:

@@ -8,10 +8,7 @@ from core.common.errors import ApplicationError
 from graphql_api.context import Info
 from graphql_api.tenants.inputs import DistrictLifecycleInput, DistrictOnboardInput
 from graphql_api.tenants.types import DistrictError, DistrictErrorCode, DistrictType
-from tenants.links import district_url, first_login_path
-from tenants.models import District
-from tenants.selectors import district_get, district_overview_list
-from tenants.services.lifecycle import (
+from provisioning.services.lifecycle import (
     district_archive,
     district_deletion_cancel,
     district_purge,
@@ -19,7 +16,10 @@ from tenants.services.lifecycle import (
     district_resume,
     district_suspend,
 )
-from tenants.services.onboarding import OnboardingRequest, district_onboard
+from provisioning.services.onboarding import OnboardingRequest, district_onboard
+from tenants.links import district_url, first_login_path
+from tenants.models import District
+from tenants.selectors import district_get, district_overview_list
 
 __all__ = ["TenantsMutation"]
 

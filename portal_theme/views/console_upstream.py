@@ -1,7 +1,7 @@
 """上级平台报送: the district admin sets the token of the upstream platforms (信用重庆, 信用中国)
 the operator configured, downloads the national-format files, builds and pushes batches and reads
 upstream's answers. The platforms' names and URLs are shown, never edited here: only the operator
-sets where people's data goes (tenants/services/upstream.py). Thin: the work is in core.upstream."""
+sets where people's data goes (provisioning/services/upstream.py). Thin: the work is in core.upstream."""
 
 from __future__ import annotations
 

@@ -32,8 +32,8 @@ from core.reports.services import (
 )
 from core.scoring.selectors import score_current
 from core.subjects.models import Subject
+from provisioning.services.onboarding import OnboardingRequest
 from tenants.models import District
-from tenants.services.onboarding import OnboardingRequest
 from tests.billing.cleanup import billing_remove
 from tests.billing.conftest import SITE, priced, sell
 from tests.core.collection.files import uscc

@@ -38,8 +38,8 @@ from exchange.models import Agreement, DistrictPublicKey
 from exchange.selectors import agreement_access_by_id
 from exchange.services.agreements import ScopeItem, agreement_accept, agreement_propose
 from exchange.services.consuming import shared_records_fetch
+from provisioning.services.onboarding import OnboardingRequest
 from tenants.models import District
-from tenants.services.onboarding import OnboardingRequest
 from tests.conftest import make_staff
 from tests.core.collection.files import as_csv, penalty, uscc
 from tests.e2e.conftest import committed_districts, server_port  # noqa: F401  (fixture)

@@ -32,7 +32,7 @@ from core.records.fields import LICENSE_FIELDS
 from core.records.models import Record
 from core.scoring import services as scoring_services
 from core.scoring.tasks import scores_refresh_task
-from tenants.demo import TRADES
+from provisioning.demo import TRADES
 from tests.core.collection.files import DEPARTMENT_CODE, LABELS, penalty, uscc
 from tests.core.upstream.conftest import licence
 

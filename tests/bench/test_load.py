@@ -60,8 +60,8 @@ from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
 from core.subjects.models import Subject
+from provisioning.services.onboarding import OnboardingRequest
 from tenants.models import District
-from tenants.services.onboarding import OnboardingRequest
 from tests.billing.cleanup import billing_remove
 from tests.billing.conftest import priced
 from tests.conftest import KAIZHOU, WANZHOU

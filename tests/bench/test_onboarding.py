@@ -22,12 +22,12 @@ from django_tenants.clone import CloneSchema
 
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
+from provisioning.services.cloning import clone_schema
+from provisioning.services.onboarding import OnboardingRequest, district_onboard
+from provisioning.services.spares import spare_pool_fill
+from provisioning.services.template import expected_migrations
 from tenants.enums import DistrictKind
 from tenants.models import District, SpareSchema
-from tenants.services.cloning import clone_schema
-from tenants.services.onboarding import OnboardingRequest, district_onboard
-from tenants.services.spares import spare_pool_fill
-from tenants.services.template import expected_migrations
 
 RUNS = 20
 ACTOR = Actor.system("bench")

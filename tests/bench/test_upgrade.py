@@ -43,11 +43,11 @@ from django_tenants.utils import schema_context
 
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
+from provisioning.services.onboarding import OnboardingRequest, district_onboard
+from provisioning.services.spares import spare_pool_fill
+from provisioning.services.template import expected_migrations, template_schema_name
 from tenants.enums import DistrictStatus
 from tenants.models import District, SpareSchema
-from tenants.services.onboarding import OnboardingRequest, district_onboard
-from tenants.services.spares import spare_pool_fill
-from tenants.services.template import expected_migrations, template_schema_name
 from tests.infra.files import ROOT
 from tests.infra.test_gunicorn import database_url
 
@@ -104,7 +104,7 @@ def many_districts(django_db_setup: None, django_db_blocker: Any) -> Iterator[li
 
 
 def _tenant_schemas() -> list[str]:
-    """What migrate_schemas migrates: every tenant row but public and the purged (tenants/migration.py)."""
+    """What migrate_schemas migrates: every tenant row but public and the purged (provisioning/migration.py)."""
     return sorted(
         District.objects.exclude(schema_name="public")
         .exclude(status=DistrictStatus.PURGED)

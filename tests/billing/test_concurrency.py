@@ -26,8 +26,8 @@ from billing.services.purchases import report_purchase
 from core.common.errors import ApplicationError
 from core.reports.models import Report
 from core.subjects.models import Subject
+from provisioning.services.onboarding import OnboardingRequest
 from tenants.models import District
-from tenants.services.onboarding import OnboardingRequest
 from tests.billing.cleanup import billing_remove
 from tests.billing.conftest import OPS, SITE, priced, sell
 from tests.core.collection.files import uscc

@@ -42,7 +42,7 @@ def _notice() -> None:
 
 
 def _spares() -> None:
-    from tenants.services.onboarding import _refill_spares
+    from provisioning.services.onboarding import _refill_spares
 
     _refill_spares()
 

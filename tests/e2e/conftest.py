@@ -97,8 +97,8 @@ def purge_district(schema: str) -> None:
     """Remove a district a browser test onboarded (committed), with its files."""
     from core.common.actors import Actor
     from core.common.tenancy import use_public_schema
+    from provisioning.services.lifecycle import district_purge, district_request_deletion
     from tenants.models import District
-    from tenants.services.lifecycle import district_purge, district_request_deletion
 
     use_public_schema()
     actor = Actor.system("e2e")
@@ -138,7 +138,7 @@ def committed_districts(
     from core.accounts.services import login_link_redeem
     from core.common.actors import Actor
     from core.common.tenancy import use_public_schema
-    from tenants.services.onboarding import district_onboard
+    from provisioning.services.onboarding import district_onboard
 
     media, settings.MEDIA_ROOT = settings.MEDIA_ROOT, media_root
     try:

@@ -28,8 +28,8 @@ from core.accounts.models import User
 from core.catalog.models import Department
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
+from provisioning.services.onboarding import OnboardingRequest
 from tenants.models import District
-from tenants.services.onboarding import OnboardingRequest
 from tests.billing.cleanup import billing_remove
 from tests.billing.test_api import LODGE, PDF, PURCHASE
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty, uscc

@@ -17,9 +17,9 @@ from core.catalog.models import Department
 from core.catalog.services import staff_create
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
+from provisioning.services.lifecycle import district_purge, district_request_deletion
+from provisioning.services.onboarding import OnboardingRequest, district_onboard
 from tenants.models import District
-from tenants.services.lifecycle import district_purge, district_request_deletion
-from tenants.services.onboarding import OnboardingRequest, district_onboard
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty, uscc
 from tests.e2e.conftest import screenshot
 

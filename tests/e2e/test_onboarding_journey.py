@@ -10,14 +10,14 @@ from playwright.sync_api import Page, expect
 
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
-from tenants.models import District
-from tenants.services.lifecycle import (
+from provisioning.services.lifecycle import (
     district_purge,
     district_request_deletion,
     district_resume,
     district_suspend,
 )
-from tenants.services.onboarding import OnboardingRequest, district_onboard
+from provisioning.services.onboarding import OnboardingRequest, district_onboard
+from tenants.models import District
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e

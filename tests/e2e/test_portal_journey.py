@@ -20,7 +20,7 @@ from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
 from core.content.services import ThemeChanges, theme_update
 from core.records.models import Record
-from tenants.services.onboarding import OnboardingRequest
+from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
 from tests.e2e.conftest import committed_districts, console_login, screenshot
 

@@ -24,7 +24,7 @@ from core.catalog.services import staff_create
 from core.collection.services import batch_create
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
-from tenants.services.onboarding import OnboardingRequest
+from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty, uscc
 from tests.e2e.conftest import committed_districts, console_login, open_subject, screenshot
 from tests.support.clock import Clock

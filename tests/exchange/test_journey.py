@@ -34,8 +34,8 @@ from exchange.models import Agreement, DistrictPublicKey
 from exchange.selectors import exchange_log_verify
 from exchange.services.consuming import request_body, request_token
 from exchange.transport import exchange_post
+from provisioning.services.onboarding import OnboardingRequest
 from tenants.models import District
-from tenants.services.onboarding import OnboardingRequest
 from tests.conftest import make_staff
 from tests.core.collection.files import as_csv, penalty, uscc
 from tests.e2e.conftest import committed_districts, server_port  # noqa: F401  (fixture)

@@ -46,7 +46,7 @@ from core.audit.models import AuditEntry
 from core.catalog.models import CatalogItem, CatalogSupply, Department
 from core.collection.models import RejectedRow, UploadBatch, UploadBatchStatus
 from core.records.models import Record
-from tenants.services.onboarding import OnboardingRequest
+from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
 from tests.e2e.conftest import committed_districts
 from tests.infra.files import INFRA, ROOT

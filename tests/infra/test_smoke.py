@@ -27,7 +27,7 @@ from django_tenants.utils import schema_context
 from core.catalog.models import CatalogSupply, Department
 from core.collection.models import UploadBatch, UploadBatchStatus
 from core.records.models import Record
-from tenants.services.onboarding import OnboardingRequest
+from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
 from tests.e2e.conftest import committed_districts
 from tests.infra.files import INFRA, NGINX_CONF, ROOT

@@ -17,8 +17,8 @@ from core.catalog.models import Department
 from core.common.actors import Actor
 from core.upstream.enums import OutboxBatchStatus
 from core.upstream.models import OutboxBatch, UpstreamEndpoint
+from provisioning.services.upstream import district_upstream_endpoint_set
 from tenants.models import District
-from tenants.services.upstream import district_upstream_endpoint_set
 from tests.conftest import make_staff
 from tests.core.collection.files import penalty
 from tests.core.upstream.conftest import (  # noqa: F401

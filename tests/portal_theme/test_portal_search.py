@@ -15,8 +15,8 @@ from core.common.actors import Actor
 from core.records.models import Record
 from core.subjects.models import Subject
 from core.subjects.search import search_public
+from provisioning.services.lifecycle import district_archive
 from tenants.models import District
-from tenants.services.lifecycle import district_archive
 from tests.conftest import client_for
 from tests.core.collection.files import as_csv, as_record_csv, listing, penalty, uscc
 from tests.core.collection.test_ingest import upload

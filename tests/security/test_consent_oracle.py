@@ -19,8 +19,8 @@ from core.audit.models import AuditEntry
 from core.catalog.models import Department
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
+from provisioning.services.onboarding import OnboardingRequest
 from tenants.models import District
-from tenants.services.onboarding import OnboardingRequest
 from tests.billing.cleanup import billing_remove
 from tests.billing.conftest import priced, sell
 from tests.billing.test_api import PDF, PURCHASE

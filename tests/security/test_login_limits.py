@@ -20,8 +20,8 @@ from billing.models import Customer, CustomerMember
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.audit.models import AuditEntry
+from provisioning.services.onboarding import OnboardingRequest
 from tenants.models import PlatformAuditEntry
-from tenants.services.onboarding import OnboardingRequest
 from tests.e2e.conftest import committed_districts
 from tests.security.conftest import Answer, Browser, ProductionServer
 from tests.security.staff import signed_in

@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 
 from core.collection.models import Submission
 from core.collection.submissions import MIN_FILL_SECONDS
-from tenants.services.onboarding import OnboardingRequest
+from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import uscc
 from tests.e2e.conftest import committed_districts
 from tests.security.conftest import Answer, Browser, ProductionServer

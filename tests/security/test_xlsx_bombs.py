@@ -19,7 +19,7 @@ from django_tenants.utils import schema_context
 
 from core.catalog.models import Department
 from core.collection.models import UploadBatch
-from tenants.services.onboarding import OnboardingRequest
+from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import (
     DEPARTMENT_CODE,
     MB,

@@ -254,7 +254,7 @@ if not DEBUG and not (SUBJECT_LOOKUP_KEY and SUBJECT_DATA_KEY):
 # Department uploads (core/collection).
 COLLECTION_MAX_UPLOAD_BYTES = env_int("COLLECTION_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 COLLECTION_MAX_XLSX_EXPANDED_BYTES = env_int("COLLECTION_MAX_XLSX_EXPANDED_BYTES", 2 * 1024**3)
-# Spare schemas cloned ahead of time so onboarding only renames one (tenants/services/spares.py).
+# Spare schemas cloned ahead of time so onboarding only renames one (provisioning/services/spares.py).
 DISTRICT_SPARE_SCHEMAS = env_int("DISTRICT_SPARE_SCHEMAS", 2)
 
 # GraphQL limits (graphql_api/schema_base.py).

@@ -24,6 +24,7 @@ SHARED_APPS = [
     "core.publicity",
     "core.retention",
     "billing",
+    "provisioning",
     "exchange",
     "graphql_api",
 ]
@@ -65,6 +66,6 @@ ROOT_URLCONF = "core.config.urls_tenant"
 # New districts are cloned from this pre-migrated schema (STACK.md: it must be a tenant row itself,
 # so that migrate_schemas keeps it current). The onboarding service clones it directly.
 TENANT_BASE_SCHEMA = "district_template"
-# migrate_schemas skips purged districts (their rows stay, their schemas are gone): tenants/migration.py
-GET_EXECUTOR_FUNCTION = "tenants.migration.executor_for"
+# migrate_schemas skips purged districts (their rows stay, their schemas are gone): provisioning/migration.py
+GET_EXECUTOR_FUNCTION = "provisioning.migration.executor_for"
 TENANT_CREATION_FAKES_MIGRATIONS = True

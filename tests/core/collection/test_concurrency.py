@@ -21,7 +21,7 @@ from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.records.models import Record
 from core.subjects.models import Subject
-from tenants.services.onboarding import OnboardingRequest
+from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import as_csv, penalty, uscc
 from tests.e2e.conftest import committed_districts
 

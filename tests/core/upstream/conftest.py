@@ -21,8 +21,8 @@ from core.common.actors import Actor
 from core.records.models import Record
 from core.upstream.models import UpstreamEndpoint
 from core.upstream.services import EndpointChanges, upstream_endpoint_update
+from provisioning.services.upstream import district_upstream_endpoint_set
 from tenants.models import District
-from tenants.services.upstream import district_upstream_endpoint_set
 from tests.core.collection.files import DEPARTMENT_CODE, uscc
 from tests.support.clock import Clock
 from tests.support.upstream_server import TOKEN, UpstreamServer

@@ -21,8 +21,8 @@ from core.common.actors import Actor
 from core.records.models import Record
 from core.records.services import record_withdraw
 from core.upstream.services import EndpointChanges, upstream_endpoint_update, upstream_export
+from provisioning.services.upstream import district_upstream_endpoint_set
 from tenants.models import District
-from tenants.services.upstream import district_upstream_endpoint_set
 from tests.conftest import make_staff
 from tests.core.collection.files import DEPARTMENT_CODE, penalty, uscc
 from tests.core.upstream.conftest import at, store

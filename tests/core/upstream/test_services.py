@@ -30,8 +30,8 @@ from core.upstream.services import (
     upstream_endpoint_update,
 )
 from core.upstream.tasks import outbox_batches_send_due_everywhere_task
+from provisioning.services.upstream import district_upstream_endpoint_set
 from tenants.models import District, PlatformAuditEntry
-from tenants.services.upstream import district_upstream_endpoint_set
 from tests.conftest import make_staff
 from tests.core.collection.files import DEPARTMENT_CODE, penalty, uscc
 from tests.core.upstream.conftest import at, store

@@ -17,10 +17,10 @@ from core.catalog.models import CatalogCategory, CatalogItem
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, NotFound
 from core.content.models import Theme
+from provisioning.services.onboarding import OnboardingRequest, district_onboard
+from provisioning.services.template import applied_migrations, expected_migrations
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, PlatformAuditEntry
-from tenants.services.onboarding import OnboardingRequest, district_onboard
-from tenants.services.template import applied_migrations, expected_migrations
 
 FENGJIE = OnboardingRequest(
     slug="fengjie",

@@ -1,4 +1,4 @@
-"""Back up one district and restore it as another (tenants/services/backup.py).
+"""Back up one district and restore it as another (provisioning/services/backup.py).
 
 manage.py district_archive export SLUG FILE.tar.gz
 manage.py district_archive restore FILE.tar.gz --slug NEW_SLUG --domain NEW_DOMAIN [--region-code CODE]
@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
+from provisioning.services.backup import ArchiveSummary, district_export, district_import
 from tenants.selectors import district_get
-from tenants.services.backup import ArchiveSummary, district_export, district_import
 
 
 class Command(BaseCommand):

@@ -24,18 +24,18 @@ from django.core.management.base import BaseCommand, CommandError
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
 from core.upstream.selectors import district_upstream_endpoint_list
+from provisioning.services import lifecycle
+from provisioning.services.domains import district_domain_add
+from provisioning.services.onboarding import OnboardingRequest, district_onboard
+from provisioning.services.operator import operator_ensure
+from provisioning.services.spares import spare_pool_fill
+from provisioning.services.template import template_ensure
+from provisioning.services.upstream import district_upstream_endpoint_set
 from tenants.links import district_url, first_login_path
 from tenants.selectors import (
     district_get,
     district_overview_list,
 )
-from tenants.services import lifecycle
-from tenants.services.domains import district_domain_add
-from tenants.services.onboarding import OnboardingRequest, district_onboard
-from tenants.services.operator import operator_ensure
-from tenants.services.spares import spare_pool_fill
-from tenants.services.template import template_ensure
-from tenants.services.upstream import district_upstream_endpoint_set
 
 LIFECYCLE = {
     "suspend": lifecycle.district_suspend,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from tenants.services.cloning import clone_plan, clone_schema
+from provisioning.services.cloning import clone_plan, clone_schema
 
 CATALOGUE_QUERIES = {
     "columns": """

@@ -13,9 +13,7 @@ from django_tenants.utils import schema_context, schema_exists
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
 from core.common.tenancy import use_public_schema
-from tenants.enums import DistrictStatus
-from tenants.models import District, Domain, PlatformAuditEntry
-from tenants.services.lifecycle import (
+from provisioning.services.lifecycle import (
     district_archive,
     district_deletion_cancel,
     district_purge,
@@ -24,6 +22,8 @@ from tenants.services.lifecycle import (
     district_resume,
     district_suspend,
 )
+from tenants.enums import DistrictStatus
+from tenants.models import District, Domain, PlatformAuditEntry
 from tests.conftest import client_for, gql
 
 ACTOR = Actor.cli()

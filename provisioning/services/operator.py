@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from provisioning.services.onboarding import normalise_domain
 from tenants.enums import DistrictKind
 from tenants.models import District, Domain
-from tenants.services.onboarding import normalise_domain
 
 
 @transaction.atomic

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django_tenants.clone import CloneSchema
 
-from tenants.services.template import migration_fingerprint
+from provisioning.services.template import migration_fingerprint
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,15 @@ from django.db import connection
 from django_tenants.utils import schema_exists
 
 from core.common.actors import Actor
+from provisioning.services.onboarding import district_onboard
+from provisioning.services.spares import spare_pool_fill
+from provisioning.services.template import (
+    applied_migrations,
+    expected_migrations,
+    migration_fingerprint,
+)
 from tenants.models import SpareSchema
-from tenants.services.onboarding import district_onboard
-from tenants.services.spares import spare_pool_fill
-from tenants.services.template import applied_migrations, expected_migrations, migration_fingerprint
-from tests.tenants.test_onboarding import FENGJIE
+from tests.provisioning.test_onboarding import FENGJIE
 
 
 @pytest.mark.django_db
@@ -65,7 +69,7 @@ def test_filling_drops_stale_spares_and_tops_up_to_size() -> None:
 @pytest.mark.django_db
 def test_spare_names_are_reserved() -> None:
     from core.common.errors import ValidationFailed
-    from tenants.services.onboarding import OnboardingRequest
+    from provisioning.services.onboarding import OnboardingRequest
 
     with pytest.raises(ValidationFailed, match="是保留名称"):
         district_onboard(

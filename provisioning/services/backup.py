@@ -30,12 +30,12 @@ from core.common.actors import Actor
 from core.common.errors import Conflict, ValidationFailed
 from core.common.tenancy import use_public_schema
 from core.storage.archive import schema_file_names, schema_file_read, schema_file_write
+from provisioning.services.onboarding import validate_domain, validate_slug
+from provisioning.services.spares import clone_template
+from provisioning.services.template import advisory_lock, applied_migrations, template_schema_name
 from tenants.audit import platform_audit_record
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, Domain
-from tenants.services.onboarding import validate_domain, validate_slug
-from tenants.services.spares import clone_template
-from tenants.services.template import advisory_lock, applied_migrations, template_schema_name
 
 FORMAT = "credit-district-archive/1"
 SKIPPED_TABLES = {"django_migrations"}  # compared, not copied: the target has its own

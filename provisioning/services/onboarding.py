@@ -24,11 +24,11 @@ from core.common.divisions import validate_county_code
 from core.common.errors import Conflict, ValidationFailed
 from core.common.tenancy import use_public_schema
 from core.content.models import Theme
+from provisioning.services.spares import SPARE_PREFIX, clone_template, schema_rename, spare_take
+from provisioning.services.template import advisory_lock, template_ensure, template_schema_name
 from tenants.audit import platform_audit_record
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, Domain
-from tenants.services.spares import SPARE_PREFIX, clone_template, schema_rename, spare_take
-from tenants.services.template import advisory_lock, template_ensure, template_schema_name
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
 DOMAIN_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -240,7 +240,7 @@ def district_onboard(*, request: OnboardingRequest, actor: Actor) -> OnboardingR
 
 def _refill_spares() -> None:
     if settings.DISTRICT_SPARE_SCHEMAS > 0:
-        from tenants.tasks import spare_pool_fill_task  # tasks import services: import late
+        from provisioning.tasks import spare_pool_fill_task  # tasks import services: import late
 
         # Not queued now (broker down): the beat's spare_pool_fill_task refills the pool.
         delay_or_defer(spare_pool_fill_task, deferred="the spare pool waits for the beat's refill")

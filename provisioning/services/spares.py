@@ -15,21 +15,21 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
 from core.common.tenancy import use_public_schema
-from tenants.models import SpareSchema
-from tenants.services.cloning import clone_schema
-from tenants.services.template import (
+from provisioning.services.cloning import clone_schema
+from provisioning.services.template import (
     advisory_lock,
     migration_fingerprint,
     template_ensure,
     template_schema_name,
 )
+from tenants.models import SpareSchema
 
 SPARE_PREFIX = "spare_"
 
 
 def clone_template(new_schema: str) -> None:
     """Copy the template into `new_schema`: structure and reference rows (migrations, content
-    types, permissions). See tenants/services/cloning.py."""
+    types, permissions). See provisioning/services/cloning.py."""
     clone_schema(template_schema_name(), new_schema)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 
 from core.common.actors import Actor
-from tenants.services.lifecycle import district_purge_due
-from tenants.services.spares import spare_pool_fill
-from tenants.services.template import template_ensure
+from provisioning.services.lifecycle import district_purge_due
+from provisioning.services.spares import spare_pool_fill
+from provisioning.services.template import template_ensure
 
 
 @shared_task(name="tenants.district_purge_due_task")

@@ -14,12 +14,12 @@ from billing.demo import demo_bank_ensure, demo_prices_ensure
 from core.accounts.models import User
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
-from tenants.demo import demo_records_ensure
+from provisioning.demo import demo_records_ensure
+from provisioning.services.onboarding import OnboardingRequest, district_onboard
+from provisioning.services.operator import operator_ensure
+from provisioning.services.template import template_ensure
 from tenants.links import district_url, first_login_path
 from tenants.models import District
-from tenants.services.onboarding import OnboardingRequest, district_onboard
-from tenants.services.operator import operator_ensure
-from tenants.services.template import template_ensure
 
 DEMO_DISTRICTS = (
     OnboardingRequest(

@@ -7,10 +7,10 @@ from django.db import transaction
 
 from core.common.actors import Actor
 from core.common.errors import Conflict, ValidationFailed
+from provisioning.services.onboarding import normalise_domain, validate_domain
 from tenants.audit import platform_audit_record
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, Domain
-from tenants.services.onboarding import normalise_domain, validate_domain
 
 
 def district_domain_add(

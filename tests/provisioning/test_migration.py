@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from core.common.actors import Actor
+from provisioning.services.lifecycle import district_purge, district_request_deletion
 from tenants.models import District
-from tenants.services.lifecycle import district_purge, district_request_deletion
 
 ACTOR = Actor.system("tests")
 

@@ -20,6 +20,9 @@ from django.utils.html import format_html
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
 from core.upstream.selectors import district_upstream_endpoint_list
+from provisioning.services import lifecycle
+from provisioning.services.onboarding import OnboardingRequest, district_onboard
+from provisioning.services.upstream import district_upstream_endpoint_set
 from tenants.enums import DistrictKind
 from tenants.links import district_url, first_login_path
 from tenants.models import District, Domain, PlatformAuditEntry
@@ -27,9 +30,6 @@ from tenants.selectors import (
     DistrictOverview,
     district_overview_list,
 )
-from tenants.services import lifecycle
-from tenants.services.onboarding import OnboardingRequest, district_onboard
-from tenants.services.upstream import district_upstream_endpoint_set
 
 
 class OnboardForm(forms.Form):
