@@ -1,16 +1,14 @@
-"""Role checks used by services (not only by views): one place that says who may do what."""
+"""Permissions about staff accounts and the district's audit log (core/accounts/policy.py)."""
 
 from __future__ import annotations
 
 from core.accounts.enums import StaffRole
-from core.accounts.models import User
-from core.common.errors import PermissionDenied
+from core.accounts.policy import permission
 
-ROLE_NAMES = dict(StaffRole.choices)
-
-
-def require_role(actor: User, *roles: StaffRole) -> None:
-    """Raise PermissionDenied unless `actor` is active and has one of `roles`."""
-    if not actor.is_active or actor.role not in {r.value for r in roles}:
-        allowed = "、".join(ROLE_NAMES[r.value] for r in roles)
-        raise PermissionDenied(f"此操作需要以下角色之一：{allowed}", code="FORBIDDEN")
+STAFF_MANAGE = permission(
+    "staff.manage", [StaffRole.DISTRICT_ADMIN], refusal="只有区县管理员可以管理职员"
+)
+AUDIT_VIEW = permission(
+    "audit.view", [StaffRole.DISTRICT_ADMIN, StaffRole.AUDITOR],
+    refusal="只有区县管理员和审计员可以查看审计日志",
+)  # fmt: skip

@@ -26,6 +26,8 @@ from core.accounts.login_limits import (
     normalise_email,
 )
 from core.accounts.models import LoginLink, User
+from core.accounts.permissions import STAFF_MANAGE
+from core.accounts.policy import require
 from core.common.actors import Actor
 from core.common.errors import NotFound, ValidationFailed
 from core.common.tenancy import PUBLIC_SCHEMA, current_schema
@@ -164,9 +166,8 @@ def login_lock_clear(*, actor: Actor, email: str = "", address: str = "") -> boo
 
 def staff_login_unlock(*, actor: User, email: str) -> bool:
     """A district admin unlocks a staff account of the district. Returns whether it was locked."""
-    from core.accounts.permissions import require_role
 
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    require(actor, STAFF_MANAGE)
     if not User.objects.filter(email=normalise_email(email)).exists():
         raise NotFound(STAFF_NOT_FOUND, code="STAFF_NOT_FOUND")
     return login_lock_clear(actor=Actor.for_user(actor, schema=current_schema()), email=email)

@@ -1,12 +1,17 @@
-"""Department-scoped permissions: a data clerk acts only for the department it is assigned to
-(StaffAssignment); reviewers and district admins for any."""
+"""Permissions of the catalogue and of departments (core/accounts/policy.py). A data clerk acts
+only for the department it is assigned to (StaffAssignment); reviewers and district admins for
+any."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
+from core.accounts.policy import permission
 from core.catalog.models import StaffAssignment
-from core.common.errors import PermissionDenied
+
+CATALOGUE_MANAGE = permission("catalogue.manage", [StaffRole.DISTRICT_ADMIN])
 
 
 def department_id_of(actor: User) -> int | None:
@@ -15,18 +20,16 @@ def department_id_of(actor: User) -> int | None:
     return assignment.department_id if assignment else None
 
 
-def may_correct(actor: User, department_id: int) -> bool:
-    """Whether `actor` may enter and correct records for the department (require_department)."""
-    try:
-        require_department(actor, department_id)
-    except PermissionDenied:
-        return False
-    return True
-
-
-def require_department(actor: User, department_id: int) -> None:
-    """Data clerks act only for their own department; admins and reviewers for any."""
+def _for_department(actor: User, department_id: Any) -> bool:
     if actor.role in (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER):
-        return
-    if actor.role != StaffRole.DATA_CLERK or department_id_of(actor) != department_id:
-        raise PermissionDenied("数据录入员只能为本部门录入和上传数据", code="FORBIDDEN")
+        return True
+    return department_id is not None and department_id_of(actor) == department_id
+
+
+# Enter, upload and correct records for a department (the object: the department's id).
+DEPARTMENT_DATA = permission(
+    "department.data",
+    [StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER, StaffRole.DATA_CLERK],
+    refusal="数据录入员只能为本部门录入和上传数据",
+    applies=_for_department,
+)

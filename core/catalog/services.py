@@ -12,7 +12,8 @@ from django.db import transaction
 
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import require_role
+from core.accounts.permissions import STAFF_MANAGE
+from core.accounts.policy import require
 from core.accounts.services import login_link_issue, user_create_staff
 from core.catalog.enums import CatalogSource, Disclosure, SubjectScope
 from core.catalog.models import (
@@ -23,6 +24,7 @@ from core.catalog.models import (
     Department,
     StaffAssignment,
 )
+from core.catalog.permissions import CATALOGUE_MANAGE
 from core.common.errors import ValidationFailed
 from core.common.identifiers import normalise, uscc_problem
 from core.common.versioning import data_changed
@@ -75,7 +77,7 @@ def catalog_seed_national() -> CatalogVersion:
 
 def department_create(*, actor: User, code: str, name: str) -> Department:
     """A district admin registers a department that supplies credit information."""
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    require(actor, CATALOGUE_MANAGE)
     code = normalise(code)
     if (problem := uscc_problem(code)) is not None:
         raise ValidationFailed(problem.message, field="code")
@@ -100,7 +102,7 @@ def catalog_item_add(
     description: str = "",
 ) -> CatalogItem:
     """A district supplement item (本地补充目录) in one of the national categories; coded D<nn>-<nn>."""
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    require(actor, CATALOGUE_MANAGE)
     name = name.strip()
     if not 2 <= len(name) <= 200:
         raise ValidationFailed("信息项名称应为2–200字", field="name")
@@ -123,7 +125,7 @@ def catalog_supply_set(
     *, actor: User, item: CatalogItem, department: Department, deadline_working_days: int
 ) -> CatalogSupply:
     """Say which department supplies an item and within how many working days (1–60)."""
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    require(actor, CATALOGUE_MANAGE)
     if not 1 <= deadline_working_days <= 60:
         raise ValidationFailed("报送时限应为1–60个工作日", field="deadline_working_days")
     supply, _ = CatalogSupply.objects.update_or_create(
@@ -134,7 +136,7 @@ def catalog_supply_set(
 
 def catalog_item_set_active(*, actor: User, item: CatalogItem, active: bool) -> CatalogItem:
     """Switch a district item on or off (national items stay on: the law lists them)."""
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    require(actor, CATALOGUE_MANAGE)
     if item.source == CatalogSource.NATIONAL and not active:
         raise ValidationFailed("全国基础目录中的信息项不能停用", code="NATIONAL_ITEM")
     item.is_active = active
@@ -148,7 +150,7 @@ def staff_create(
 ) -> tuple[User, str]:
     """A district admin adds a staff member; returns the account and its one-time login token.
     Data clerks must belong to a department (they enter data only for it)."""
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    require(actor, STAFF_MANAGE)
     if role == StaffRole.DATA_CLERK and department_id is None:
         raise ValidationFailed("数据录入员必须指定所属部门", field="department")
     department = None

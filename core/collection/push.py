@@ -11,11 +11,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import require_role
+from core.accounts.policy import require
 from core.catalog.models import Department
 from core.collection.models import DepartmentApiKey, PushRequest
+from core.collection.permissions import DEPARTMENT_KEY_ISSUE
 from core.collection.services import refused_problem, validation_context
 from core.common.actors import Actor, ActorKind
 from core.common.errors import Conflict, PermissionDenied, ValidationFailed
@@ -29,7 +29,7 @@ KEY_PREFIX = "dk_"
 
 def department_key_issue(*, actor: User, department: Department, name: str) -> str:
     """A new key for a department's system (district admins only); returned once, stored hashed."""
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    require(actor, DEPARTMENT_KEY_ISSUE)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     DepartmentApiKey.objects.create(
         department=department,

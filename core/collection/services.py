@@ -19,9 +19,10 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from core.accounts.models import User
+from core.accounts.policy import require
 from core.audit.services import audit_record
 from core.catalog.models import CatalogSupply, Department
-from core.catalog.permissions import require_department
+from core.catalog.permissions import DEPARTMENT_DATA
 from core.collection.models import RejectedRow, UploadBatch, UploadBatchStatus
 from core.collection.readers import check_size, check_upload, count_rows, read_rows
 from core.common.actors import Actor
@@ -62,7 +63,7 @@ def batch_create(
     too large, or an XLSX whose zip directory says it could expand beyond what is read safely, is
     refused first (ValidationFailed on "file"), and nothing is kept."""
     if user is not None:
-        require_department(user, department.pk)
+        require(user, DEPARTMENT_DATA, department.pk)
     check_size(size)
     check_upload(content)  # a zip bomb is refused from its directory, before it is stored
     digest = hashlib.sha256()
@@ -489,7 +490,7 @@ def record_enter(
 ) -> EntryResult | list[Problem]:
     """One record typed in the console (or corrected there), with the same validation as uploads:
     returns the outcome, or every problem to show beside the form's fields."""
-    require_department(actor, department.pk)
+    require(actor, DEPARTMENT_DATA, department.pk)
     result = validate_row(prefix, values, validation_context(department=department, prefix=prefix))
     if isinstance(result, list):
         return result

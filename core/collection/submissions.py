@@ -10,12 +10,12 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import require_role
+from core.accounts.policy import require
 from core.audit.services import audit_record
 from core.catalog.models import Department
 from core.collection.models import Submission, SubmissionKind, SubmissionStatus
+from core.collection.permissions import SUBMISSION_REVIEW
 from core.collection.services import EntryResult, record_enter
 from core.common.actors import Actor, ActorKind
 from core.common.errors import NotFound, ValidationFailed
@@ -143,7 +143,7 @@ def submission_status(*, receipt_no: str) -> Submission:
 
 
 def submission_reject(*, actor: User, submission: Submission, note: str) -> Submission:
-    require_role(actor, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
+    require(actor, SUBMISSION_REVIEW)
     if not note.strip():
         raise ValidationFailed("未采纳须说明理由", field="note")
     return _decide(actor, submission, SubmissionStatus.REJECTED, note.strip(), None)
@@ -159,7 +159,7 @@ def submission_accept(
 ) -> EntryResult | list[Problem]:
     """Accept a submission as a record (the JL_ template), validated like any other record; the
     record names the submission as its source."""
-    require_role(actor, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
+    require(actor, SUBMISSION_REVIEW)
     if submission.status != SubmissionStatus.PENDING:
         raise ValidationFailed("该信用征集已审核", code="ALREADY_REVIEWED")
     with transaction.atomic():

@@ -11,11 +11,12 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.common.errors import NotFound, PermissionDenied, ValidationFailed
+from core.accounts.policy import require
+from core.common.errors import NotFound, ValidationFailed
 from core.common.versioning import data_changed
 from core.content.models import Article, ArticleCategory, Theme
+from core.content.permissions import ARTICLE_EDIT, THEME_EDIT
 from core.storage.api import store_attachment
 
 EDITABLE_FIELDS = (
@@ -47,8 +48,7 @@ class ThemeChanges:
 @transaction.atomic
 def theme_update(*, actor: User, changes: ThemeChanges) -> Theme:
     """Change the district's theme. District admins only; every field is validated before saving."""
-    if actor.role != StaffRole.DISTRICT_ADMIN:
-        raise PermissionDenied("只有区县管理员可以修改门户主题", code="FORBIDDEN")
+    require(actor, THEME_EDIT)
     theme = Theme.objects.select_for_update().first()
     if theme is None:
         raise NotFound("本平台尚无主题设置", code="NOT_FOUND")
@@ -78,8 +78,7 @@ LOGO_TYPES = (".png", ".jpg")
 @transaction.atomic
 def theme_set_logo(*, actor: User, logo: IO[bytes]) -> Theme:
     """The district's logo or emblem for the portal header (PNG or JPG, 5 MB at most)."""
-    if actor.role != StaffRole.DISTRICT_ADMIN:
-        raise PermissionDenied("只有区县管理员可以修改门户主题", code="FORBIDDEN")
+    require(actor, THEME_EDIT)
     theme = Theme.objects.select_for_update().first()
     if theme is None:
         raise NotFound("本平台尚无主题设置", code="NOT_FOUND")
@@ -112,8 +111,7 @@ def article_save(
     attachment_name: str = "",
 ) -> Article:
     """Create or change an article (district admins and reviewers)."""
-    if actor.role not in (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER):
-        raise PermissionDenied("只有区县管理员和审核员可以编辑门户文章", code="FORBIDDEN")
+    require(actor, ARTICLE_EDIT)
     if draft.category not in ArticleCategory.values:
         raise ValidationFailed("请选择栏目", field="category")
     title, body = draft.title.strip(), draft.body.strip()

@@ -9,9 +9,8 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import require_role
+from core.accounts.policy import require
 from core.audit.services import audit_record
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
@@ -19,6 +18,7 @@ from core.common.events import subjects_changed
 from core.common.tenancy import current_schema
 from core.common.versioning import data_changed
 from core.records.models import Record, RecordRevision
+from core.records.permissions import RECORD_WITHDRAW
 from core.records.validation import content_hash
 from core.subjects.protection import decrypt, encrypted_with_current_key, reencrypt
 
@@ -28,7 +28,7 @@ def record_withdraw(*, record: Record, user: User, reason: str, revoked_on: date
     """Withdraw a published penalty that was changed or revoked (行政处罚法 Art. 48): publication
     ends at once, the reason is kept, and whether it happened within 3 days is on the record.
     Reviewers and district admins only."""
-    require_role(user, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
+    require(user, RECORD_WITHDRAW)
     actor = Actor.for_user(user, schema=current_schema())
     reason = reason.strip()
     if not reason:

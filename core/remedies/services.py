@@ -13,9 +13,8 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import require_role
+from core.accounts.policy import require
 from core.audit.services import audit_record
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
@@ -28,6 +27,7 @@ from core.records.state import record_state
 from core.remedies.enums import Channel, ObjectionStatus, RepairStatus
 from core.remedies.models import Objection, RepairApplication
 from core.remedies.pdf import reply_pdf
+from core.remedies.permissions import REMEDY_DECIDE
 from core.storage.api import store_attachment
 
 ANSWER_DAYS = 20  # 征信业管理条例 Art. 25: a written answer within 20 days
@@ -108,7 +108,7 @@ def objection_answer(
 ) -> Objection:
     """Answer in writing: corrected (the record was corrected after the objection), confirmed, or
     both views recorded. The dispute mark goes when no other objection to the record is open."""
-    require_role(user, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
+    require(user, REMEDY_DECIDE)
     if outcome not in (
         ObjectionStatus.CORRECTED,
         ObjectionStatus.CONFIRMED,
@@ -218,7 +218,7 @@ def repair_decide(
     *, user: User, application: RepairApplication, approve: bool, reason: str
 ) -> RepairApplication:
     """Approve (publication ends, sharing stops, the subject is rescored) or refuse with the reason."""
-    require_role(user, StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN)
+    require(user, REMEDY_DECIDE)
     reason = reason.strip()
     if not approve and not reason:
         raise ValidationFailed("不予修复须说明理由", field="reason")

@@ -11,9 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import require_role
+from core.accounts.policy import require
 from core.audit.services import audit_record
 from core.catalog.models import CatalogItem
 from core.common.actors import Actor
@@ -28,6 +27,7 @@ from core.scoring.defaults import RuleSpec
 from core.scoring.engine import compute
 from core.scoring.enums import Grade, ScorecardStatus
 from core.scoring.models import Indicator, Scorecard, ScoringRule
+from core.scoring.permissions import SCORECARD_EDIT
 
 
 def scorecard_ensure_default() -> Scorecard:
@@ -78,7 +78,7 @@ def _create_default() -> Scorecard:
 @transaction.atomic
 def scorecard_draft(*, user: User) -> Scorecard:
     """The draft the admin edits: the existing one, or a copy of the published version."""
-    require_role(user, StaffRole.DISTRICT_ADMIN)
+    require(user, SCORECARD_EDIT)
     source = scorecard_ensure_default()
     # Lock the published version: two admins creating a draft at once get the same one.
     Scorecard.objects.select_for_update().get(pk=source.pk)
@@ -111,7 +111,7 @@ def scorecard_draft(*, user: User) -> Scorecard:
 def _editable(user: User, scorecard: Scorecard) -> None:
     """Only a district admin edits, and only a draft: checked on the row, locked for the rest of
     the transaction (so a publish running alongside cannot slip in between)."""
-    require_role(user, StaffRole.DISTRICT_ADMIN)
+    require(user, SCORECARD_EDIT)
     status = (
         Scorecard.objects.select_for_update()
         .filter(pk=scorecard.pk)

@@ -20,9 +20,8 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils import timezone
 
-from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import require_role
+from core.accounts.policy import require
 from core.audit.services import audit_record
 from core.catalog.models import Department
 from core.common.actors import Actor
@@ -35,6 +34,7 @@ from core.upstream import exports
 from core.upstream.egress import EgressRefused, destination_resolve
 from core.upstream.enums import Action, ExportFormat, ItemResult, OutboxBatchStatus
 from core.upstream.models import OutboxBatch, OutboxItem, UpstreamEndpoint
+from core.upstream.permissions import UPSTREAM_MANAGE
 from core.upstream.selectors import (
     FORMAT,
     Reported,
@@ -163,7 +163,7 @@ def upstream_endpoint_update(
     pushing is on (needs the operator's URL and a token) and the source code that makes (or
     reuses) the department its returned files are imported under. Name and URL are the
     operator's."""
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    require(actor, UPSTREAM_MANAGE)
     endpoint = UpstreamEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
     if endpoint is None:
         raise NotFound("没有这个上级平台", code="NOT_FOUND")
@@ -234,7 +234,7 @@ def upstream_export(*, actor: User, start: date, end: date, fmt: str) -> ExportF
     """The period's 双公示 records in the national format (district admins): what changed in it
     (by change date), each row saying add, withdraw or repair. Audited: the file carries personal
     data out of the platform."""
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    require(actor, UPSTREAM_MANAGE)
     if fmt not in ExportFormat.values:
         raise ValidationFailed("请选择导出格式：CSV、XLSX或JSON", field="fmt", code="BAD_FORMAT")
     today = timezone.localdate()
@@ -304,7 +304,7 @@ def outbox_batches_build(
     state, at most 5,000 to a batch. Refused while an earlier batch of the endpoint is unanswered
     (so what upstream holds is always known). Sending starts after commit. Returns the batches
     (none when there is nothing new)."""
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    require(actor, UPSTREAM_MANAGE)
     today = timezone.localdate()
     check_period(start=start, end=end, today=today)
     with transaction.atomic():
@@ -393,7 +393,7 @@ def _enqueue(batch_pk: int) -> None:
 def outbox_batch_resend(*, actor: User, batch_pk: int) -> OutboxBatch:
     """Send a failed (or waiting) batch again now, with a fresh set of automatic retries
     (district admins). Same batch id, same bytes: upstream never applies it twice."""
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    require(actor, UPSTREAM_MANAGE)
     batch = OutboxBatch.objects.select_for_update().filter(pk=batch_pk).first()
     if batch is None:
         raise NotFound("没有这个上报批次", code="NOT_FOUND")

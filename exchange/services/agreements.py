@@ -13,9 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import require_role
+from core.accounts.policy import require
 from core.audit.services import audit_record
 from core.common.actors import Actor
 from core.common.errors import Conflict, PermissionDenied, ValidationFailed
@@ -23,6 +22,7 @@ from core.common.tenancy import PUBLIC_SCHEMA, current_schema
 from core.records.validation import is_sealed
 from exchange.enums import AgreementStatus, ExchangePurpose
 from exchange.models import Agreement, AgreementItem
+from exchange.permissions import AGREEMENT_MANAGE
 from exchange.selectors import shareable_items
 from exchange.status import agreement_status
 from tenants.audit import platform_audit_record
@@ -45,7 +45,7 @@ def _district_admin(actor: User, district: District, what: str) -> Actor:
     """The actor, if they are a district admin working in `district`'s schema."""
     if current_schema() != district.schema_name:
         raise PermissionDenied(f"只有{district.name}的管理员可以{what}", code="FORBIDDEN")
-    require_role(actor, StaffRole.DISTRICT_ADMIN)
+    require(actor, AGREEMENT_MANAGE)
     return Actor.for_user(actor, schema=district.schema_name)
 
 

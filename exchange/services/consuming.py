@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_date
 
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import require_role
+from core.accounts.policy import require
 from core.common.actors import Actor
 from core.common.errors import PermissionDenied, ValidationFailed
 from core.common.identifiers import normalise, uscc_problem
@@ -29,6 +29,7 @@ from exchange.enums import AgreementStatus, ExchangePurpose, LogOutcome, LogSide
 from exchange.errors import ExchangeRefused, ExchangeUnavailable
 from exchange.keys import private_key_unwrap
 from exchange.models import Agreement
+from exchange.permissions import EXCHANGE_LOOKUP
 from exchange.scope import field_label
 from exchange.selectors import agreements_for_lookup, primary_domain, public_key_for
 from exchange.services.keys import signing_key_current
@@ -97,7 +98,7 @@ class SharedResult:
 
 
 def _checked_input(actor: User, code: str, purpose: str) -> str:
-    require_role(actor, *LOOKUP_ROLES)
+    require(actor, EXCHANGE_LOOKUP)
     key = normalise(code)
     problem = uscc_problem(key)
     if problem is not None:

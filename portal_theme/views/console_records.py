@@ -15,10 +15,11 @@ from django.views.decorators.cache import never_cache
 
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
+from core.accounts.policy import can
 from core.audit.services import audit_record
 from core.catalog.enums import Disclosure, SubjectScope
 from core.catalog.models import CatalogCategory, CatalogItem, Department
-from core.catalog.permissions import department_id_of, may_correct
+from core.catalog.permissions import DEPARTMENT_DATA, department_id_of
 from core.catalog.services import (
     catalog_item_add,
     catalog_supply_set,
@@ -300,7 +301,7 @@ def record_new(request: HttpRequest) -> HttpResponse:
         # Only a user who may correct the record for its department sees the identity number
         # it supplied; anyone else starts from the masked value.
         supplied = record.fields
-        if record.sealed and may_correct(user, record.department_id):
+        if record.sealed and can(user, DEPARTMENT_DATA, record.department_id):
             supplied = supplied | {code: decrypt(token) for code, token in record.sealed.items()}
             audit_record(
                 actor=Actor.for_user(user, schema=current_schema()),

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.accounts.models import User
-from core.accounts.permissions import require_role
+from core.accounts.policy import require
 from core.audit.services import audit_record
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
@@ -37,7 +37,7 @@ from core.reports.enums import (
     QueryProduct,
 )
 from core.reports.models import Consent, ConsentPolicy
-from core.reports.roles import CONSENT_REVIEW_ROLES, WINDOW_ROLES
+from core.reports.permissions import CONSENT_POLICY, CONSENT_RECORD, CONSENT_VERIFY
 from core.reports.signatures import signature_verified
 from core.storage.api import store_attachment
 from core.subjects.enums import SubjectKind
@@ -86,7 +86,7 @@ def consent_record(
     *, user: User, subject: Subject, terms: ConsentTerms, document: IO[bytes]
 ) -> Consent:
     """Keep a signed authorisation taken at the window (the clerk saw the papers: verified)."""
-    require_role(user, *WINDOW_ROLES)
+    require(user, CONSENT_RECORD)
     return _consent_keep(
         actor=Actor.for_user(user, schema=current_schema()), subject=subject, person_number="",
         terms=terms, document=document, channel=ConsentChannel.WINDOW,
@@ -170,7 +170,7 @@ def _signature_policy_verifies(content: bytes) -> bool:
 def consent_verify(*, user: User, consent: Consent, approve: bool, rejection: str = "") -> Consent:
     """A reviewer's decision on a consent waiting for it, with one of the fixed reasons when
     not approved (the institution sees that reason)."""
-    require_role(user, *CONSENT_REVIEW_ROLES)
+    require(user, CONSENT_VERIFY)
     if not approve and rejection not in ConsentRejection.values:
         raise ValidationFailed("请选择未通过核验的原因", field="rejection")
     with transaction.atomic():
@@ -204,9 +204,8 @@ def consent_policy_set(
     *, user: User, verification: str, trusted_certificates: str
 ) -> ConsentPolicy:
     """How the district checks natural persons' consents lodged over the API (admins only)."""
-    from core.accounts.enums import StaffRole
 
-    require_role(user, StaffRole.DISTRICT_ADMIN)
+    require(user, CONSENT_POLICY)
     if verification not in ConsentVerification.values:
         raise ValidationFailed("请选择授权核验方式", field="verification")
     pem = trusted_certificates.strip()

@@ -17,9 +17,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.permissions import require_role
+from core.accounts.policy import require
 from core.audit.services import audit_record
 from core.common.actors import Actor
 from core.common.errors import NotFound, PermissionDenied, ValidationFailed
@@ -30,7 +29,7 @@ from core.reports.assembly import SCHEMA, assemble
 from core.reports.enums import QueryProduct, QueryResult, RequesterKind
 from core.reports.models import Consent, QueryLog, Report, WindowPrice
 from core.reports.pdf import report_pdf
-from core.reports.roles import WINDOW_ROLES
+from core.reports.permissions import REPORT_ISSUE, WINDOW_PRICE
 from core.reports.selectors import ReportSite, consents_for_subject
 from core.reports.services.consents import ConsentRefused, consent_usable
 from core.subjects.enums import SubjectKind
@@ -96,7 +95,7 @@ def self_query_fee(subject: Subject, requester: Requester, product: str, today: 
 
 
 def window_price_set(*, user: User, product: str, price_yuan: str) -> WindowPrice:
-    require_role(user, StaffRole.DISTRICT_ADMIN)
+    require(user, WINDOW_PRICE)
     try:
         price = Decimal(price_yuan.strip()).quantize(Decimal("0.01"))
     except (InvalidOperation, AttributeError):
@@ -137,7 +136,7 @@ def report_issue(
     A natural person's report needs the person (identity checked at the window) or a valid consent
     naming the requester. An organisation's public information needs none; information disclosed
     only on authorisation is included for the subject itself or under a valid consent."""
-    require_role(handled_by, *WINDOW_ROLES)
+    require(handled_by, REPORT_ISSUE)
     if requester.kind not in RequesterKind.values or not 1 <= len(requester.name.strip()) <= 200:
         raise ValidationFailed("请填写查询人（200字以内）及其类型", field="requester_name")
     today = timezone.localdate()
