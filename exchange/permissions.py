@@ -15,3 +15,5 @@ EXCHANGE_LOOKUP = permission(
     "exchange.lookup",
     [StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER, StaffRole.WINDOW_CLERK, StaffRole.DATA_CLERK],
 )
+# Replace the district's signing key (the old public key still verifies during its grace period).
+SIGNING_KEY_ROTATE = permission("signing_key.rotate", [StaffRole.DISTRICT_ADMIN])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from core.records.drafts import SEALED_FIELDS
 from core.records.fields import FIELD_SETS, RECORD_KINDS
-from core.records.validation import SEALED_FIELDS
 
 # Catalogue item → the field set its records are stored with (core/records/validation.py).
 ITEM_FIELD_SET = {

@@ -1,1 +1,2 @@
-"""The public portal and the staff console: views, templates, static files and per-district themes."""
+"""The shared web layer under the staff console (`console/`) and the portal (`portal/`): templates,
+static files, template tags, per-district themes and the helpers both interfaces use."""

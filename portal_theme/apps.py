@@ -2,8 +2,10 @@ from django.apps import AppConfig
 
 
 class PortalThemeConfig(AppConfig):
-    """The HTML interface: the portal's and the staff console's views, templates, static files
-    and template tags. No models (a district's theme and articles are core.content's)."""
+    """What the HTML interfaces (the staff console `console/`, the portal `portal/`) share:
+    templates, static files, template tags, the context processor, search tokens and form
+    helpers. No views (they are the interfaces'), no models (a district's theme and articles are
+    core.content's)."""
 
     name = "portal_theme"
     label = "web"

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
+from core.common.forms import form_submit
 from core.upstream.selectors import district_upstream_endpoint_list
 from provisioning.services import lifecycle
 from provisioning.services.onboarding import OnboardingRequest, district_onboard
@@ -75,11 +76,15 @@ def _overview() -> dict[str, DistrictOverview]:
     return cached
 
 
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_user(request.user, schema="public")  # type: ignore[arg-type]  # admin_view: staff
+
+
 def _lifecycle_action(
     name: str, label: str, step: Callable[..., District]
 ) -> Callable[[Any, HttpRequest, QuerySet[District]], None]:
     def action(modeladmin: Any, request: HttpRequest, queryset: QuerySet[District]) -> None:
-        actor = Actor.for_user(request.user, schema="public")  # type: ignore[arg-type]
+        actor = _actor(request)
         for district in queryset:
             try:
                 step(district=district, actor=actor, reason=f"运营后台：{label}")
@@ -192,26 +197,24 @@ class DistrictAdmin(admin.ModelAdmin[District]):
 
     def onboard_view(self, request: HttpRequest) -> HttpResponse:
         form = OnboardForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                result = district_onboard(
-                    request=OnboardingRequest(**form.cleaned_data),
-                    actor=Actor.for_user(request.user, schema="public"),  # type: ignore[arg-type]
+
+        def onboard(data: dict[str, Any]) -> HttpResponse:
+            result = district_onboard(request=OnboardingRequest(**data), actor=_actor(request))
+            message = f"{result.district.name}已开通（{result.seconds:.2f} 秒）。"
+            if result.login_token:
+                link = district_url(
+                    domain=result.domain,
+                    path=first_login_path(result.login_token),
+                    scheme="https" if request.is_secure() else "http",
+                    port=request.get_port(),
                 )
-            except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                message = f"{result.district.name}已开通（{result.seconds:.2f} 秒）。"
-                if result.login_token:
-                    link = district_url(
-                        domain=result.domain,
-                        path=first_login_path(result.login_token),
-                        scheme="https" if request.is_secure() else "http",
-                        port=request.get_port(),
-                    )
-                    message += f"管理员一次性登录链接（仅显示一次）：{link}"
-                messages.success(request, message)
-                return redirect("admin:tenants_district_changelist")
+                message += f"管理员一次性登录链接（仅显示一次）：{link}"
+            messages.success(request, message)
+            return redirect("admin:tenants_district_changelist")
+
+        response = form_submit(request, form, onboard)
+        if response is not None:
+            return response
         context = {
             **self.admin_site.each_context(request),
             "form": form,
@@ -226,21 +229,17 @@ class DistrictAdmin(admin.ModelAdmin[District]):
             raise PermissionDenied
         district = get_object_or_404(self.get_queryset(request), pk=district_id)
         form = UpstreamEndpointForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                endpoint = district_upstream_endpoint_set(
-                    district=district,
-                    name=form.cleaned_data["name"],
-                    url=form.cleaned_data["url"],
-                    actor=Actor.for_user(request.user, schema="public"),  # type: ignore[arg-type]
-                )
-            except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                messages.success(
-                    request, f"{district.name}：已设置上级平台“{endpoint.name}”的上报地址"
-                )
-                return redirect("admin:tenants_district_upstream", district.pk)
+
+        def set_endpoint(data: dict[str, Any]) -> HttpResponse:
+            endpoint = district_upstream_endpoint_set(
+                district=district, name=data["name"], url=data["url"], actor=_actor(request)
+            )
+            messages.success(request, f"{district.name}：已设置上级平台“{endpoint.name}”的上报地址")
+            return redirect("admin:tenants_district_upstream", district.pk)
+
+        response = form_submit(request, form, set_endpoint)
+        if response is not None:
+            return response
         context = {
             **self.admin_site.each_context(request),
             "form": form,

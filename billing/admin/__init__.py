@@ -4,7 +4,7 @@ contracts with top-ups, packages and status (`contracts`), API keys (`keys`), th
 its corrections, the 用量总览 page that closes a period and monitoring subscriptions (`ledger`),
 and top-ups, invoices and credit notes (`money`). What they share is in `base`.
 
-Every write goes through billing/services, through `base.form_submit`: a refusal
+Every write goes through billing/services, through `core.common.forms.form_submit`: a refusal
 (ApplicationError) is shown on the form. Importing the modules registers their admins; Django
 autodiscovers this package."""
 

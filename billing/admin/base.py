@@ -1,5 +1,5 @@
-"""What every billing console page shares: the base admin classes, the one place a form meets a
-service (`form_submit`), the Chinese columns and filters, and small lookups.
+"""What every billing console page shares: the base admin classes (a form meets a service through
+`core.common.forms.form_submit`), the Chinese columns and filters, and small lookups.
 
 Prices are versioned and the ledger, top-ups, invoices and credit notes are append-only, so no
 billing admin changes or deletes a row: `ConsoleAdmin` switches those pages off for all of them."""
@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from billing.enums import ProductCode
 from core.accounts.models import User
 from core.common.actors import Actor
-from core.common.errors import ApplicationError
+from core.common.forms import Act, form_submit
 from tenants.enums import DistrictKind
 from tenants.models import District
 
@@ -33,9 +33,6 @@ M = TypeVar("M", bound=Model)
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PRODUCT_NAMES = dict(ProductCode.choices)
 
-# What a console form does once it is valid: call a service with the cleaned data and return the
-# page for success (usually `done(...)`). An ApplicationError it raises goes back on the form.
-Act = Callable[[dict[str, Any]], HttpResponse]
 # An extra console URL: route, view, URL name (reversed as "admin:<name>").
 ExtraUrl = tuple[str, Callable[..., HttpResponse], str]
 
@@ -79,19 +76,6 @@ def done(request: HttpRequest, message: str, to: Model | str) -> HttpResponse:
 def confirmation(request: HttpRequest) -> forms.Form:
     """A form without fields, for a page whose POST alone confirms the action."""
     return forms.Form(request.POST if request.method == "POST" else None)
-
-
-def form_submit(request: HttpRequest, form: forms.Form, act: Act) -> HttpResponse | None:
-    """The one place a console form meets a service. On a valid POST, run `act` with the cleaned
-    data and return its response; a refusal (ApplicationError) is put on the form field it names,
-    or on the form. None means the form is to be shown (again)."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        return act(form.cleaned_data)
-    except ApplicationError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return None
 
 
 def column(attr: str, label: str, *, link: bool = False) -> Callable[[Any, Any], object]:

@@ -21,6 +21,7 @@ from billing.models import CreditNote, MonitoringSubscription, UsageEvent
 from billing.selectors import usage_table
 from billing.services.invoicing import period_close
 from billing.services.ledger import usage_correct
+from core.common.forms import form_submit
 
 
 class CorrectionForm(forms.Form):
@@ -157,7 +158,7 @@ class UsageEventAdmin(base.ReadOnlyAdmin[UsageEvent]):
             )
 
         form = base.confirmation(request)
-        response = base.form_submit(request, form, close)
+        response = form_submit(request, form, close)
         if response is not None:
             return response
         rows = usage_table(start=month, end=month_end(month))

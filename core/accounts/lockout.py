@@ -83,7 +83,7 @@ def _counted(operation: Callable[[], T]) -> T:
             return operation()
 
 
-class LoginLimitHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[misc]  # axes has no types
+class LoginLimitHandler(AbstractAxesHandler, AxesBaseHandler):  # axes has no types
     """axes' handler over the per-schema counters: a lock per account (LOGIN_ACCOUNT_FAILURES) and
     per address (LOGIN_ADDRESS_FAILURES)."""
 
@@ -141,7 +141,7 @@ class LoginLimitHandler(AbstractAxesHandler, AxesBaseHandler):  # type: ignore[m
         raise NotImplementedError("use `manage.py login_unlock --district …` (it is audited)")
 
 
-class LoginLimitBackend(AxesStandaloneBackend):  # type: ignore[misc]  # axes has no types
+class LoginLimitBackend(AxesStandaloneBackend):  # axes has no types
     """axes' backend (refuses a locked login before ModelBackend checks the password). A call of
     `authenticate()` without a request is no web login (a shell, the test client's `login()`):
     it has no address to count, so it is let through to the password check."""

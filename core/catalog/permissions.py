@@ -8,7 +8,7 @@ from typing import Any
 
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.accounts.policy import permission
+from core.accounts.policy import can, permission
 from core.catalog.models import StaffAssignment
 
 CATALOGUE_MANAGE = permission("catalogue.manage", [StaffRole.DISTRICT_ADMIN])
@@ -20,8 +20,14 @@ def department_id_of(actor: User) -> int | None:
     return assignment.department_id if assignment else None
 
 
+# Enter, upload and correct records for every department, not only one's own.
+EVERY_DEPARTMENT_DATA = permission(
+    "department.data_every", [StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER]
+)
+
+
 def _for_department(actor: User, department_id: Any) -> bool:
-    if actor.role in (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER):
+    if can(actor, EVERY_DEPARTMENT_DATA):
         return True
     return department_id is not None and department_id_of(actor) == department_id
 

@@ -11,3 +11,7 @@ SUBMISSION_VIEW = permission(
     "submission.view", [StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN, StaffRole.AUDITOR]
 )
 SUBMISSION_REVIEW = permission("submission.review", [StaffRole.REVIEWER, StaffRole.DISTRICT_ADMIN])
+# See every department's uploads (a data clerk sees its own department's: DEPARTMENT_DATA).
+UPLOADS_VIEW_ALL = permission(
+    "uploads.view_all", [StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER, StaffRole.AUDITOR]
+)

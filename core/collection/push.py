@@ -19,9 +19,10 @@ from core.collection.permissions import DEPARTMENT_KEY_ISSUE
 from core.collection.services import refused_problem, validation_context
 from core.common.actors import Actor, ActorKind
 from core.common.errors import Conflict, PermissionDenied, ValidationFailed
+from core.records.drafts import RecordDraft
 from core.records.fields import FIELD_SETS
 from core.records.staging import Outcome, Provenance, records_store
-from core.records.validation import RecordDraft, validate_row
+from core.records.validation import validate_row
 
 MAX_PUSH_RECORDS = 1000
 KEY_PREFIX = "dk_"

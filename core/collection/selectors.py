@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from core.accounts.enums import StaffRole
 from core.accounts.models import User
-from core.catalog.permissions import department_id_of
+from core.accounts.policy import can
+from core.catalog.permissions import DEPARTMENT_DATA, department_id_of
 from core.collection.models import UploadBatch
+from core.collection.permissions import UPLOADS_VIEW_ALL
 from core.common.errors import NotFound
-
-ALL_DEPARTMENTS = (StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER, StaffRole.AUDITOR)
 
 
 def batch_list_for(actor: User) -> QuerySet[UploadBatch]:
     """Batches the actor may see: every department's for admins, reviewers and auditors; their own
     department's for clerks; none for others."""
     batches = UploadBatch.objects.select_related("department").order_by("-created_at", "-id")
-    if actor.role in ALL_DEPARTMENTS:
+    if can(actor, UPLOADS_VIEW_ALL):
         return batches
-    if actor.role == StaffRole.DATA_CLERK:
-        own = department_id_of(actor)
-        return batches.filter(department_id=own) if own is not None else batches.none()
+    own = department_id_of(actor)
+    if own is not None and can(actor, DEPARTMENT_DATA, own):
+        return batches.filter(department_id=own)
     return batches.none()
 
 

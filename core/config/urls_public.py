@@ -10,8 +10,8 @@ from core.accounts.forms import OperatorLoginForm
 from core.storage.views import signed_file
 from graphql_api.views import operator_graphql_view
 
-handler404 = "portal_theme.views.errors.not_found"
-handler500 = "portal_theme.views.errors.server_error"
+handler404 = "portal.errors.not_found"
+handler500 = "portal.errors.server_error"
 
 admin.site.site_header = "公共信用信息平台 · 运营管理"
 admin.site.site_title = "运营管理"

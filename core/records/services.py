@@ -17,9 +17,9 @@ from core.common.errors import ValidationFailed
 from core.common.events import subjects_changed
 from core.common.tenancy import current_schema
 from core.common.versioning import data_changed
+from core.records.drafts import content_hash
 from core.records.models import Record, RecordRevision
 from core.records.permissions import RECORD_WITHDRAW
-from core.records.validation import content_hash
 from core.subjects.protection import decrypt, encrypted_with_current_key, reencrypt
 
 

@@ -8,7 +8,7 @@ fills STAGE_TABLE's DRAFT_COLUMNS with one INSERT … SELECT and reports the pos
 new business keys, keeps revisions of corrections, audits every write in the same statement, and
 announces the subjects it changed (`core.common.events`): scoring reacts, records does not call it.
 Callers: `records_store` (manual entry, the push API, accepted submissions) and the upload chunks of
-`core.collection.services`.
+`core.collection.services.chunks`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from core.common.errors import ValidationFailed
 from core.common.events import subjects_changed
 from core.common.pgcopy import copy_rows
 from core.common.versioning import data_changed
-from core.records.validation import RecordDraft, is_sealed
+from core.records.drafts import RecordDraft, is_sealed
 from core.subjects.protection import encrypt
 from core.subjects.services import (
     ALIAS_TABLE_COLUMNS,

@@ -1,28 +1,24 @@
 """One validation for every way a record arrives (file upload, manual entry, API push).
 
 `validate_row` turns a row of national-format values (keyed by unprefixed field code) into a
-`RecordDraft`, or into the list of everything wrong with it: field, label, value and reason.
+`RecordDraft` (core/records/drafts.py, which also seals people's identity numbers), or into the
+list of everything wrong with it: field, label, value and reason. The row machinery (`_Row`: dates,
+amounts, codes, every problem in field order) comes first, then each kind's rules (penalties,
+licences, the JL_ lists and other records).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
 
 from core.common.errors import ValidationFailed
-from core.common.identifiers import (
-    mask_resident_id,
-    normalise,
-    resident_id_problem,
-    uscc_problem,
-)
+from core.common.identifiers import normalise, resident_id_problem, uscc_problem
 from core.common.workdays import WorkdayCalendar
 from core.publicity.rules import PublicityRules, add_months
+from core.records.drafts import KindFields, RecordDraft, seal
 from core.records.fields import (
     DEFAULT_SEVERITY,
     FIELD_SETS,
@@ -33,7 +29,6 @@ from core.records.fields import (
     SUBJECT_CATEGORIES,
     spec_for,
 )
-from core.subjects.protection import lookup_hash
 
 LONG_TERM = date(2099, 12, 31)  # 长期 (no end date)
 LONG_TERM_VALUES = ("长期", "长期有效", "9999-12-31")  # a licence's 有效期至 meaning 长期
@@ -55,15 +50,6 @@ ALIAS_FIELDS = {
     "XDR_SYDW": "sydw",
     "XDR_SHZZ": "shzz",
 }
-# Kept masked in a record's fields and encrypted beside them: the identity numbers of people (the
-# subject's, the legal representative's).
-SEALED_FIELDS = ("XDR_ZJHM", "FR_ZJHM")
-
-
-def is_sealed(code: str) -> bool:
-    """Whether a prefixed field code (CF_FR_ZJHM, XK_XDR_ZJHM …) is one of the sealed fields."""
-    return code.split("_", 1)[-1] in SEALED_FIELDS
-
 
 ID_CARD_TYPES = {"", "111", "居民身份证", "身份证", "112", "临时居民身份证"}
 
@@ -79,76 +65,6 @@ class Problem:
         where = f"{self.label}（{self.field}）" if self.field else "本行"
         shown = f"“{self.value}”" if self.value else "空"
         return f"{where}：{self.message}（值为{shown}）"
-
-
-@dataclass(frozen=True)
-class KindFields:
-    """What depends on the record's kind (penalty or licence)."""
-
-    kind: str
-    catalog_item_code: str
-    title: str
-    severity: str
-    sector: str
-    fine_wan: Decimal | None
-    regime_code: str
-    published_by_rule: bool
-    publicity_start: date
-    repair_from: date
-    publicity_end: date
-
-
-@dataclass(frozen=True)
-class RecordDraft(KindFields):
-    """A validated record, ready to store: what depends on its kind plus its subject and supply."""
-
-    subject_kind: str
-    subject_name: str
-    uscc: str | None
-    id_number: str | None
-    aliases: dict[str, str]
-    doc_number: str
-    authority_name: str
-    authority_code: str
-    decision_date: date
-    supplied_on: date
-    supply_deadline: date
-    timely: bool
-    fields: dict[str, str] = field(default_factory=dict)
-    # Sealed fields in clear (encrypted when stored; masked in `fields`).
-    sealed: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def business_key(self) -> tuple[str, str, str]:
-        return (self.kind, self.doc_number, self.authority_code)
-
-    @cached_property
-    def fields_json(self) -> str:
-        """The fields as stored (keys sorted), serialised once for both the row and its hash."""
-        return json.dumps(self.fields, sort_keys=True, ensure_ascii=False)
-
-    @property
-    def content_hash(self) -> str:
-        return content_hash(self.fields_json, self.sealed)
-
-
-def content_hash(fields_json: str, sealed: dict[str, str]) -> str:
-    """What tells a correction from a repeat: the stored fields, and for each sealed field its
-    keyed hash (never the number itself: an unkeyed hash of an identity number is reversible by
-    trying every birth date)."""
-    extra = "".join(f"\n{code}:{lookup_hash(value)}" for code, value in sorted(sealed.items()))
-    return hashlib.sha256((fields_json + extra).encode()).hexdigest()
-
-
-def seal(prefix: str, fields: dict[str, str]) -> dict[str, str]:
-    """Move the sealed fields out of `fields` (leaving them masked there); returns them in clear."""
-    sealed = {}
-    for code in SEALED_FIELDS:
-        key = f"{prefix}_{code}"
-        if fields.get(key):
-            sealed[key] = fields[key]
-            fields[key] = mask_resident_id(fields[key])
-    return sealed
 
 
 _REQUIRED = {p: {s.code for s in specs if s.required} for p, specs in FIELD_SETS.items()}

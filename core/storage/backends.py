@@ -48,7 +48,7 @@ class TenantFileSystemStorage(FileSystemStorage):
         return signed_path(schema=schema_prefix(), name=name)
 
 
-class TenantS3Storage(S3Storage):  # type: ignore[misc]  # django-storages has no types
+class TenantS3Storage(S3Storage):  # django-storages has no types
     """S3-compatible storage; URLs are presigned and expire after SIGNED_URL_MAX_AGE seconds."""
 
     def __init__(self, **kwargs: Any) -> None:

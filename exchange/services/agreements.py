@@ -19,7 +19,7 @@ from core.audit.services import audit_record
 from core.common.actors import Actor
 from core.common.errors import Conflict, PermissionDenied, ValidationFailed
 from core.common.tenancy import PUBLIC_SCHEMA, current_schema
-from core.records.validation import is_sealed
+from core.records.drafts import is_sealed
 from exchange.enums import AgreementStatus, ExchangePurpose
 from exchange.models import Agreement, AgreementItem
 from exchange.permissions import AGREEMENT_MANAGE

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.accounts.policy import require
 from core.common.actors import Actor
@@ -41,9 +40,6 @@ from exchange.uses import purpose_allows
 from tenants.enums import DistrictStatus
 from tenants.models import District
 
-LOOKUP_ROLES = (
-    StaffRole.DISTRICT_ADMIN, StaffRole.REVIEWER, StaffRole.WINDOW_CLERK, StaffRole.DATA_CLERK,
-)  # fmt: skip
 PURPOSE_LABELS = dict(ExchangePurpose.choices)
 
 SHARED_RECORDS_QUERY = """query SharedRecords($code: String!, $items: [SharedItemInput!]!) {

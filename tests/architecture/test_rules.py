@@ -13,7 +13,17 @@ from django.db import connection
 from core.common.placement import Placement, placement_of
 
 ROOT = Path(__file__).resolve().parents[2]
-OUR_PACKAGES = ("core", "tenants", "graphql_api", "portal_theme", "billing", "exchange")
+OUR_PACKAGES = (
+    "core",
+    "tenants",
+    "provisioning",
+    "graphql_api",
+    "console",
+    "portal",
+    "portal_theme",
+    "billing",
+    "exchange",
+)
 
 
 def our_models() -> list[type]:

@@ -216,12 +216,12 @@ class DistrictVisitor(FastHttpUser):
                    {"query": REPORT_MUTATION, "variables": variables}, check, key=True)  # fmt: skip
 
 
-@events.test_start.add_listener  # type: ignore[untyped-decorator]  # locust's are untyped
+@events.test_start.add_listener  # locust's are untyped
 def _started(environment: Environment, **kwargs: Any) -> None:
     window["start"] = time.time()
 
 
-@events.request.add_listener  # type: ignore[untyped-decorator]  # locust's are untyped
+@events.request.add_listener  # locust's are untyped
 def _recorded(
     name: str, response_time: float, exception: BaseException | None, **kwargs: Any
 ) -> None:
@@ -235,7 +235,7 @@ def _recorded(
         problems.append(f"{name}: {message}"[:400])
 
 
-@events.quitting.add_listener  # type: ignore[untyped-decorator]  # locust's are untyped
+@events.quitting.add_listener  # locust's are untyped
 def _write(environment: Environment, **kwargs: Any) -> None:
     # The clock stops when locust stops the users, before it quits (it may wait for stragglers).
     stopped = window.get("stop", time.time())
@@ -250,6 +250,6 @@ def _write(environment: Environment, **kwargs: Any) -> None:
         json.dump(result, out, ensure_ascii=False)
 
 
-@events.test_stop.add_listener  # type: ignore[untyped-decorator]  # locust's are untyped
+@events.test_stop.add_listener  # locust's are untyped
 def _stopped(environment: Environment, **kwargs: Any) -> None:
     window["stop"] = time.time()

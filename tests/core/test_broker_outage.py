@@ -30,7 +30,7 @@ def dead_broker() -> Iterator[None]:
 
 
 def _upstream() -> None:
-    from core.upstream.services import _enqueue
+    from core.upstream.services.building import _enqueue
 
     _enqueue(41)
 

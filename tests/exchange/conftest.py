@@ -12,8 +12,8 @@ from django_tenants.utils import schema_context
 
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
+from core.records.drafts import SEALED_FIELDS
 from core.records.fields import PENALTY_FIELDS
-from core.records.validation import SEALED_FIELDS
 from exchange.models import Agreement
 from exchange.scope import shareable_fields
 from exchange.services.agreements import ScopeItem, agreement_accept, agreement_propose

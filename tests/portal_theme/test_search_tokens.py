@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django_tenants.utils import schema_context
 
 from core.accounts.enums import StaffRole
-from portal_theme.views.search_tokens import SEARCH_TOKEN_SECONDS, looks_like_number
+from portal_theme.search_tokens import SEARCH_TOKEN_SECONDS, looks_like_number
 from tenants.models import District
 from tests.conftest import client_for, make_staff
 from tests.core.collection.files import uscc

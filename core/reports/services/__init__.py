@@ -1,7 +1,6 @@
 """Writes for reports: consents (consents.py) and issuing reports with their query log
 (issuing.py). Callers import from here."""
 
-from core.reports.roles import CONSENT_REVIEW_ROLES, WINDOW_ROLES
 from core.reports.selectors import ReportSite
 from core.reports.services.consents import (
     CONSENT_NOT_VERIFIED,
@@ -31,9 +30,7 @@ from core.reports.services.issuing import (
 
 __all__ = [
     "CONSENT_NOT_VERIFIED",
-    "CONSENT_REVIEW_ROLES",
     "FREE_SELF_QUERIES_PER_YEAR",
-    "WINDOW_ROLES",
     "ConsentRefused",
     "ConsentTerms",
     "QueryGrant",

@@ -25,7 +25,7 @@ def broken_view(request: HttpRequest) -> HttpResponse:
 
 # The district URL conf plus one view that fails (override_settings(ROOT_URLCONF=__name__)).
 urlpatterns = [path("broken/", broken_view)]
-handler500 = "portal_theme.views.errors.server_error"
+handler500 = "portal.errors.server_error"
 
 
 def without_timing(line: dict[str, Any]) -> dict[str, Any]:

@@ -13,10 +13,11 @@ from django.db import connection, transaction
 from core.catalog.models import CatalogItem, CatalogSupply, Department
 from core.collection.services import validation_context
 from core.common.actors import Actor
+from core.records.drafts import RecordDraft
 from core.records.fastpath import FastPath
 from core.records.fields import resolve_headers
 from core.records.staging import DRAFT_COLUMNS, Provenance, RecordStage
-from core.records.validation import RecordDraft, validate_row
+from core.records.validation import validate_row
 from core.subjects.protection import decrypt
 from tests.core.collection.files import penalty, uscc
 from tests.core.collection.test_ingest import district  # noqa: F401 (fixture)

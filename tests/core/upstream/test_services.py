@@ -317,10 +317,10 @@ def test_batches_split_at_the_size_limit_and_every_due_one_is_sent(
     build: Callable[..., list[OutboxBatch]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from core.upstream import services
+    from core.upstream.services import building
 
-    monkeypatch.setattr(services, "MAX_ITEMS_PER_BATCH", 2)
-    monkeypatch.setattr(services, "BUILD_CHUNK", 3)  # candidates read three at a time
+    monkeypatch.setattr(building, "MAX_ITEMS_PER_BATCH", 2)
+    monkeypatch.setattr(building, "BUILD_CHUNK", 3)  # candidates read three at a time
     store(department, "CF", [penalty(n) for n in range(1, 6)], at(20))
 
     batches = build()
