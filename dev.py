@@ -9,13 +9,16 @@ and, for engineers: `python3 dev.py bench` (benchmarks under tests/bench/) and
 
 Installing means: a virtual environment in .venv, uv from PyPI inside it, and exactly the versions
 in uv.lock. With no DATABASE_URL the platform starts its own PostgreSQL under .data/; with no
-CELERY_BROKER_URL tasks run in-process; with no S3_BUCKET files go to .data/media.
+S3_BUCKET files go to .data/media. With no CELERY_BROKER_URL tasks run in-process, except under
+`demo`, which runs a Celery worker beside the web server, over a private Redis unless
+CELERY_BROKER_URL or REDIS_URL names one (core/config/local_services.py), and stops both with it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +48,19 @@ def run(args: list[str | Path], env: dict[str, str] | None = None, check: bool =
     if check and result.returncode != 0:
         sys.exit(result.returncode)
     return result.returncode
+
+
+def run_until_stopped(args: list[str | Path], env: dict[str, str]) -> int:
+    """Run `args` until it ends. Ctrl-C reaches it as it reaches us, and it stops what it started:
+    we wait for that instead of killing it; SIGTERM is passed on to it."""
+    process = subprocess.Popen([str(a) for a in args], cwd=ROOT, env=env)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signum))
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            continue
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -125,8 +141,10 @@ def demo(argv: list[str]) -> None:
     manage("migrate_schemas", "--executor=standard", "-v", "0", env=env)
     say("creating the operator and the demo districts")
     manage("demo_setup", "--port", port, env=env)
-    say(f"serving on port {port} (Ctrl-C stops; the embedded PostgreSQL stops with it)")
-    manage("runserver", f"127.0.0.1:{port}", env=env, check=False)
+    say(f"serving on port {port} (Ctrl-C stops it and everything it started)")
+    # Uploads are ingested by a Celery worker, off the request: the console shows their progress.
+    served: list[str | Path] = [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"]
+    run_until_stopped([PYTHON, "-m", "core.config.local_services", "--", *served], env)
 
 
 def test(argv: list[str]) -> None:

@@ -6,17 +6,30 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from console.access import staff
 from console.departments import departments_for, limit_departments, may_enter
 from core.catalog.models import Department
-from core.collection.models import UploadBatch, UploadBatchStatus
-from core.collection.selectors import batch_access_by_id, batch_list_for
-from core.collection.services import batch_create
+from core.collection.models import MappingProfile, UploadBatch, UploadBatchStatus
+from core.collection.selectors import (
+    IGNORE_CHOICE,
+    batch_access_by_id,
+    batch_list_for,
+    batch_mapping_view,
+    mapping_profiles_for,
+)
+from core.collection.services import (
+    batch_create,
+    batch_mapping_confirm,
+    profile_delete,
+    profile_update,
+)
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, NotFound
 from core.common.tenancy import current_schema
@@ -74,17 +87,174 @@ def _batch(request: HttpRequest, batch_id: int) -> UploadBatch:
 @login_required
 def upload_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
+    kind = request.GET.get("kind")
+    return _detail(request, batch, kind=kind if kind in FIELD_SETS else None)
+
+
+def _detail(
+    request: HttpRequest,
+    batch: UploadBatch,
+    *,
+    kind: str | None = None,
+    decisions: dict[int, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    waiting = batch.status == UploadBatchStatus.MAPPING
+    view = None
+    if batch.mapping.get("headers"):
+        view = batch_mapping_view(batch, kind=kind if waiting else None, decisions=decisions)
     return render(
         request,
         "portal_theme/console/upload_detail.html",
         {
             "batch": batch,
+            "mapping": view,
+            "waiting": waiting,
+            "may_map": waiting and may_enter(staff(request), [batch.department]),
+            "kinds": TEMPLATE_NAMES,
+            "ignore": IGNORE_CHOICE,
             "running": batch.status in (UploadBatchStatus.QUEUED, UploadBatchStatus.RUNNING),
             "rejected_rows": batch.rejected_rows.all()[:500],
             "results_url": default_storage.url(batch.results_name) if batch.results_name else "",
             "rejected_url": default_storage.url(batch.rejected_name) if batch.rejected_name else "",
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def upload_mapping(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The clerk's decisions on a waiting batch's columns: confirmed, the ingest queued; or the
+    page again with every remaining problem."""
+    batch = _batch(request, batch_id)
+    user = staff(request)
+    kind = request.POST.get("kind", "")
+    decisions = _decisions(request, len(batch.mapping.get("headers") or []))
+    try:
+        batch_mapping_confirm(
+            actor=Actor.for_user(user, schema=current_schema()),
+            user=user,
+            batch=batch,
+            kind=kind,
+            decisions=decisions,
+        )
+    except ApplicationError as exc:
+        # The page again with the clerk's choices kept and every remaining problem listed.
+        if not exc.details.get("problems"):
+            messages.error(request, exc.message)
+        batch.refresh_from_db()
+        known = kind if kind in FIELD_SETS else None
+        return _detail(request, batch, kind=known, decisions=decisions, status=400)
+    return redirect("console-upload", batch_id=batch.pk)
+
+
+def _decisions(request: HttpRequest, width: int) -> dict[int, str]:
+    """Column index → field code, or "" to ignore it, from the form's col-N selects (a column
+    left on 请选择 stays undecided)."""
+    decisions = {}
+    for index in range(width):
+        value = request.POST.get(f"col-{index}", "")
+        if value:
+            decisions[index] = "" if value == IGNORE_CHOICE else value
+    return decisions
+
+
+@login_required
+def mapping_profiles(request: HttpRequest) -> HttpResponse:
+    """列映射方案: the departments' saved decisions, each applied to the next file with the same
+    headers; one can be deleted (the next such file then waits for the clerk again)."""
+    user = staff(request)
+    profiles = mapping_profiles_for(user)
+    if request.method == "POST":
+        profile = profiles.filter(pk=request.POST.get("delete") or 0).first()
+        if profile is None:
+            raise Http404("没有这个映射方案")
+        try:
+            profile_delete(
+                actor=Actor.for_user(user, schema=current_schema()), user=user, profile=profile
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "映射方案已删除：下次上传相同表头的文件时将重新确认列映射")
+        return redirect("console-mapping-profiles")
+    rows = [
+        {
+            "profile": p,
+            "kind_name": TEMPLATE_NAMES.get(p.kind, p.kind),
+            "mapped": _profile_summary(p),
+        }
+        for p in profiles
+    ]
+    return render(request, "portal_theme/console/mapping_profiles.html", {"rows": rows})
+
+
+@login_required
+def mapping_profile_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
+    """One saved mapping profile, its decisions changeable column by column."""
+    user = staff(request)
+    profile = mapping_profiles_for(user).filter(pk=profile_id).first()
+    if profile is None:
+        raise Http404("没有这个映射方案")
+    problems: list[str] = []
+    decisions = {int(i): t for i, t in profile.decisions.items()}
+    status = 200
+    if request.method == "POST":
+        decisions = _decisions(request, len(profile.headers))
+        try:
+            profile_update(
+                actor=Actor.for_user(user, schema=current_schema()),
+                user=user,
+                profile=profile,
+                decisions=decisions,
+            )
+        except ApplicationError as exc:
+            problems = exc.details.get("problems") or [exc.message]
+            status = 400
+        else:
+            messages.success(request, "映射方案已保存：下次上传表头相同的文件时按新的映射导入")
+            return redirect("console-mapping-profiles")
+    specs = FIELD_SETS.get(profile.kind, [])
+    rows = [
+        {
+            "index": index,
+            "header": header,
+            "target": IGNORE_CHOICE if decisions.get(index) == "" else decisions.get(index),
+        }
+        for index, header in enumerate(profile.headers)
+    ]
+    return render(
+        request,
+        "portal_theme/console/mapping_profile.html",
+        {
+            "profile": profile,
+            "kind_name": TEMPLATE_NAMES.get(profile.kind, profile.kind),
+            "rows": rows,
+            "choices": [(s.code, s.label) for s in specs],
+            "ignore": IGNORE_CHOICE,
+            "problems": problems,
+        },
+        status=status,
+    )
+
+
+def _profile_summary(profile: MappingProfile) -> list[tuple[str, str]]:
+    """Each column of the profile's headers and what it becomes, in Chinese."""
+    labels = {s.code: s.label for s in FIELD_SETS.get(profile.kind, [])}
+    summary = []
+    for index, header in enumerate(profile.headers):
+        target = profile.decisions.get(str(index))
+        if target is None:
+            shown = "未确定"
+        elif target == "":
+            shown = "不导入"
+        elif target.startswith("check:"):
+            shown = "仅核对"
+        else:
+            shown = labels.get(target, target)
+        summary.append((header or "（无表头）", shown))
+    return summary
 
 
 @login_required

@@ -89,6 +89,12 @@ def platform_audit_list(*, district_schema: str | None = None) -> QuerySet[Platf
     return entries.order_by("-occurred_at", "-id")
 
 
+def district_schemas(slug: str | None) -> list[str]:
+    """The schema of the district `slug` names, or, with no slug, of every live district (a
+    district command's --district option). Raises NotFound for an unknown slug."""
+    return [district_get(slug=slug).schema_name] if slug else live_district_schemas()
+
+
 def live_district_schemas() -> list[str]:
     """Schemas of districts whose data is live (active, suspended or archived), for daily jobs."""
     return list(

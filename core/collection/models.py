@@ -9,6 +9,7 @@ from core.common.placement import district_model
 
 
 class UploadBatchStatus(models.TextChoices):
+    MAPPING = "mapping", "待确认列映射"
     QUEUED = "queued", "排队中"
     RUNNING = "running", "处理中"
     DONE = "done", "已完成"
@@ -31,6 +32,10 @@ class UploadBatch(models.Model):
         max_length=10, choices=UploadBatchStatus.choices, default=UploadBatchStatus.QUEUED
     )
     error = models.TextField("失败原因", blank=True)
+    # Where the table is and which column carries what, as decided before any row is stored:
+    # {"sheet", "sheet_name", "header_row", "layout" (core.records.layout.Layout.to_json),
+    #  "profile" (the mapping profile applied or saved, or null), "confirmed_by", "confirmed_at"}.
+    mapping = JSONField("列映射", default=dict, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     stored = models.PositiveIntegerField("新增", default=0)
@@ -49,6 +54,37 @@ class UploadBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+
+@district_model
+class MappingProfile(models.Model):
+    """A department's decisions on the columns of one file layout (the same header row), saved
+    when a clerk confirms a mapping and applied to the next file with the same headers."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="mapping_profiles"
+    )
+    kind = models.CharField("数据类别", max_length=2)  # XK, CF or JL
+    signature = models.CharField("表头特征", max_length=64)  # SHA-256 of the normalised headers
+    headers = JSONField("表头", default=list)
+    # Column index (as text) → field code, "" to ignore the column, or a check ("check:DFBM").
+    decisions = JSONField("列映射", default=dict)
+    saved_by = models.CharField("保存人", max_length=254)
+    saved_at = models.DateTimeField("保存时间", default=timezone.now)
+    used_count = models.PositiveIntegerField("自动应用次数", default=0)
+
+    class Meta:
+        verbose_name = "列映射方案"
+        verbose_name_plural = "列映射方案"
+        ordering = ("department", "-saved_at")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "signature"], name="mapping_profile_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.kind} {self.signature[:8]}"
 
 
 @district_model

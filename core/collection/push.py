@@ -8,12 +8,13 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.accounts.models import User
 from core.accounts.policy import require
 from core.catalog.models import Department
+from core.collection.layouts import origin_of
 from core.collection.models import DepartmentApiKey, PushRequest
 from core.collection.permissions import DEPARTMENT_KEY_ISSUE
 from core.collection.services import refused_problem, validation_context
@@ -21,8 +22,10 @@ from core.common.actors import Actor, ActorKind
 from core.common.errors import Conflict, PermissionDenied, ValidationFailed
 from core.records.drafts import RecordDraft
 from core.records.fields import FIELD_SETS
-from core.records.staging import Outcome, Provenance, records_store
-from core.records.validation import validate_row
+from core.records.headers import ColumnStatus, recognise
+from core.records.layout import Layout, Shaper
+from core.records.staging import Outcome, Provenance, records_mark_derived, records_store
+from core.records.validation import Problem, validate_row
 
 MAX_PUSH_RECORDS = 1000
 KEY_PREFIX = "dk_"
@@ -62,6 +65,7 @@ class PushedRecordResult:
     outcome: str  # stored / updated / duplicate / rejected
     record_id: int | None = None
     problems: list[dict[str, str]] = field(default_factory=list)
+    derived: list[str] = field(default_factory=list)  # fields the platform filled (unprefixed)
 
 
 @dataclass
@@ -101,40 +105,56 @@ def records_push(
     if earlier is not None:
         return _replay(earlier, request_hash)
     actor = Actor(kind=ActorKind.SYSTEM, label=f"api:{department.code}:{key.prefix}")
+    layouts = _layouts(prefix, records)
     ctx = validation_context(department=department, prefix=prefix)
+    origin = origin_of(department)
+    shapers = {keys: Shaper(layout, origin) for keys, layout in layouts.items()}
     results: list[PushedRecordResult] = []
     drafts: list[tuple[int | None, RecordDraft]] = []
     positions: list[int] = []
+    derived: list[dict[str, str]] = []
     for index, raw in enumerate(records):
-        values = {_code(prefix, k): "" if v is None else str(v) for k, v in raw.items()}
-        outcome = validate_row(prefix, values, ctx)
-        if isinstance(outcome, list):
-            problems = [
-                {"field": p.field, "label": p.label, "value": p.value, "message": p.message}
-                for p in outcome
-            ]
-            results.append(PushedRecordResult(index, "rejected", problems=problems))
+        shaper = shapers[tuple(str(k) for k in raw)]
+        shaped = shaper.shape(["" if v is None else str(v) for v in raw.values()])
+        outcome = validate_row(prefix, shaped.as_dict(shaper.specs), ctx)
+        if isinstance(outcome, list) or shaped.problems:
+            problems = shaper.explain_underivable(
+                outcome if isinstance(outcome, list) else [], shaped
+            )
+            results.append(
+                PushedRecordResult(index, "rejected", problems=[_problem(p) for p in problems])
+            )
         else:
             positions.append(len(results))
-            results.append(PushedRecordResult(index, "pending"))
+            results.append(PushedRecordResult(index, "pending", derived=sorted(shaped.derived)))
             drafts.append((None, outcome))
+            derived.append(shaped.derived)
     try:
         with transaction.atomic():
             stored = records_store(
                 drafts=drafts, provenance=Provenance(actor=actor, department_id=department.pk)
             )
-            for position, (_, draft), result in zip(positions, drafts, stored, strict=True):
+            marks: dict[int, dict[str, str]] = {}
+            for position, (_, draft), result, put in zip(
+                positions, drafts, stored, derived, strict=True
+            ):
                 if result.outcome == Outcome.REFUSED:
                     p = refused_problem(prefix, draft.doc_number, result)
                     results[position].outcome = "rejected"
-                    results[position].problems = [
-                        {"field": p.field, "label": p.label, "value": p.value, "message": p.message}
-                    ]
+                    results[position].problems = [_problem(p)]
+                    results[position].derived = []
                     continue
                 results[position].outcome, results[position].record_id = (
                     result.outcome.value,
                     result.record_id,
                 )
+                if result.outcome != Outcome.DUPLICATE and put:
+                    marks[result.record_id] = put
+            notes = {
+                code: how for layout in layouts.values() for code, how in layout.derived().items()
+            }
+            with connection.cursor() as cursor:
+                records_mark_derived(cursor, prefix, marks, notes)
             PushRequest.objects.create(
                 department=department,
                 idempotency_key=idempotency_key,
@@ -151,9 +171,46 @@ def records_push(
     return PushResult(results)
 
 
-def _code(prefix: str, key: str) -> str:
-    code = key.strip().upper()
-    return code[len(prefix) + 1 :] if code.startswith(prefix + "_") else code
+def _problem(p: Problem) -> dict[str, str]:
+    return {"field": p.field, "label": p.label, "value": p.value, "message": p.message}
+
+
+def _layouts(prefix: str, records: list[dict[str, Any]]) -> dict[tuple[str, ...], Layout]:
+    """Each distinct set of keys in the push read as a header row. A key no field matches, or two
+    keys for one field, refuses the whole push before anything is stored (a field dropped
+    unseen would store records without it), naming the keys."""
+    layouts: dict[tuple[str, ...], Layout] = {}
+    unknown: dict[str, list[int]] = {}
+    doubled: set[str] = set()
+    for index, raw in enumerate(records):
+        keys = tuple(str(k) for k in raw)
+        layout = layouts.get(keys)
+        if layout is None:
+            layout = layouts[keys] = Layout.recognised(prefix, list(keys))
+        for column in recognise(list(keys), prefix):
+            if column.status == ColumnStatus.DUPLICATE:
+                first = keys[layout.sources()[column.code][0]]
+                doubled.add(f"{first}与{column.header}")
+            elif column.index in layout.undecided:
+                unknown.setdefault(column.header, []).append(index)
+    if unknown:
+        said = "、".join(
+            f"{key}（第{'、'.join(str(i) for i in at[:5])}{'等' if len(at) > 5 else ''}条）"
+            for key, at in sorted(unknown.items())
+        )
+        raise ValidationFailed(
+            f"未识别的字段：{said}。请使用国家标准的字段代码或中文名称；本次推送未存储任何记录",
+            code="UNKNOWN_FIELDS",
+            field="records",
+            details={"unknownFields": sorted(unknown)},
+        )
+    if doubled:
+        raise ValidationFailed(
+            f"同一字段出现了两次：{'；'.join(sorted(doubled))}。本次推送未存储任何记录",
+            code="INVALID",
+            field="records",
+        )
+    return layouts
 
 
 def _replay(earlier: PushRequest, request_hash: str) -> PushResult:

@@ -63,7 +63,8 @@ def ensure_embedded_server(data_dir: Path, database: str) -> EmbeddedServer:
         import pgserver  # imported lazily: only the embedded default needs it
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    _repair_handle_list(data_dir)
+    with pgserver.postgres_server.PostgresServer._lock:  # the lock pgserver keeps the list under
+        _repair_handle_list(data_dir)
     previous = os.environ.get("LC_ALL")
     os.environ["LC_ALL"] = UTF8_LOCALE  # initdb reads its locale from the environment
     try:
@@ -90,13 +91,30 @@ def ensure_embedded_server(data_dir: Path, database: str) -> EmbeddedServer:
 
 
 def _repair_handle_list(data_dir: Path) -> None:
-    """pgserver keeps the ids of processes using the server in a JSON file; a process killed
-    while writing it leaves it empty, and every later start fails on it. An unreadable list is
-    reset (the server itself is unaffected)."""
+    """pgserver keeps the ids of processes using the server in a JSON file, and the last one to
+    exit stops the server. A process killed while writing it leaves it empty, and every later
+    start fails on it: an unreadable list is reset. A process killed at all stays listed, and the
+    server would never stop again: the ids of processes that no longer run are dropped."""
     handles = data_dir / ".handle_pids.json"
     if not handles.exists():
         return
     try:
-        json.loads(handles.read_text() or "x")
+        listed = json.loads(handles.read_text() or "x")
     except ValueError:
         handles.write_text("[]")
+        return
+    running = [pid for pid in listed if isinstance(pid, int) and _running(pid)]
+    if running != listed:
+        handles.write_text(json.dumps(running))
+
+
+def _running(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill would end the process there: keep the id
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True

@@ -9,6 +9,7 @@ import console.catalogue
 import console.consents
 import console.exchange
 import console.home
+import console.record_sector
 import console.records
 import console.remedies
 import console.reports
@@ -50,6 +51,21 @@ urlpatterns = [
         name="console-upload-template",
     ),
     path(
+        "console/uploads/<int:batch_id>/mapping/",
+        console.uploads.upload_mapping,
+        name="console-upload-mapping",
+    ),
+    path(
+        "console/uploads/mappings/",
+        console.uploads.mapping_profiles,
+        name="console-mapping-profiles",
+    ),
+    path(
+        "console/uploads/mappings/<int:profile_id>/",
+        console.uploads.mapping_profile_edit,
+        name="console-mapping-profile",
+    ),
+    path(
         "console/uploads/<int:batch_id>/progress/",
         console.uploads.upload_progress,
         name="console-upload-progress",
@@ -67,6 +83,11 @@ urlpatterns = [
     ),
     path("console/records/new/", console.records.record_new, name="console-record-new"),
     path("console/records/<int:record_id>/", console.records.record_detail, name="console-record"),
+    path(
+        "console/records/<int:record_id>/sector/",
+        console.record_sector.record_sector,
+        name="console-record-sector",
+    ),
     path("console/staff/", console.staff.staff, name="console-staff"),
     path("console/staff/unlock/", console.staff.staff_unlock, name="console-staff-unlock"),
     path("console/scoring/", console.scoring.scoring, name="console-scoring"),

@@ -43,6 +43,8 @@ class KindFields:
     publicity_start: date
     repair_from: date
     publicity_end: date
+    # Who decided `sector` (core.records.enums.SectorSource); only penalties state or infer one.
+    sector_source: str = field(default="inferred", kw_only=True)
 
 
 @dataclass(frozen=True)

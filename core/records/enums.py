@@ -27,3 +27,13 @@ class RecordState(models.TextChoices):
 
 # The states in which a record may be shown, shared, reported and scored.
 PUBLISHABLE_STATES = (RecordState.PUBLISHED, RecordState.DISPUTED)
+
+
+class SectorSource(models.TextChoices):
+    """Who decided a penalty's field (领域), which sets its minimum publicity under the 2023 rules:
+    the platform from its text (core/publicity/sectors.py; `manage.py records_sector` infers it
+    again when the rules change), the department in its 行业领域 column, or a clerk on the record."""
+
+    INFERRED = "inferred", "依处罚依据等推断"
+    COLUMN = "column", "报送数据载明"
+    CLERK = "clerk", "工作人员指定"

@@ -7,10 +7,12 @@ code). One INSERT … SELECT turns every row that SQL can vouch for into a stage
 (a legal person or individual business named by a valid 统一社会信用代码, ISO dates, plain 万元
 amounts, known penalty or licence categories, 长期 licences). What depends on a handful of
 distinct values per chunk (check characters, dates with their supply deadlines and publicity
-windows, category lists) is decided in Python once per value and joined in. Every row SQL does not accept goes through
-`validate_row` as before, for its messages or for what SQL does not decide (natural persons,
-legacy codes, other date formats, a requested publicity end, …); so SQL only ever narrows the
-work, never the rules. tests/core/records/test_fastpath.py holds the two to the same drafts.
+windows, category lists) is decided in Python once per value and joined in. A penalty's field
+(领域), which its free-text facts may decide, is decided in Python per row as the row is read (by
+the function validate_row uses, cached per legal basis) and COPYed with it. Every row SQL does
+not accept goes through `validate_row` as before, for its messages or for what SQL does not
+decide (natural persons, legacy codes, other date formats, a requested publicity end, …); so SQL
+only ever narrows the work, never the rules. tests/core/records/test_fastpath.py holds the two to the same drafts.
 
 This module is the machinery (a chunk prepared and COPYed, its distinct values decided); the
 statements per kind are in `core.records.fastpath_sql`.
@@ -23,18 +25,20 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 
 from django.db.backends.utils import CursorWrapper
 
 from core.common.errors import ValidationFailed
 from core.common.identifiers import mask_resident_id, normalise, uscc_problem
 from core.common.pgcopy import copy_rows
-from core.records.fastpath_sql import EXTRA, KINDS, LOOKUPS, SEALED, FastKind, q
+from core.records.fastpath_sql import KINDS, LOOKUPS, SEALED, FastKind, q
 from core.records.fields import PENALTY_CATEGORIES, SEVERITIES, HeaderMap
 from core.records.staging import RecordStage
 from core.records.validation import (
     ValidationContext,
     parse_date,
+    penalty_sector,
     severity_by_categories,
     split_categories,
 )
@@ -56,6 +60,7 @@ class Prepared:
     decided: set[str] = field(default_factory=set)  # decision dates
     days: set[str] = field(default_factory=set)  # other dates
     categories: set[str] = field(default_factory=set)
+    sectors: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -68,7 +73,7 @@ class FastPath:
     _picked: list[int] = field(default_factory=list)  # file column of each field, or -1
     _dates: dict[str, tuple[date, date | None] | None] = field(default_factory=dict)
     _categories: dict[str, tuple[str, str, bool] | None] = field(default_factory=dict)
-    _windows: dict[tuple[date, str], tuple[str, bool, date, date] | None] = field(
+    _windows: dict[tuple[date, str, str], tuple[str, bool, date, date] | None] = field(
         default_factory=dict
     )
 
@@ -104,24 +109,30 @@ class FastPath:
         decided_at = at["JDRQ"]
         category_at = at[self.kind.category] if self.kind.category else None
         sealed_at = [at[code] for code in SEALED]
+        sector_from = self.kind.sector_from
+        sector_of = itemgetter(*(at[code] for code in sector_from)) if sector_from else None
         codes, decided, days = prepared.codes, prepared.decided, prepared.days
-        categories = prepared.categories
+        categories, sectors = prepared.categories, prepared.sectors
         # A person's number repeats on every row of their company: masked, hashed and encrypted
         # once a chunk (one ciphertext for equal numbers reveals no more than their keyed hash).
         seals: dict[str, tuple[str, str, str]] = {}
         for number, cells in rows:
             values = self.row(cells)
-            sealed: list[str] = []
+            extra: list[str] = []  # the kind's extra columns
             for i in sealed_at:
                 person = values[i]
                 if person:
                     if (seal := seals.get(person)) is None:
                         seal = seals[person] = _seal(person)
                     values[i] = seal[0]
-                    sealed += seal[1:]
+                    extra += seal[1:]
                 else:
-                    sealed += ["", ""]
-            writer.writerow([number, *values, *sealed])
+                    extra += ["", ""]
+            if sector_of is not None:
+                sector = penalty_sector(*sector_of(values)) or ("", "")
+                sectors.add(sector[0])
+                extra += sector
+            writer.writerow([number, *values, *extra])
             codes.update(values[i] for i in code_at)
             decided.add(values[decided_at])
             days.update(values[i] for i in dates_at)
@@ -132,7 +143,7 @@ class FastPath:
     def stage(self, cursor: CursorWrapper, stage: RecordStage, prepared: Prepared) -> set[int]:
         """Stage as drafts the rows SQL accepts; returns their row numbers. The others are the
         caller's to validate."""
-        columns = [*self.kind.codes, *EXTRA]
+        columns = [*self.kind.codes, *self.kind.extra]
         cursor.execute(
             "CREATE TEMP TABLE tmp_raw (pos integer, "
             + ", ".join(f"{q(c)} text" for c in columns)
@@ -185,15 +196,16 @@ class FastPath:
             ((raw, *known) for raw, known in parsed.items() if known is not None),
         )
         windows = {
-            (known[0], severity): self._window(known[0], severity)
+            (known[0], severity, sector): self._window(known[0], severity, sector)
             for iso in decided
             if (known := dated.get(iso)) is not None and known[1] is not None
             for severity in SEVERITIES.values()
+            for sector in prepared.sectors
         }
         copy_rows(
             cursor,
             "tmp_fp_window",
-            ("d", "severity", "regime_code", "published", "repair_from", "end_on"),
+            ("d", "severity", "sector", "regime_code", "published", "repair_from", "end_on"),
             ((*key, *known) for key, known in windows.items() if known is not None),
         )
 
@@ -235,11 +247,11 @@ class FastPath:
             )
         return self._categories[raw]
 
-    def _window(self, day: date, severity: str) -> tuple[str, bool, date, date] | None:
-        key = (day, severity)
+    def _window(self, day: date, severity: str, sector: str) -> tuple[str, bool, date, date] | None:
+        key = (day, severity, sector)
         if key not in self._windows:
             try:
-                window = self.ctx.rules.window(decision_date=day, severity=severity)
+                window = self.ctx.rules.window(decision_date=day, severity=severity, sector=sector)
             except ValidationFailed:
                 self._windows[key] = None
             else:

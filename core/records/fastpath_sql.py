@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.records.drafts import SEALED_FIELDS
+from core.records.enums import SectorSource
 from core.records.fields import FIELD_SETS, LICENSE_CATEGORIES, SEVERITIES, SUBJECT_CATEGORIES
 from core.records.staging import DRAFT_COLUMNS, STAGE_TABLE
 from core.records.validation import ALIAS_FIELDS, LONG_TERM, LONG_TERM_VALUES
@@ -20,6 +21,10 @@ LEFT_TO_PYTHON = ("XDR_ZJHM", "GSJZQ", *ALIAS_FIELDS)
 # and its ciphertext in two more columns (what `core.records.drafts.seal` does, done before COPY).
 SEALED = sorted(code for code in SEALED_FIELDS if code not in LEFT_TO_PYTHON)
 EXTRA = [f"{code}{suffix}" for code in SEALED for suffix in ("_HASH", "_SEALED")]
+# A penalty's field (领域) and who decided it, as the reader decides them per row in Python
+# (core.records.validation.penalty_sector): the general field is "" (NULL once COPYed), and a
+# 行业领域 that names no field leaves both empty, for validate_row to report.
+SECTOR_EXTRA = ["SECTOR", "SECTOR_SOURCE"]
 # What a subject category means for the fast path: only subjects named by their credit code.
 CODE_SUBJECTS = {label: kind for label, kind in SUBJECT_CATEGORIES.items() if kind != "natural"}
 AMOUNT = r"^[0-9]{1,10}(\.[0-9]{1,6})?$"  # 万元: under 10^10, at most 6 decimals, no sign
@@ -92,6 +97,7 @@ def _penalty_where() -> str:
         [
             *_checks("CF", "SJLYDM"),
             f'(r."YZCD" IS NULL OR r."YZCD" IN ({stated}))',
+            'r."SECTOR_SOURCE" IS NOT NULL',
             f'(r."NR_FK" IS NULL OR r."NR_FK" ~ \'{AMOUNT}\')',
             f'(r."NR_WFFF" IS NULL OR r."NR_WFFF" ~ \'{AMOUNT}\')',
             '(NOT r.fine_required OR r."NR_FK" IS NOT NULL)',
@@ -142,12 +148,13 @@ def _raw_joins(authority_code: str, source_code: str) -> str:
 # large side of every join and hashes the small lookup tables instead (it had estimated the
 # filtered chunk at one row and hashed it seven times).
 PENALTY_DRAFTS = f"""{_draft_head("penalty", "CFJG", "CFJGDM")}
-    left(r.joined || '：' || r."NR", 300), w.severity, '', r."NR_FK"::numeric, f.text::jsonb,
+    left(r.joined || '：' || r."NR", 300), w.severity, r.sector, r."SECTOR_SOURCE",
+    r."NR_FK"::numeric, f.text::jsonb,
     {_sealed("CF")}, {_content_hash("CF")}, w.regime_code, w.published, r.decided,
     w.repair_from, w.end_on, %(today)s, r.deadline, %(today)s <= r.deadline
 FROM (
     SELECT r.*, j.d AS decided, j.deadline, y.d AS valid_until, c.joined, c.severity AS by_category,
-        c.fine_required
+        c.fine_required, coalesce(r."SECTOR", '') AS sector
     {_raw_joins("CFJGDM", "SJLYDM")}
     JOIN tmp_fp_date y ON y.iso = r."YXQ"
     JOIN tmp_fp_category c ON c.raw = r."CFLB"
@@ -155,13 +162,15 @@ FROM (
 ) r
 JOIN tmp_fp_window w ON w.d = r.decided
     AND w.severity = coalesce({_case('r."YZCD"', SEVERITIES)}, r.by_category)
+    AND w.sector = r.sector
 CROSS JOIN LATERAL (SELECT {_fields_json("CF")} AS text) f
 WHERE {_penalty_where()}
 RETURNING pos"""
 # A licence is public while it is valid (validate_row's _license): 长期 is valid until 2099-12-31.
 LONG_TERM_WORDS = ", ".join(_literal(w) for w in LONG_TERM_VALUES)
 LICENCE_DRAFTS = f"""{_draft_head("license", "XKJG", "XKJGDM")}
-    left(r."XKLB" || '：' || r."XKWS", 300), 'ordinary', '', NULL, f.text::jsonb,
+    left(r."XKLB" || '：' || r."XKWS", 300), 'ordinary', '', {_literal(SectorSource.INFERRED)}, NULL,
+    f.text::jsonb,
     {_sealed("XK")}, {_content_hash("XK")}, 'license', true, r.decided,
     r.valid_until, r.valid_until, %(today)s, r.deadline, %(today)s <= r.deadline
 FROM (
@@ -188,17 +197,24 @@ class FastKind:
     code_fields: tuple[str, str, str]  # the subject's, the authority's, the data source's
     dates: tuple[str, ...]  # besides the decision date (JDRQ)
     category: str | None  # penalty categories, decided per distinct value
+    # What a penalty's field is decided from, per row (core.records.validation.penalty_sector).
+    sector_from: tuple[str, str, str, str] | None
 
     @property
     def codes(self) -> list[str]:
         return _codes(self.prefix)
 
+    @property
+    def extra(self) -> list[str]:
+        """The columns the reader adds after the fields."""
+        return [*EXTRA, *SECTOR_EXTRA] if self.sector_from else EXTRA
+
 
 KINDS = {
     "CF": FastKind("CF", "N03-02", PENALTY_DRAFTS, ("XDR_SHXYM", "CFJGDM", "SJLYDM"), ("YXQ",),
-                   "CFLB"),
+                   "CFLB", ("HYLY", "YJ", "WFXW", "SY")),
     "XK": FastKind("XK", "N03-01", LICENCE_DRAFTS, ("XDR_SHXYM", "XKJGDM", "LYDWDM"),
-                   ("YXQZ", "YXQZI"), None),
+                   ("YXQZ", "YXQZI"), None, None),
 }  # fmt: skip
 
 LOOKUPS = (
@@ -206,6 +222,6 @@ LOOKUPS = (
     "CREATE TEMP TABLE tmp_fp_date (iso text, d date, deadline date) ON COMMIT DROP",
     "CREATE TEMP TABLE tmp_fp_category (raw text, joined text, severity text, "
     "fine_required boolean) ON COMMIT DROP",
-    "CREATE TEMP TABLE tmp_fp_window (d date, severity text, regime_code text, published boolean, "
-    "repair_from date, end_on date) ON COMMIT DROP",
+    "CREATE TEMP TABLE tmp_fp_window (d date, severity text, sector text, regime_code text, "
+    "published boolean, repair_from date, end_on date) ON COMMIT DROP",
 )

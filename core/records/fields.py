@@ -1,18 +1,16 @@
-"""The national 双公示 field sets (DOMAIN.md §3), their Chinese labels, and the legacy (≈2016) names.
-
-A header in a department's file may be the field code (`CF_WSH`), the code without its prefix
-(`WSH`), the Chinese label (`行政处罚决定书文号`) or a legacy name (`CF_XZJG`); `resolve_headers`
-maps each to the canonical code and reports what it cannot place.
-"""
+"""The national 双公示 field sets (DOMAIN.md §3) in the standard's order, their Chinese labels and
+code tables. What departments write in their header rows (labels, 2016 codes) is recognised by
+core/records/headers.py from the alias table beside it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from operator import itemgetter
+
+from core.publicity.enums import Sector
 
 
 class FieldType(StrEnum):
@@ -87,6 +85,9 @@ PENALTY_FIELDS = [
     FieldSpec("BZ", "备注", max_length=2000),
     # Platform extension: the supplying department may state the severity (轻微/一般/严重).
     FieldSpec("YZCD", "严重程度"),
+    # Platform extension: and the field (SECTORS), which sets the 2023 rules' minimum; when it
+    # does not, validation infers it (core/publicity/sectors.py).
+    FieldSpec("HYLY", "行业领域"),
 ]
 
 # The platform's template for every other kind of record (no national exchange format exists for
@@ -128,58 +129,32 @@ RECORD_KINDS = {
 # The severity a negative kind is judged by when the row does not state one.
 DEFAULT_SEVERITY = {"black_list": "serious", "court_enforcement": "serious", "abnormal": "ordinary"}
 
-# Legacy (≈2016) names → canonical codes; None means "known, carried in no field" (ignored).
-LEGACY: dict[str, dict[str, str | None]] = {
-    "XK": {
-        "XK_XMMC": "XKWS",
-        "XK_SPLB": "XKLB",
-        "XK_XZJG": "XKJG",
-        "XK_WSH": "WSH",
-        "XK_XDR": "XDR_MC",
-        "XK_XDR_SHXYM": "XDR_SHXYM",
-        "XK_XDR_SFZ": "XDR_ZJHM",
-        "XK_NR": "NR",
-        "XK_JDRQ": "JDRQ",
-        "XK_JZQ": "YXQZI",
-        "XK_ZT": "ZT",
-        "DFBM": None,
-        "SJC": None,
-    },
-    "CF": {
-        "CF_CFMC": "WFXW",
-        "CF_CFLB1": "CFLB",
-        "CF_CFLB2": "CFLB",
-        "CF_XDR_SFZ": "XDR_ZJHM",
-        "CF_XDR_MC": "XDR_MC",
-        "CF_XDR_SHXYM": "XDR_SHXYM",
-        "CF_JG": "NR",
-        "CF_XZJG": "CFJG",
-        "CF_SY": "SY",
-        "CF_YJ": "YJ",
-        "CF_JDRQ": "JDRQ",
-        "DFBM": None,
-        "SJC": None,
-    },
-    "JL": {},
-}
-
 # The platform's exports (core/upstream) add a column saying what a row is: a record to publish
 # (add), or the withdrawal or repair of one already reported. Uploads store only additions.
 ACTION_HEADER = "ACTION"
 ACTIONS = {"add": "新增", "withdraw": "撤回", "repair": "信用修复"}
 
-# Code tables (DOMAIN.md §3).
+# Code tables (DOMAIN.md §3), in the standard's order (the console's entry form lists them so).
 SUBJECT_CATEGORIES = {"法人及非法人组织": "legal", "自然人": "natural", "个体工商户": "individual"}
-LICENSE_CATEGORIES = {"普通", "特许", "认可", "核准", "登记", "其他"}
-PENALTY_CATEGORIES = {
+LICENSE_CATEGORIES = ("普通", "特许", "认可", "核准", "登记", "其他")
+PENALTY_CATEGORIES = (
     "警告", "通报批评", "罚款", "没收违法所得", "没收非法财物", "暂扣许可证件", "降低资质等级",
     "吊销许可证件", "限制开展生产经营活动", "责令停产停业", "责令关闭", "限制从业", "行政拘留", "其他",
-}  # fmt: skip
+)  # fmt: skip
+PENALTY_CATEGORY_SEPARATOR = "；"  # several categories in one 处罚类别 value
 SEVERITIES = {"轻微": "minor", "一般": "ordinary", "严重": "serious"}
-
-
-def _normal(header: str) -> str:
-    return re.sub(r"[\s\u3000（）()]", "", header).upper()
+# 行业领域: 食品, 药品, 特种设备, 安全生产, 消防, 一般领域 → core.publicity.enums.Sector.
+SECTORS = {str(label): str(value) for value, label in Sector.choices}
+# 当前状态 of a licence. Uploads keep what older systems write there (not checked).
+LICENSE_STATES = ("有效", "无效")
+# 证件类型 and 法定代表人证件类型: the name a record stores → its code in the national list (files
+# may carry either). The first two are resident identity cards, checked as GB 11643 numbers.
+ID_TYPES = {
+    "居民身份证": "111", "临时居民身份证": "112", "户口簿": "113", "军官证": "114", "居住证": "154",
+    "普通护照": "414", "港澳居民来往内地通行证": "516", "台湾居民来往大陆通行证": "511",
+    "外国人永久居留身份证": "553", "其他": "990",
+}  # fmt: skip
+RESIDENT_ID_TYPES = ("居民身份证", "临时居民身份证")
 
 
 @dataclass(frozen=True)
@@ -221,59 +196,6 @@ class HeaderMap:
     @cached_property
     def _simple(self) -> bool:
         return bool(self.columns) and len(set(self.columns.values())) == len(self.columns)
-
-
-def detect_prefix(headers: list[str]) -> str | None:
-    """XK for licensing files, CF for penalty files, JL for the platform's template for other kinds
-    (by prefixes or Chinese labels)."""
-    scores = {"XK": 0, "CF": 0, "JL": 0}
-    for header in headers:
-        h = _normal(header)
-        for prefix in scores:
-            if h.startswith(prefix + "_"):
-                scores[prefix] += 1
-        if "处罚" in header:
-            scores["CF"] += 1
-        if "许可" in header:
-            scores["XK"] += 1
-        if header.strip() in ("记录类别", "认定文书号", "认定日期"):
-            scores["JL"] += 2
-    best = max(scores, key=lambda k: scores[k])
-    return best if scores[best] > 0 else None
-
-
-def resolve_headers(headers: list[str], prefix: str) -> HeaderMap:
-    specs = FIELD_SETS[prefix]
-    by_code = {s.code: s.code for s in specs}
-    by_label = {_normal(s.label): s.code for s in specs}
-    legacy = LEGACY[prefix]
-    columns: dict[int, str] = {}
-    ignored, unknown = [], []
-    for index, header in enumerate(headers):
-        h = _normal(header)
-        if not h:
-            continue
-        code = None
-        if h in legacy:
-            code = legacy[h]
-            if code is None:
-                ignored.append(header)
-                continue
-        elif h.startswith(prefix + "_") and h[len(prefix) + 1 :] in by_code:
-            code = h[len(prefix) + 1 :]
-        elif h in by_code:
-            code = h
-        elif h in by_label:
-            code = by_label[h]
-        if code is None:
-            unknown.append(header)
-        elif code not in columns.values() or code == "CFLB":
-            columns[index] = code
-    present = set(columns.values())
-    missing = [s for s in specs if s.required and s.code not in present]
-    return HeaderMap(
-        prefix=prefix, columns=columns, ignored=ignored, unknown=unknown, missing=missing
-    )
 
 
 def spec_for(prefix: str, code: str) -> FieldSpec:

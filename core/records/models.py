@@ -7,7 +7,7 @@ from django.utils import timezone
 from core.catalog.models import CatalogItem, Department
 from core.common.placement import district_model
 from core.publicity.enums import Sector, Severity
-from core.records.enums import RecordKind
+from core.records.enums import RecordKind, SectorSource
 from core.subjects.models import Subject
 
 
@@ -50,6 +50,13 @@ class Record(models.Model):
     title = models.CharField("摘要", max_length=300)
     severity = models.CharField("严重程度", max_length=10, choices=Severity.choices)
     sector = models.CharField("领域", max_length=20, choices=Sector.choices, blank=True, default="")
+    sector_source = models.CharField(
+        "领域认定方式",
+        max_length=10,
+        choices=SectorSource.choices,
+        default=SectorSource.INFERRED,
+        db_default=SectorSource.INFERRED,
+    )
     fine_wan = models.DecimalField(
         "罚款金额（万元）", max_digits=16, decimal_places=6, null=True, blank=True
     )
@@ -72,6 +79,10 @@ class Record(models.Model):
     submission_id = models.BigIntegerField("来源信用征集", null=True, blank=True)
     source_row = models.PositiveIntegerField("源文件行号", null=True, blank=True)
     file_sha256 = models.CharField("源文件SHA-256", max_length=64, blank=True)
+    # Fields the platform derived because the department's format lacks them, or converted
+    # (prefixed field code → how, in Chinese; null when none): what the department supplied is
+    # told from what the platform inferred.
+    derived_fields = models.JSONField("平台推定的字段", null=True, blank=True)
     created_by = models.CharField("录入人", max_length=254)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

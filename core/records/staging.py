@@ -78,8 +78,8 @@ DRAFT_TYPES = (
     ("id_cipher", "text"), ("kind", "text"), ("catalog_item_id", "bigint"),
     ("department_id", "bigint"), ("doc_number", "text"), ("authority_name", "text"),
     ("authority_code", "text"), ("decision_date", "date"), ("title", "text"),
-    ("severity", "text"), ("sector", "text"), ("fine_wan", "numeric"), ("fields", "jsonb"),
-    ("sealed", "jsonb"), ("content_hash", "text"), ("regime_code", "text"),
+    ("severity", "text"), ("sector", "text"), ("sector_source", "text"), ("fine_wan", "numeric"),
+    ("fields", "jsonb"), ("sealed", "jsonb"), ("content_hash", "text"), ("regime_code", "text"),
     ("published_by_rule", "boolean"), ("publicity_start", "date"), ("repair_from", "date"),
     ("publicity_end", "date"), ("supplied_on", "date"), ("supply_deadline", "date"),
     ("timely", "boolean"),
@@ -95,16 +95,16 @@ CLAIM_ONLY = ("key_kind", "key", "subject_kind", "subject_name", "id_masked", "i
 # The columns a record is inserted with (besides its provenance).
 INSERTED = (
     "kind", "catalog_item_id", "subject_id", "department_id", "doc_number", "authority_name",
-    "authority_code", "decision_date", "title", "severity", "sector", "fine_wan", "fields",
-    "sealed", "content_hash", "regime_code", "published_by_rule", "publicity_start", "repair_from",
-    "publicity_end", "supplied_on", "supply_deadline", "timely", "source_row",
+    "authority_code", "decision_date", "title", "severity", "sector", "sector_source", "fine_wan",
+    "fields", "sealed", "content_hash", "regime_code", "published_by_rule", "publicity_start",
+    "repair_from", "publicity_end", "supplied_on", "supply_deadline", "timely", "source_row",
 )  # fmt: skip
 # Columns a correction replaces (the business key and the creation provenance stay).
 UPDATED = (
     "catalog_item_id", "subject_id", "authority_name", "decision_date", "title",
-    "severity", "sector", "fine_wan", "fields", "sealed", "content_hash", "regime_code",
-    "published_by_rule", "publicity_start", "repair_from", "publicity_end", "supplied_on",
-    "supply_deadline", "timely", "source_row",
+    "severity", "sector", "sector_source", "fine_wan", "fields", "sealed", "content_hash",
+    "regime_code", "published_by_rule", "publicity_start", "repair_from", "publicity_end",
+    "supplied_on", "supply_deadline", "timely", "source_row",
 )  # fmt: skip
 SAME_KEY = "r.kind = t.kind AND r.doc_number = t.doc_number AND r.authority_code = t.authority_code"
 
@@ -145,6 +145,11 @@ class RecordStage:
             # A batch that is cut off restarts from its first row and comes out the same
             # (idempotent), so its chunks need not wait for the WAL to reach the disk.
             cursor.execute("SET LOCAL synchronous_commit = off")
+        # The stage's statements run once per chunk over fresh temporary tables whose statistics
+        # the planner does not have: a server with JIT on compiles them every time (measured on
+        # the machine's PostgreSQL 15: ~1.2 s a 5,000-row chunk for the fast path's draft
+        # statement, against ~0.13 s without).
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(STAGE_DDL)
 
     def catalog_item(self, code: str) -> int:
@@ -176,7 +181,7 @@ class RecordStage:
         return (
             pos, row, key_kind, key, kind, name, masked, cipher, d.kind, self.catalog_item(d.catalog_item_code), self.provenance.department_id,
             d.doc_number, d.authority_name, d.authority_code, d.decision_date, d.title, d.severity,
-            d.sector, d.fine_wan, d.fields_json, _sealed_json(d.sealed), d.content_hash, d.regime_code, d.published_by_rule,
+            d.sector, d.sector_source, d.fine_wan, d.fields_json, _sealed_json(d.sealed), d.content_hash, d.regime_code, d.published_by_rule,
             d.publicity_start, d.repair_from, d.publicity_end, d.supplied_on, d.supply_deadline,
             d.timely,
         )  # fmt: skip
@@ -407,4 +412,36 @@ def _claim(draft: RecordDraft) -> SubjectClaim:
         id_number=draft.id_number,
         aliases=draft.aliases,
         seen_on=draft.decision_date,
+    )
+
+
+def records_mark_derived(
+    cursor: CursorWrapper,
+    prefix: str,
+    derived: dict[int, dict[str, str]],
+    notes: dict[str, str],
+    *,
+    cleared: Sequence[int] = (),
+) -> None:
+    """Mark on records which of their fields the platform derived or converted (record id → the
+    unprefixed codes it put a value in; `notes` says how, per code), and clear the mark on
+    `cleared` records (corrected from a file that supplied everything)."""
+    rows: list[tuple[int, str | None]] = [
+        (
+            record_id,
+            json.dumps(
+                {f"{prefix}_{code}": notes.get(code, "平台推定") for code in sorted(codes)},
+                ensure_ascii=False,
+            ),
+        )
+        for record_id, codes in derived.items()
+    ]
+    rows += [(record_id, None) for record_id in cleared if record_id not in derived]
+    if not rows:
+        return
+    values = ", ".join(["(%s, %s::jsonb)"] * len(rows))
+    cursor.execute(
+        "UPDATE records_record r SET derived_fields = v.d "  # noqa: S608 (placeholders only)
+        f"FROM (VALUES {values}) v(id, d) WHERE r.id = v.id",
+        [param for row in rows for param in row],
     )

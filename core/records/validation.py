@@ -10,6 +10,7 @@ licences, the JL_ lists and other records).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,14 +18,20 @@ from decimal import Decimal, InvalidOperation
 from core.common.errors import ValidationFailed
 from core.common.identifiers import normalise, resident_id_problem, uscc_problem
 from core.common.workdays import WorkdayCalendar
+from core.publicity.enums import Sector
 from core.publicity.rules import PublicityRules, add_months
+from core.publicity.sectors import infer_sector
 from core.records.drafts import KindFields, RecordDraft, seal
+from core.records.enums import SectorSource
 from core.records.fields import (
     DEFAULT_SEVERITY,
     FIELD_SETS,
+    ID_TYPES,
     LICENSE_CATEGORIES,
     PENALTY_CATEGORIES,
     RECORD_KINDS,
+    RESIDENT_ID_TYPES,
+    SECTORS,
     SEVERITIES,
     SUBJECT_CATEGORIES,
     spec_for,
@@ -51,7 +58,8 @@ ALIAS_FIELDS = {
     "XDR_SHZZ": "shzz",
 }
 
-ID_CARD_TYPES = {"", "111", "居民身份证", "身份证", "112", "临时居民身份证"}
+# 证件类型 values whose 证件号码 is a resident identity number (blank: most files leave it so).
+ID_CARD_TYPES = {"", "身份证", *RESIDENT_ID_TYPES, *(ID_TYPES[name] for name in RESIDENT_ID_TYPES)}
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,12 @@ def parse_date(raw: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def _listed(values: Iterable[str], last: str) -> str:
+    """A code table's values as a Chinese list: “甲”“乙”或“丙”."""
+    quoted = [f"“{value}”" for value in values]
+    return "".join(quoted[:-1]) + last + quoted[-1] if len(quoted) > 1 else "".join(quoted)
 
 
 def _date_problem(raw: str) -> str:
@@ -177,7 +191,7 @@ def validate_row(
 
     subject_kind = SUBJECT_CATEGORIES.get(row.get("XDR_LB"))
     if row.get("XDR_LB") and subject_kind is None:
-        row.fail("XDR_LB", "应为“法人及非法人组织”“自然人”或“个体工商户”")
+        row.fail("XDR_LB", f"应为{_listed(SUBJECT_CATEGORIES, '或')}")
     uscc = row.code("XDR_SHXYM") or None
     id_number = normalise(row.get("XDR_ZJHM")) or None
     if (
@@ -253,13 +267,19 @@ def _penalty(row: _Row, ctx: ValidationContext, decided: date | None) -> KindFie
     requested_end = row.date("GSJZQ")
     stated = row.get("YZCD")
     if stated and stated not in SEVERITIES:
-        row.fail("YZCD", "严重程度应为“轻微”“一般”或“严重”")
-    if row.problems or decided is None:
+        row.fail("YZCD", f"严重程度应为{_listed(SEVERITIES, '或')}")
+    sector = penalty_sector(row.get("HYLY"), row.get("YJ"), row.get("WFXW"), row.get("SY"))
+    if sector is None:
+        row.fail("HYLY", SECTOR_PROBLEM)
+    if row.problems or decided is None or sector is None:
         return None
     severity = SEVERITIES.get(stated) or severity_by_categories(categories)
     try:
         window = ctx.rules.window(
-            decision_date=decided, severity=severity, requested_end=requested_end
+            decision_date=decided,
+            severity=severity,
+            sector=sector[0],
+            requested_end=requested_end,
         )
     except ValidationFailed as exc:
         row.fail("GSJZQ" if exc.field == "GSJZQ" else "CFLB", exc.message)
@@ -269,14 +289,34 @@ def _penalty(row: _Row, ctx: ValidationContext, decided: date | None) -> KindFie
         catalog_item_code="N03-02",
         title=f"{'、'.join(categories)}：{row.get('NR')}"[:300],
         severity=severity,
-        sector="",
+        sector=sector[0],
         fine_wan=fine,
         regime_code=window.regime_code,
         published_by_rule=window.published,
         publicity_start=window.start,
         repair_from=window.repair_from,
         publicity_end=window.end,
+        sector_source=sector[1],
     )
+
+
+SECTOR_PROBLEM = (
+    "行业领域应为" + "".join(f"“{label}”" for label, value in SECTORS.items() if value)
+    + f"或“{Sector.GENERAL.label}”"
+)  # fmt: skip
+
+
+_STATED, _INFERRED = SectorSource.COLUMN.value, SectorSource.INFERRED.value  # read once
+
+
+def penalty_sector(stated: str, basis: str, conduct: str, facts: str) -> tuple[str, str] | None:
+    """A penalty's field (领域) and who decided it (SectorSource): its 行业领域 column when that
+    states one (None when it names no field), else inferred from its legal basis, its type of
+    conduct and its facts (core/publicity/sectors.py)."""
+    if stated:
+        sector = SECTORS.get(stated)
+        return None if sector is None else (sector, _STATED)
+    return infer_sector(basis, conduct, facts).value, _INFERRED
 
 
 def split_categories(raw: str) -> list[str]:
@@ -294,7 +334,7 @@ def severity_by_categories(categories: list[str]) -> str:
 
 def _license(row: _Row, ctx: ValidationContext, decided: date | None) -> KindFields | None:
     if row.get("XKLB") and row.get("XKLB") not in LICENSE_CATEGORIES:
-        row.fail("XKLB", "许可类别应为普通、特许、认可、核准、登记或其他")
+        row.fail("XKLB", f"许可类别应为{_listed(LICENSE_CATEGORIES, '或')}")
     start = row.date("YXQZ")
     end = row.date("YXQZI")
     if start and end and end < start:
@@ -330,7 +370,7 @@ def _generic(row: _Row, ctx: ValidationContext, decided: date | None) -> KindFie
         row.fail("LX", f"记录类别应为：{'、'.join(RECORD_KINDS)}")
     stated = row.get("YZCD")
     if stated and stated not in SEVERITIES:
-        row.fail("YZCD", "严重程度应为“轻微”“一般”或“严重”")
+        row.fail("YZCD", f"严重程度应为{_listed(SEVERITIES, '或')}")
     until = row.date("YXQZI")
     if decided and until and until < decided:
         row.fail("YXQZI", "有效期至早于认定日期")

@@ -23,6 +23,7 @@ REASON_LABELS = {
     "record.withdraw": "记录撤回",
     "record.expire": "公示期满",
     "record.repair": "信用修复",
+    "record.sector": "行业领域调整",
     "scorecard.publish": "评分模型新版本",
     "nightly": "每日重算",
 }

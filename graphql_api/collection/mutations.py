@@ -45,12 +45,17 @@ class PushedRecord:
     outcome: str = strawberry.field(description="stored, updated, duplicate or rejected.")
     record_id: strawberry.ID | None = strawberry.field(description="The stored record's id.")
     problems: list[RecordProblem] = strawberry.field(description="Every reason, when rejected.")
+    derived: list[str] = strawberry.field(
+        description="Fields the platform filled because the record did not carry them (e.g. "
+        "XDR_LB from the code, SJLY/SJLYDM from the pushing department); marked so on the record."
+    )
 
 
 @strawberry.enum(description="Why recordsPush failed as a whole.")
 class RecordsPushErrorCode(Enum):
     INVALID = "INVALID"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    UNKNOWN_FIELDS = "UNKNOWN_FIELDS"
 
 
 @strawberry.type(description="A problem with the push as a whole.")
@@ -58,6 +63,10 @@ class RecordsPushError:
     code: RecordsPushErrorCode = strawberry.field(description="Machine-readable error code.")
     message: str = strawberry.field(description="What is wrong, in Chinese.")
     field: str | None = strawberry.field(description="The input field at fault.")
+    unknown_fields: list[str] = strawberry.field(
+        description="For UNKNOWN_FIELDS: the record keys no national field matches (nothing is "
+        "stored from such a push)."
+    )
 
 
 @strawberry.type(description="Result of recordsPush.")
@@ -99,7 +108,14 @@ class CollectionMutation:
             )
             return RecordsPushPayload(
                 results=[], stored=0, updated=0, duplicate=0, rejected=0, replayed=False,
-                errors=[RecordsPushError(code=code, message=exc.message, field=exc.field)],
+                errors=[
+                    RecordsPushError(
+                        code=code,
+                        message=exc.message,
+                        field=exc.field,
+                        unknown_fields=exc.details.get("unknownFields", []),
+                    )
+                ],
             )  # fmt: skip
         counts = result.counts()
         return RecordsPushPayload(
@@ -109,6 +125,7 @@ class CollectionMutation:
                     outcome=r.outcome,
                     record_id=strawberry.ID(str(r.record_id)) if r.record_id else None,
                     problems=[RecordProblem(**p) for p in r.problems],
+                    derived=r.derived,
                 )
                 for r in result.results
             ],

@@ -22,8 +22,8 @@ from core.catalog.models import Department
 from core.common.actors import Actor
 from core.reports.services import ReportSite
 from tenants.models import District
+from tests.core.collection.conftest import district, upload  # noqa: F401  (fixture)
 from tests.core.collection.files import as_csv, decided, penalty, uscc
-from tests.core.collection.test_ingest import district, upload  # noqa: F401  (fixture)
 
 TODAY = date(2026, 11, 27)
 OPS = Actor.system("tests")

@@ -26,8 +26,8 @@ from core.subjects.models import Subject
 from tests.billing.conftest import SITE, Sale, priced
 from tests.billing.test_api import PDF, buy, call
 from tests.conftest import make_staff
+from tests.core.collection.conftest import upload
 from tests.core.collection.files import as_csv, decided, penalty
-from tests.core.collection.test_ingest import upload
 
 KNOWN = "11010519491231002X"  # a person with a penalty in 万州
 UNKNOWN = "110105194912310038"  # a valid number nobody in 万州 has

@@ -24,8 +24,8 @@ from core.records.services import record_withdraw
 from tests.billing.conftest import Sale, priced
 from tests.billing.test_api import call
 from tests.conftest import make_staff
+from tests.core.collection.conftest import upload
 from tests.core.collection.files import as_csv, penalty, uscc
-from tests.core.collection.test_ingest import upload
 from tests.support.clock import BEIJING, Clock, on_calendar_days
 
 SUBSCRIBE = """

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from core.accounts.enums import StaffRole
 from core.catalog.models import Department
 from tests.conftest import client_for, make_staff
+from tests.core.collection.conftest import upload
 from tests.core.collection.files import as_csv, penalty
-from tests.core.collection.test_ingest import upload
 from tests.support.pages import signed_in
 
 

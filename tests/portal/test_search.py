@@ -18,8 +18,8 @@ from core.subjects.search import search_public
 from provisioning.services.lifecycle import district_archive
 from tenants.models import District
 from tests.conftest import client_for
+from tests.core.collection.conftest import upload
 from tests.core.collection.files import as_csv, as_record_csv, listing, penalty, uscc
-from tests.core.collection.test_ingest import upload
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from core.records.models import Record
 from core.subjects.models import Subject
 from provisioning.services.backup import district_export, district_import
 from tenants.models import District
+from tests.core.collection.conftest import district, upload  # noqa: F401
 from tests.core.collection.files import as_csv, penalty, uscc
-from tests.core.collection.test_ingest import district, upload  # noqa: F401
 from tests.core.storage.test_storage import bucket_keys, s3_server, s3_storage  # noqa: F401
 from tests.support.servers import S3Server
 

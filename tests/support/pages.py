@@ -18,8 +18,8 @@ from core.accounts.models import User
 from core.catalog.models import Department, StaffAssignment
 from core.records.models import Record
 from tests.conftest import client_for, make_staff
+from tests.core.collection.conftest import upload
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
-from tests.core.collection.test_ingest import upload
 from tests.support.clock import Clock
 
 TODAY = date(2026, 11, 27)

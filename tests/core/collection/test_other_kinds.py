@@ -6,8 +6,8 @@ import pytest
 
 from core.catalog.models import Department
 from core.records.models import Record
+from tests.core.collection.conftest import district, problems, upload  # noqa: F401  (fixture)
 from tests.core.collection.files import as_record_csv, listing
-from tests.core.collection.test_ingest import district, problems, upload  # noqa: F401  (fixture)
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ from core.collection.services import batch_create, batch_ingest
 from core.common.actors import Actor
 from core.ops.metrics import metered_call_count
 from tests.conftest import client_for
+from tests.core.collection.conftest import district  # noqa: F401  (fixture)
 from tests.core.collection.files import as_csv, penalty, uscc
-from tests.core.collection.test_ingest import district  # noqa: F401  (fixture)
 from tests.core.ops.conftest import sample, scrape
 
 REQUESTS = "credit_http_requests_total"

@@ -15,20 +15,25 @@ from core.collection.services import validation_context
 from core.common.actors import Actor
 from core.records.drafts import RecordDraft
 from core.records.fastpath import FastPath
-from core.records.fields import resolve_headers
+from core.records.headers import resolve_headers
 from core.records.staging import DRAFT_COLUMNS, Provenance, RecordStage
 from core.records.validation import validate_row
 from core.subjects.protection import decrypt
+from tests.core.collection.conftest import district  # noqa: F401 (fixture)
 from tests.core.collection.files import penalty, uscc
-from tests.core.collection.test_ingest import district  # noqa: F401 (fixture)
 from tests.core.upstream.conftest import licence
 
-HEADERS = [f"CF_{code}" for code in [*penalty(1), "NR_WFFF", "BZ", "YZCD", "GSJZQ"]]
+HEADERS = [f"CF_{code}" for code in [*penalty(1), "NR_WFFF", "BZ", "YZCD", "GSJZQ", "HYLY"]]
 HEADERS += ["CF_XDR_ZJHM", "CF_XDR_GSZC", "CF_FR_ZJHM"]
 
 
 def row(serial: int, **changes: str) -> dict[str, str]:
     return {"WSH": f"万州市监罚〔2026〕{serial}号", **changes}
+
+
+# Decided under the 2023 rules, whose minimum depends on the field (领域).
+IN_2023 = {"JDRQ": "2025-06-06", "YXQ": "2026-06-06"}
+LIFTS = "《中华人民共和国特种设备安全法》第八十四条"
 
 
 # Rows SQL must take (the common shapes of a department's penalty file).
@@ -47,6 +52,13 @@ FAST = {
     "same company again": row(12, XDR_MC="重庆市万州区第1建设有限公司（更名）"),
     "valid until the decision day": row(13, YXQ="2026-11-20"),
     "a stray carriage return, a backslash N": row(14, SY="第一段\r第二段", BZ="\\N", WSH="\\N"),
+    "field by the legal basis": row(15, YJ=LIFTS, **IN_2023),
+    "field by the facts": row(16, YJ="依据有关规定", SY="经查，当事人销售过期食品。", **IN_2023),
+    "field stated": row(17, HYLY="消防", **IN_2023),
+    "general stated over the legal basis": row(18, HYLY="一般领域", YJ=LIFTS, **IN_2023),
+    "two fields in the legal basis": row(19, YJ=f"《消防法》第六十条、{LIFTS}", **IN_2023),
+    "general, 2023 rules": row(50, **IN_2023),
+    "field under the 2026 rules": row(51, YJ=LIFTS),
 }
 # Valid rows SQL leaves to Python (validate_row decides them).
 PYTHON = {
@@ -57,6 +69,7 @@ PYTHON = {
     "lower-case code": row(24, XDR_SHXYM=uscc(24).lower()),
     "fine with a thousands separator": row(25, NR_FK="1,000"),
     "legal person with an ID number": row(26, XDR_ZJHM="11010519491231002X"),
+    "field with a requested end": row(27, YJ=LIFTS, GSJZQ="2027-06-06", **IN_2023),
 }
 # Broken rows: Python rejects them, so SQL must not take them.
 BROKEN = {
@@ -75,6 +88,8 @@ BROKEN = {
     "authority code": row(42, CFJGDM="11500101ABC"),
     "unknown subject category": row(43, XDR_LB="企业"),
     "publicity end out of range": row(44, GSJZQ="2030-01-01"),
+    "unknown field": row(45, HYLY="医疗器械"),
+    "requested end before the field's minimum": row(46, YJ=LIFTS, GSJZQ="2026-01-06", **IN_2023),
 }
 
 

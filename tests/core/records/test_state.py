@@ -22,8 +22,8 @@ from core.records.models import Record
 from core.records.services import record_withdraw, records_expire_due
 from core.records.state import record_state, state_case
 from tests.conftest import make_staff
+from tests.core.collection.conftest import district, upload  # noqa: F401  (fixture)
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, decided, one_year_after, penalty
-from tests.core.collection.test_ingest import district, upload  # noqa: F401  (fixture)
 from tests.support.clock import BEIJING, Clock, on_calendar_days
 
 TODAY = date(2026, 11, 27)

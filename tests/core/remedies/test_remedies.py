@@ -32,8 +32,8 @@ from core.remedies.services import (
 from core.scoring.models import SubjectScore
 from core.scoring.services import scores_refresh
 from tests.conftest import make_staff
+from tests.core.collection.conftest import TODAY, district, upload  # noqa: F401  (fixture)
 from tests.core.collection.files import as_csv, decided, penalty
-from tests.core.collection.test_ingest import TODAY, district, upload  # noqa: F401  (fixture)
 from tests.support.clock import BEIJING, Clock, on_calendar_days
 
 WINDOW = Applicant("张三", "023-58881234", Channel.WINDOW)

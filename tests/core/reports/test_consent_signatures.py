@@ -17,7 +17,7 @@ from core.reports.enums import ConsentStatus
 from core.reports.services import ConsentTerms, consent_lodge, consent_policy_set
 from core.reports.signatures import signature_verified
 from tests.conftest import make_staff
-from tests.core.collection.test_ingest import district  # noqa: F401  (fixture)
+from tests.core.collection.conftest import district  # noqa: F401  (fixture)
 from tests.support.certificates import signed_pdf, signing_identity
 
 PERSON = "110105194912310038"

@@ -26,8 +26,8 @@ from core.reports.services import (
 )
 from core.subjects.models import Subject
 from tests.conftest import make_staff
+from tests.core.collection.conftest import district, upload  # noqa: F401  (fixture)
 from tests.core.collection.files import as_csv, as_record_csv, decided, listing, penalty, uscc
-from tests.core.collection.test_ingest import district, upload  # noqa: F401  (fixture)
 from tests.support.clock import BEIJING, Clock, on_calendar_days
 
 PERSON_ID = "11010519491231002X"

@@ -34,8 +34,8 @@ from core.stats.models import RecordCount
 from core.subjects.models import Subject
 from core.upstream.models import OutboxBatch, OutboxItem, UpstreamEndpoint
 from tests.conftest import client_for, make_staff
+from tests.core.collection.conftest import district, upload  # noqa: F401  (fixture)
 from tests.core.collection.files import as_csv, as_record_csv, listing, penalty
-from tests.core.collection.test_ingest import district, upload  # noqa: F401  (fixture)
 from tests.support.clock import BEIJING, Clock, on_calendar_days
 
 PERSON_ID = "11010519491231002X"

@@ -31,8 +31,8 @@ from core.scoring.services import (
 )
 from core.subjects.models import Subject
 from tests.conftest import make_staff
+from tests.core.collection.conftest import TODAY, district, upload  # noqa: F401  (fixture)
 from tests.core.collection.files import as_csv, as_record_csv, listing, penalty, uscc
-from tests.core.collection.test_ingest import TODAY, district, upload  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ from core.stats.selectors import (
     totals,
 )
 from tests.conftest import make_staff
+from tests.core.collection.conftest import TODAY, district, upload  # noqa: F401  (fixture)
 from tests.core.collection.files import as_csv, as_record_csv, listing, penalty
-from tests.core.collection.test_ingest import TODAY, district, upload  # noqa: F401  (fixture)
 
 YEAR = Filters.last_months(TODAY)
 

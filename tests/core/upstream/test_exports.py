@@ -30,7 +30,7 @@ PENALTY_HEADERS = [
     "CF_XDR_SYDW", "CF_XDR_SHZZ", "CF_FRDB", "CF_FR_ZJLX", "CF_FR_ZJHM", "CF_XDR_ZJLX",
     "CF_XDR_ZJHM", "CF_WSH", "CF_WFXW", "CF_SY", "CF_YJ", "CF_CFLB", "CF_NR", "CF_NR_FK",
     "CF_NR_WFFF", "CF_NR_ZKDX", "CF_JDRQ", "CF_YXQ", "CF_GSJZQ", "CF_CFJG", "CF_CFJGDM", "CF_SJLY",
-    "CF_SJLYDM", "CF_BZ", "CF_YZCD", "ACTION", "ACTION_DATE", "ACTION_REASON",
+    "CF_SJLYDM", "CF_BZ", "CF_YZCD", "CF_HYLY", "ACTION", "ACTION_DATE", "ACTION_REASON",
 ]  # fmt: skip
 LICENCE_HEADERS = [
     "XK_XDR_MC", "XK_XDR_LB", "XK_XDR_SHXYM", "XK_XDR_GSZC", "XK_XDR_ZZJG", "XK_XDR_SWDJ",
@@ -49,7 +49,7 @@ def penalty_row(serial: int, nr: str, action: list[str]) -> list[str]:
         "张三", "", "", "", "", f"万州市监罚〔2026〕{serial}号", "未按规定公示年度报告",
         "经查，当事人未按规定报送年度报告。", "《企业信息公示暂行条例》第十八条", "罚款", nr, "0.2",
         "", "", "2026-11-20", "2027-11-20", "", MARKET, DEPARTMENT_CODE, MARKET, DEPARTMENT_CODE,
-        "", "", *action,
+        "", "", "", *action,
     ]  # fmt: skip
 
 

@@ -30,8 +30,8 @@ from exchange.transport import SIGNATURE_HEADER
 from tenants.enums import DistrictStatus
 from tenants.models import District
 from tests.conftest import WANZHOU
+from tests.core.collection.conftest import district, upload  # noqa: F401  (fixture)
 from tests.core.collection.files import as_csv, penalty, uscc
-from tests.core.collection.test_ingest import district, upload  # noqa: F401  (fixture)
 from tests.exchange.conftest import FINE, LICENCE, PENALTY, accept, propose
 
 NONCE = "0123456789abcdef0123456789abcdef"

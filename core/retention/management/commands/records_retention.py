@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
 from core.retention.services import KIND_LABELS, records_retention_delete
-from tenants.selectors import district_get, live_district_schemas
+from tenants.selectors import district_schemas
 
 
 class Command(BaseCommand):
@@ -41,11 +41,7 @@ class Command(BaseCommand):
         if on != today and not dry_run:
             raise CommandError("只有试运行（--dry-run）可以指定其他日期")
         try:
-            schemas = (
-                [district_get(slug=options["district"]).schema_name]
-                if options["district"]
-                else live_district_schemas()
-            )
+            schemas = district_schemas(options["district"])
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         for schema in schemas:
