@@ -74,7 +74,7 @@ class Price(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.product} @ {self.district.name} from {self.valid_from}"
+        return f"{self.district.name}“{self.product}”自{self.valid_from}起的价格"
 
 
 @public_model

@@ -13,6 +13,7 @@ from django.utils import timezone
 from console.access import staff_permitted
 from core.common.errors import ApplicationError
 from core.common.forms import form_error
+from core.reports.assembly import printable
 from core.reports.enums import ConsentStatus, QueryProduct, RequesterKind
 from core.reports.models import Consent, Report, WindowPrice
 from core.reports.permissions import REPORT_ISSUE
@@ -128,5 +129,7 @@ def report_view(request: HttpRequest, report_id: int) -> HttpResponse:
         return response
     if request.GET.get("format") == "pdf" and report.stored_pdf:
         return redirect(default_storage.url(report.stored_pdf))  # a short-lived signed link
-    return render(request, "portal_theme/console/report.html",
-                  {"report": report, "data": report_content(report)})  # fmt: skip
+    # Reports stored before the issuer was recorded name today's platform and operator.
+    site = report_site(verify_url="")
+    data = printable(report_content(report), platform=site.platform, operator=site.operator)
+    return render(request, "portal_theme/console/report.html", {"report": report, "data": data})

@@ -30,13 +30,20 @@ class AcceptForm(forms.Form):
     department = forms.ModelChoiceField(
         queryset=Department.objects.filter(is_active=True), label="认定部门", empty_label=None
     )
-    LX = forms.ChoiceField(label="记录类别", choices=[(k, k) for k in RECORD_KINDS])
+    # No preset: a complaint may become a 守信 or a 失信 record, so the reviewer chooses.
+    LX = forms.ChoiceField(
+        label="记录类别", choices=[("", "请选择记录类别"), *((k, k) for k in RECORD_KINDS)]
+    )
     WSH = forms.CharField(label="认定文书号", max_length=128)
     NR = forms.CharField(label="认定事由或内容", widget=forms.Textarea(attrs={"rows": 3}))
-    JDRQ = forms.DateField(label="认定日期", widget=forms.DateInput(attrs={"type": "date"}))
-    YXQZI = forms.DateField(
-        label="有效期至（选填）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    # <input type=date> reads only ISO dates (2026-12-07), whatever the locale's format.
+    JDRQ = forms.DateField(
+        label="认定日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    YXQZI = forms.DateField(
+        label="有效期至（选填）", required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )  # fmt: skip
     note = forms.CharField(label="审核意见", max_length=500, required=False)
 
 

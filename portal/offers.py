@@ -1,5 +1,6 @@
 """信用增值服务: what this district sells to institutions (banks, insurers, guarantors), at what
-price, and how they buy it through the district's API."""
+price, how to apply and whom to contact (the district's contact details from its theme), in
+business terms: the API is described in the developer documentation, not here."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """信用征集 on the portal: the public sends in credit information, complaints or praise (rate-limited,
-with a check for bots) and follows it by its receipt number."""
+with a check for bots) and follows it by its receipt number (portal/receipts.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,10 @@ from core.collection.submissions import (
     HumanCheck,
     SubmissionForm,
     submission_create,
-    submission_status,
 )
-from core.common.errors import ApplicationError
 from core.common.forms import form_submit
 from core.common.render_tokens import render_token_issue
 from core.common.throttle import client_address
-from portal_theme.inputs import text_param
 
 
 class SubmissionPortalForm(forms.Form):
@@ -67,16 +64,3 @@ def submission_new(request: HttpRequest) -> HttpResponse:
         fresh["rendered"] = render_token_issue(salt=RENDER_SALT)
         form.data = fresh
     return render(request, "portal_theme/portal/submission_new.html", {"form": form})
-
-
-def submission_lookup(request: HttpRequest) -> HttpResponse:
-    """Follow a submission by its receipt number."""
-    receipt = text_param(request, "receipt", max_length=30)
-    found, message = None, ""
-    if receipt:
-        try:
-            found = submission_status(receipt_no=receipt)
-        except ApplicationError as exc:
-            message = exc.message
-    return render(request, "portal_theme/portal/submission_status.html",
-                  {"receipt": receipt, "submission": found, "message": message})  # fmt: skip

@@ -15,8 +15,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
+from billing.enums import BillingMode, ContractStatus, PricingModel, ProductCode
+from core.accounts.actors import public_actor_name
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
 from core.common.forms import form_submit
@@ -24,6 +27,7 @@ from core.upstream.selectors import district_upstream_endpoint_list
 from provisioning.services import lifecycle
 from provisioning.services.onboarding import OnboardingRequest, district_onboard
 from provisioning.services.upstream import district_upstream_endpoint_set
+from tenants import wording as platform_wording
 from tenants.enums import DistrictKind
 from tenants.links import district_url, first_login_path
 from tenants.models import District, Domain, PlatformAuditEntry
@@ -35,14 +39,18 @@ from tenants.selectors import (
 
 class OnboardForm(forms.Form):
     slug = forms.CharField(
-        label="标识（模式名）", max_length=30, help_text="小写字母开头，如 wanzhou"
+        label="标识（模式名）",
+        max_length=30,
+        help_text=mark_safe("小写字母开头，如 <code>wanzhou</code>"),
     )
     name = forms.CharField(label="区县名称", max_length=60, help_text="如 万州区")
     platform_name = forms.CharField(label="平台名称", max_length=60, help_text="如 信用万州")
     region_code = forms.CharField(
         label="行政区划代码", max_length=6, help_text="区县级6位代码，如 500101"
     )
-    domain = forms.CharField(label="域名", max_length=253, help_text="如 credit.wanzhou.gov.cn")
+    domain = forms.CharField(
+        label="域名", max_length=253, help_text=mark_safe("如 <code>credit.wanzhou.gov.cn</code>")
+    )
     admin_email = forms.EmailField(label="首位管理员邮箱")
     admin_name = forms.CharField(label="首位管理员姓名", max_length=100, required=False)
 
@@ -101,7 +109,7 @@ def _lifecycle_action(
 class DistrictAdmin(admin.ModelAdmin[District]):
     list_display = (
         "name",
-        "schema_name",
+        "schema_code",
         "platform_name",
         "region_code",
         "status",
@@ -113,7 +121,7 @@ class DistrictAdmin(admin.ModelAdmin[District]):
     list_filter = ("status",)
     search_fields = ("name", "schema_name", "region_code", "domains__domain")
     readonly_fields = (
-        "schema_name",
+        "schema_code",
         "kind",
         "status",
         "status_reason",
@@ -146,6 +154,11 @@ class DistrictAdmin(admin.ModelAdmin[District]):
 
     def has_delete_permission(self, request: HttpRequest, obj: District | None = None) -> bool:
         return False  # deletion is the lifecycle: request deletion, grace period, purge
+
+    @admin.display(description="模式名", ordering="schema_name")
+    def schema_code(self, obj: District) -> str:
+        """The schema name, for the command line and the logs: a literal, set in <code>."""
+        return format_html("<code>{}</code>", obj.schema_name)
 
     @admin.display(description="平台名称")
     def platform_name(self, obj: District) -> str:
@@ -251,20 +264,87 @@ class DistrictAdmin(admin.ModelAdmin[District]):
         return TemplateResponse(request, "admin/tenants/district/upstream.html", context)
 
 
+def _district_names() -> dict[str, str]:
+    return dict(District.objects.values_list("schema_name", "name"))
+
+
+# Billing's code values in platform audit details, by detail key (tenants.wording adds the rest).
+_BILLING_VALUES: dict[str, dict[str, str]] = {
+    "product": dict(ProductCode.choices),
+    "products": dict(ProductCode.choices),
+    "model": dict(PricingModel.choices),
+    "mode": dict(BillingMode.choices),
+    "status": dict(ContractStatus.choices),
+}
+
+
+class PlatformAuditCategoryFilter(admin.SimpleListFilter):
+    title = "类别"
+    parameter_name = "category"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(name, label) for name, (label, _prefix) in platform_wording.CATEGORIES.items()]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[PlatformAuditEntry]
+    ) -> QuerySet[PlatformAuditEntry]:
+        category = platform_wording.CATEGORIES.get(self.value() or "")
+        return queryset.filter(action__startswith=category[1]) if category else queryset
+
+
+class PlatformAuditDistrictFilter(admin.SimpleListFilter):
+    title = "区县"
+    parameter_name = "district"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return list(
+            District.objects.filter(kind=DistrictKind.DISTRICT).values_list("schema_name", "name")
+        )
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[PlatformAuditEntry]
+    ) -> QuerySet[PlatformAuditEntry]:
+        value = self.value()
+        return queryset.filter(district_schema=value) if value else queryset
+
+
 @admin.register(PlatformAuditEntry)
 class PlatformAuditEntryAdmin(admin.ModelAdmin[PlatformAuditEntry]):
-    list_display = ("occurred_at", "actor_label", "action", "district_schema")
-    list_filter = ("action", "district_schema")
+    """Read-only: each entry as a Chinese sentence, its details as 字段：值 (tenants/wording.py)."""
+
+    list_display = ("occurred_at", "actor_name", "what", "district_name")
+    list_filter = (PlatformAuditCategoryFilter, PlatformAuditDistrictFilter)
     search_fields = ("actor_label", "district_schema", "action")
-    readonly_fields = (
-        "occurred_at",
-        "actor_kind",
-        "actor_label",
-        "actor_user_id",
-        "action",
-        "district_schema",
-        "details",
-    )
+    fields = ("occurred_at", "actor_name", "what", "district_name", "detail_text")
+    readonly_fields = fields
+
+    @admin.display(description="操作人", ordering="actor_label")
+    def actor_name(self, obj: PlatformAuditEntry) -> str:
+        return public_actor_name(obj.actor_label)
+
+    @admin.display(description="操作")
+    def what(self, obj: PlatformAuditEntry) -> str:
+        return platform_wording.sentence(
+            obj.action,
+            actor=public_actor_name(obj.actor_label),
+            district=_district_names().get(obj.district_schema, obj.district_schema),
+        )
+
+    @admin.display(description="区县", ordering="district_schema")
+    def district_name(self, obj: PlatformAuditEntry) -> str:
+        if not obj.district_schema:
+            return "—"
+        name = _district_names().get(obj.district_schema)
+        if name is None:  # purged and gone: only its schema name is left
+            return format_html("模式名 <code>{}</code>", obj.district_schema)
+        return name
+
+    @admin.display(description="详情")
+    def detail_text(self, obj: PlatformAuditEntry) -> str:
+        lines = platform_wording.detail_lines(
+            obj.action, obj.details, district_names=_district_names(), value_names=_BILLING_VALUES
+        )
+        return format_html_join("", "<div>{}</div>", ((line,) for line in lines)) or "—"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import JSONField
 from django.utils import timezone
@@ -7,6 +8,13 @@ from django_tenants.models import DomainMixin, TenantMixin
 
 from core.common.placement import public_model
 from tenants.enums import DistrictKind, DistrictStatus
+
+# The mixin's own schema-name check (the field adds its length and NUL checks itself).
+_MIXIN_SCHEMA_CHECKS = [
+    v
+    for v in TenantMixin._meta.get_field("schema_name").validators
+    if not isinstance(v, MaxLengthValidator | ProhibitNullCharactersValidator)
+]
 
 
 @public_model
@@ -18,6 +26,14 @@ class District(TenantMixin):
     auto_create_schema = False
     auto_drop_schema = False
 
+    # TenantMixin's field, redeclared for its Chinese name.
+    schema_name = models.CharField(
+        "模式名",
+        max_length=63,
+        unique=True,
+        db_index=True,
+        validators=_MIXIN_SCHEMA_CHECKS,
+    )
     kind = models.CharField("类型", max_length=16, choices=DistrictKind.choices)
     name = models.CharField("区县名称", max_length=60)
     region_code = models.CharField("行政区划代码", max_length=6, blank=True)
@@ -27,7 +43,7 @@ class District(TenantMixin):
     status_reason = models.CharField("状态原因", max_length=300, blank=True)
     status_changed_at = models.DateTimeField("状态变更时间", default=timezone.now)
     status_before_deletion = models.CharField(
-        max_length=20, choices=DistrictStatus.choices, blank=True
+        "申请删除前状态", max_length=20, choices=DistrictStatus.choices, blank=True
     )
     purge_after = models.DateTimeField("清除时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
@@ -45,7 +61,7 @@ class District(TenantMixin):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.schema_name})"
+        return self.name
 
     @property
     def slug(self) -> str:
@@ -59,6 +75,14 @@ class District(TenantMixin):
 @public_model
 class Domain(DomainMixin):
     """A host name that routes to a district (or to the operator's public schema)."""
+
+    # DomainMixin's fields, redeclared for their Chinese names.
+    domain = models.CharField("域名", max_length=253, unique=True, db_index=True)
+    tenant = models.ForeignKey(
+        "tenants.District", verbose_name="区县", db_index=True, related_name="domains",
+        on_delete=models.CASCADE,
+    )  # fmt: skip
+    is_primary = models.BooleanField("主域名", default=True, db_index=True)
 
     class Meta:
         verbose_name = "域名"
@@ -77,9 +101,9 @@ class SpareSchema(models.Model):
     never used.
     """
 
-    schema_name = models.CharField(max_length=63, unique=True)
-    fingerprint = models.CharField(max_length=64, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    schema_name = models.CharField("模式名", max_length=63, unique=True)
+    fingerprint = models.CharField("迁移指纹", max_length=64, db_index=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
 
     class Meta:
         verbose_name = "备用模式"
@@ -95,13 +119,13 @@ class PlatformAuditEntry(models.Model):
     """One operator-level action (onboarding, lifecycle, domains). Append-only: a trigger refuses
     UPDATE and DELETE on this table."""
 
-    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor_kind = models.CharField(max_length=16)
-    actor_label = models.CharField(max_length=254)
-    actor_user_id = models.BigIntegerField(null=True, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
-    district_schema = models.CharField(max_length=63, blank=True, db_index=True)
-    details = JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    actor_kind = models.CharField("操作人类型", max_length=16)
+    actor_label = models.CharField("操作人", max_length=254)
+    actor_user_id = models.BigIntegerField("操作人账号", null=True, blank=True)
+    action = models.CharField("操作", max_length=64, db_index=True)
+    district_schema = models.CharField("区县模式名", max_length=63, blank=True, db_index=True)
+    details = JSONField("详情", default=dict, blank=True)
 
     class Meta:
         verbose_name = "平台审计记录"
@@ -109,4 +133,5 @@ class PlatformAuditEntry(models.Model):
         ordering = ("-occurred_at", "-id")
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+        # The page title of an entry (its sentence is tenants/wording.py's, shown on the page).
+        return f"平台审计记录（{timezone.localtime(self.occurred_at):%Y-%m-%d %H:%M:%S}）"

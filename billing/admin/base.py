@@ -22,6 +22,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from billing.enums import ProductCode
+from core.accounts.actors import public_actor_name
 from core.accounts.models import User
 from core.common.actors import Actor
 from core.common.forms import Act, form_submit
@@ -88,9 +89,22 @@ def column(attr: str, label: str, *, link: bool = False) -> Callable[[Any, Any],
         value = obj
         for part in attr.split("."):
             value = getattr(value, part) if value is not None else None
+        if value is None:
+            return "—"
         if link and isinstance(value, Model):
             return format_html('<a href="{}">{}</a>', change_url(value), value)
         return str(value) if isinstance(value, Model) else value
+
+    return show
+
+
+def actor_column(attr: str, label: str) -> Callable[[Any, Any], str]:
+    """A column or read-only field showing who did something (a stored actor label such as
+    `created_by`) as the operator reads it: 张三（运营方管理员）, 系统（演示数据）."""
+
+    @admin.display(description=label, ordering=attr)
+    def show(model_admin: Any, obj: Any) -> str:
+        return public_actor_name(getattr(obj, attr) or "")
 
     return show
 

@@ -99,7 +99,7 @@ class PriceAdmin(base.AddThroughServiceAdmin[Price]):
         "set_by",
         "set_at",
     )
-    set_by = base.column("created_by", "设定人")
+    set_by = base.actor_column("created_by", "设定人")
     set_at = base.column("created_at", "设定时间")
     add_form = PriceForm
     add_page = base.AddPage(

@@ -119,7 +119,7 @@ class ContractAdmin(base.AddThroughServiceAdmin[Contract]):
         "signed_by",
         "created",
     )
-    signed_by = base.column("created_by", "签订人")
+    signed_by = base.actor_column("created_by", "签订人")
     add_form = ContractForm
     add_page = base.AddPage("签订客户合同", "签订")
 

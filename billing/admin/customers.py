@@ -50,16 +50,23 @@ class CustomerAdmin(base.AddThroughServiceAdmin[Customer]):
         "contact_name",
         "contact_email",
         "webhook_url",
-        "webhook_secret",
+        "webhook_secret_text",
         "member_list",
         "created",
     )
     readonly_fields = (
+        "webhook_secret_text",
         "member_list",
         "created",
     )
     add_form = CustomerForm
     add_page = base.AddPage("新建客户机构", "创建")
+
+    @admin.display(description="回调签名密钥")
+    def webhook_secret_text(self, obj: Customer) -> str:
+        """Shown whole, as a literal in <code>: this page is the only place it can be read, and the
+        operator hands it to the institution to verify the notices' signatures."""
+        return format_html("<code>{}</code>（用于核验通知签名，请转交机构）", obj.webhook_secret)
 
     @admin.display(description="机构用户")
     def member_list(self, obj: Customer) -> str:

@@ -123,7 +123,7 @@ class ApiKeyAdmin(base.AddThroughServiceAdmin[ApiKey]):
         "issued_at",
     )
     rotated_from_key = base.column("rotated_from", "轮换自", link=True)
-    issued_by = base.column("created_by", "签发人")
+    issued_by = base.actor_column("created_by", "签发人")
     issued_at = base.column("created_at", "签发时间")
     add_form = KeyIssueForm
     add_page = base.AddPage(

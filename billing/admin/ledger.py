@@ -48,7 +48,7 @@ class UsageEventAdmin(base.ReadOnlyAdmin[UsageEvent]):
         "amount_yuan",
         "period_text",
         "reference",
-        "recorded_by",
+        "recorded_by_name",
         "correct_link",
     )
     list_filter = (
@@ -76,9 +76,10 @@ class UsageEventAdmin(base.ReadOnlyAdmin[UsageEvent]):
         "idempotency",
         "corrects_link",
         "reason",
-        "recorded_by",
+        "recorded_by_name",
     )
     readonly_fields = (
+        "recorded_by_name",
         "period_text",
         "contract_link",
         "customer_name",
@@ -91,6 +92,7 @@ class UsageEventAdmin(base.ReadOnlyAdmin[UsageEvent]):
     api_key_link = base.column("api_key", "接口密钥", link=True)
     idempotency = base.column("idempotency_key", "幂等键")
     corrects_link = base.column("corrects", "冲正对象", link=True)
+    recorded_by_name = base.actor_column("recorded_by", "记录人")
     period_text = base.show_period
     change_list_template = "admin/billing/usageevent/change_list.html"
 

@@ -32,7 +32,7 @@ class WalletTopUpAdmin(base.ReadOnlyAdmin[WalletTopUp]):
     )
     readonly_fields = ("paid_at", "contract_link", "paid_by")
     paid_at = base.column("at", "充值时间")
-    paid_by = base.column("recorded_by", "记录人")
+    paid_by = base.actor_column("recorded_by", "记录人")
 
 
 @admin.register(Invoice)

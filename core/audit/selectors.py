@@ -4,37 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.audit.models import AuditEntry
-
-# Groups of actions, by their prefix, as the console filters them.
-AREAS = {
-    "record": "信用记录",
-    "batch": "数据上传",
-    "submission": "信用征集",
-    "objection": "异议",
-    "repair": "信用修复",
-    "report": "信用报告",
-    "consent": "查询授权",
-    "scorecard": "评分模型",
-    "exchange": "信息共享",
-    "retention": "到期删除",
-    "login": "登录锁定",
-}
+from core.audit.wording import CATEGORIES
 
 
 def audit_entries(
-    *, area: str = "", subject_id: int | None = None, on_or_after: date | None = None,
+    *, area: str = "", subject_ids: list[int] | None = None, on_or_after: date | None = None,
     before: date | None = None,
 ) -> QuerySet[AuditEntry]:  # fmt: skip
-    """Newest first; every filter optional (indexed: occurred_at, action, subject_id)."""
+    """Newest first; every filter optional (indexed: occurred_at, action, subject_id). `area` is a
+    category of core.audit.wording.CATEGORIES; `subject_ids` the subjects' (an empty list: none)."""
     entries = AuditEntry.objects.all()
-    if area in AREAS:
-        entries = entries.filter(action__startswith=f"{area}.")
-    if subject_id is not None:
-        entries = entries.filter(subject_id=subject_id)
+    if area in CATEGORIES:
+        prefixes = Q()
+        for prefix in CATEGORIES[area][1]:
+            prefixes |= Q(action__startswith=prefix)
+        entries = entries.filter(prefixes)
+    if subject_ids is not None:
+        entries = entries.filter(subject_id__in=subject_ids)
     zone = timezone.get_current_timezone()
     if on_or_after is not None:
         entries = entries.filter(occurred_at__gte=datetime.combine(on_or_after, time.min, zone))

@@ -18,7 +18,7 @@ from core.collection.models import Submission, SubmissionKind, SubmissionStatus
 from core.collection.permissions import SUBMISSION_REVIEW
 from core.collection.services import EntryResult, record_enter
 from core.common.actors import Actor, ActorKind
-from core.common.errors import NotFound, ValidationFailed
+from core.common.errors import ValidationFailed
 from core.common.identifiers import normalise, uscc_problem
 from core.common.render_tokens import NOT_HUMAN, RenderToken, render_token_read, render_token_spend
 from core.common.tenancy import current_schema
@@ -134,12 +134,16 @@ def submission_create(
     return submission
 
 
-def submission_status(*, receipt_no: str) -> Submission:
-    """What the submitter may see by receipt number (no personal data is shown for it)."""
-    submission = Submission.objects.filter(receipt_no=receipt_no.strip().upper()).first()
-    if submission is None:
-        raise NotFound("没有这个受理编号，请核对后再试", field="receipt_no")
-    return submission
+def submission_by_receipt(*, receipt_no: str, phone: str) -> Submission | None:
+    """A submission by receipt number, if `phone` is the contact phone given with it (the only
+    thing the submitter is asked for that a stranger does not know); None otherwise, the same as
+    for a number that does not exist."""
+    digits = "".join(c for c in phone if c.isdigit() or c == "-")  # as submission_create keeps it
+    if not digits:
+        return None
+    return Submission.objects.filter(
+        receipt_no=receipt_no.strip().upper(), contact_phone=digits
+    ).first()
 
 
 def submission_reject(*, actor: User, submission: Submission, note: str) -> Submission:

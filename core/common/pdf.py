@@ -1,6 +1,6 @@
-"""PDF documents with ReportLab and an embedded Chinese font: WenQuanYi Micro Hei from the
-`paperang-p2-fonts-cjk` wheel, subset into each PDF, so Chinese renders on any machine and the text
-can be extracted (ADR 0008). The pieces every document uses: styles, tables, a QR code, the A4
+"""PDF documents with ReportLab and an embedded Chinese font: Noto Sans SC Regular (SIL OFL 1.1),
+vendored in core/common/fonts/ as a GB 2312 subset (tools/subset_report_font.py), subset again into
+each PDF, so Chinese renders on any machine and the text can be extracted (ADRs 0008, 0017). The pieces every document uses: styles, tables, a QR code, the A4
 page; the documents themselves are their domains' (reports, objection replies)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import threading
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -19,9 +19,11 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
-FONT = "WenQuanYiMicroHei"
+FONT = "NotoSansSC"
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-Regular-GB2312.ttf"
 # ReportLab keeps a registered TrueType font's subset state on the shared font object, so two
 # threads rendering at once corrupt each other's subsets (KeyError in ttfonts). Rendering is
 # CPU-bound under the GIL anyway; one lock per process costs nothing measurable.
@@ -30,9 +32,7 @@ _RENDERING = threading.Lock()
 
 @cache
 def chinese_font() -> str:
-    path = resources.files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc"
-    with resources.as_file(path) as file:
-        pdfmetrics.registerFont(TTFont(FONT, str(file), subfontIndex=0))
+    pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
     return FONT
 
 
@@ -56,7 +56,7 @@ def escape(text: object) -> str:
 
 def table(rows: list[list[str]], widths: list[float], style: ParagraphStyle) -> Table:
     table = Table(
-        [[Paragraph(escape(c), style) for c in row] for row in rows],
+        [[Paragraph(escape(c).replace("\n", "<br/>"), style) for c in row] for row in rows],
         colWidths=widths,
         repeatRows=1,
     )
@@ -77,10 +77,41 @@ def qr(text: str) -> Drawing:
     return drawing
 
 
-def build(story: list[Any], title: str) -> bytes:
+def _numbered(footer: str) -> type[Canvas]:
+    """A canvas that writes `footer` and "第 N 页 共 M 页" at the foot of every page: pages are
+    kept until the document ends, when M is known."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._held: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
+            self._held.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._held)
+            for number, state in enumerate(self._held, start=1):
+                self.__dict__.update(state)
+                self.setFont(chinese_font(), 8)
+                self.setFillColor(colors.grey)
+                self.drawString(18 * mm, 9 * mm, footer)
+                self.drawRightString(A4[0] - 18 * mm, 9 * mm, f"第 {number} 页 共 {total} 页")
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def build(story: list[Any], title: str, *, footer: str | None = None) -> bytes:
+    """The A4 document. With `footer`, every page carries it and its page number of the total."""
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
                             topMargin=16 * mm, bottomMargin=16 * mm, title=title)  # fmt: skip
     with _RENDERING:
-        doc.build(story)
+        if footer is None:
+            doc.build(story)
+        else:
+            doc.build(story, canvasmaker=_numbered(footer))
     return out.getvalue()

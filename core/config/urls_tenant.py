@@ -25,6 +25,7 @@ import portal.articles
 import portal.home
 import portal.lists
 import portal.offers
+import portal.receipts
 import portal.remedies
 import portal.reports
 import portal.search
@@ -180,11 +181,9 @@ urlpatterns = [
         name="console-submission",
     ),
     path("submissions/new/", portal.submissions.submission_new, name="portal-submission-new"),
-    path(
-        "submissions/status/",
-        portal.submissions.submission_lookup,
-        name="portal-submission-status",
-    ),
+    # The old status address shows the same page: the number travels in a POST body now.
+    path("submissions/status/", portal.receipts.receipt_status, name="portal-submission-status"),
+    path("receipts/", portal.receipts.receipt_status, name="portal-receipts"),
     path("graphql/", district_graphql_view, name="graphql"),
     path("exchange/graphql/", exchange_graphql_view, name="exchange-graphql"),
     path("files/<str:token>/", signed_file, name="storage-file"),

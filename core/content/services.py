@@ -15,8 +15,10 @@ from core.accounts.models import User
 from core.accounts.policy import require
 from core.common.errors import NotFound, ValidationFailed
 from core.common.versioning import data_changed
-from core.content.models import Article, ArticleCategory, Theme
+from core.content.models import Article, ArticleCategory, ArticleFormat, Theme
 from core.content.permissions import ARTICLE_EDIT, THEME_EDIT
+from core.content.richtext import clean as clean_rich_text
+from core.content.richtext import has_text
 from core.storage.api import store_attachment
 
 EDITABLE_FIELDS = (
@@ -29,6 +31,8 @@ EDITABLE_FIELDS = (
     "contact_phone",
     "contact_email",
     "contact_address",
+    "host_unit",
+    "organiser_unit",
 )
 
 
@@ -43,6 +47,8 @@ class ThemeChanges:
     contact_phone: str | None = None
     contact_email: str | None = None
     contact_address: str | None = None
+    host_unit: str | None = None
+    organiser_unit: str | None = None
 
 
 @transaction.atomic
@@ -99,6 +105,8 @@ class ArticleDraft:
     body: str
     source: str = ""
     published_on: date | None = None  # None: not published
+    document_number: str = ""
+    body_format: str = ArticleFormat.MARKDOWN  # rich text: HTML, sanitised before it is stored
 
 
 @transaction.atomic
@@ -114,14 +122,20 @@ def article_save(
     require(actor, ARTICLE_EDIT)
     if draft.category not in ArticleCategory.values:
         raise ValidationFailed("请选择栏目", field="category")
-    title, body = draft.title.strip(), draft.body.strip()
+    if draft.body_format not in ArticleFormat.values:
+        raise ValidationFailed("请选择正文格式", field="body_format")
+    rich_text = draft.body_format == ArticleFormat.RICH_TEXT
+    title = draft.title.strip()
+    body = clean_rich_text(draft.body) if rich_text else draft.body.strip()
     if not 2 <= len(title) <= 200:
         raise ValidationFailed("标题应为2–200字", field="title")
-    if not body:
+    if not body or (rich_text and not has_text(body)):
         raise ValidationFailed("请填写正文", field="body")
     article = article or Article(updated_by=actor.email)
     article.category, article.title, article.body = draft.category, title, body
+    article.body_format = draft.body_format
     article.source, article.published_on = draft.source.strip()[:100], draft.published_on
+    article.document_number = draft.document_number.strip()[:60]
     if attachment is not None:
         article.attachment = store_attachment(attachment, folder="articles")
         article.attachment_name = attachment_name[:200]
@@ -129,3 +143,12 @@ def article_save(
     article.save()
     data_changed()
     return article
+
+
+@transaction.atomic
+def article_delete(*, actor: User, article: Article) -> None:
+    """Remove an article from the portal and the console for good (its attachment file stays in
+    storage, as a replaced attachment's does)."""
+    require(actor, ARTICLE_EDIT)
+    article.delete()
+    data_changed()

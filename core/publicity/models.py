@@ -52,4 +52,4 @@ class PublicityRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.regime.code} {self.severity} {self.sector or '-'}"
+        return f"{self.regime.code} {self.get_severity_display()} {self.get_sector_display()}"

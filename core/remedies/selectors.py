@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core.common.identifiers import normalise
+from core.records.doc_numbers import doc_number_key
 from core.records.models import Record
 from core.records.public import public_records
 from core.remedies.enums import ObjectionStatus, RepairStatus
 from core.remedies.models import Objection, RepairApplication
+from core.subjects.protection import lookup_hashes
 
 
 def objections_open(*, today: date, overdue_only: bool = False) -> QuerySet[Objection]:
@@ -56,12 +58,35 @@ def record_find_public(*, code: str, doc_number: str, today: date) -> Record | N
     """A record the public names by its subject's 统一社会信用代码 and its document number, if the
     portal shows it today (organisations' socially public records only: a person's records, or
     restricted ones, cannot be probed from the portal; people come to the window)."""
-    number = normalise(code)
-    if not number or not doc_number.strip():
+    number, key = normalise(code), doc_number_key(doc_number)
+    if not number or not key:
         return None
-    return (
-        public_records(today)
-        .select_related("subject")
-        .filter(subject__uscc=number, doc_number=doc_number.strip())
-        .first()
+    rows = public_records(today).select_related("subject").filter(subject__uscc=number)
+    # The subject's few public records are compared in Python: one normalising function for both
+    # sides, whatever brackets and spaces the stored number and the typed one carry.
+    return next(
+        (r for r in rows.order_by("id").iterator() if doc_number_key(r.doc_number) == key), None
     )
+
+
+def _applicant_is(code: str) -> Q:
+    """The receipt's subject: an organisation by 统一社会信用代码, a person by ID number."""
+    number = normalise(code)
+    return Q(subject__uscc=number) | Q(subject__id_hash__in=lookup_hashes(number))
+
+
+def objection_by_receipt(*, number: str, code: str) -> Objection | None:
+    """An objection by its receipt number, if `code` is its subject's code or ID number (None
+    otherwise, the same as for a number that does not exist)."""
+    if not normalise(code):
+        return None
+    return Objection.objects.filter(_applicant_is(code), number=number.strip().upper()).first()
+
+
+def repair_by_receipt(*, number: str, code: str) -> RepairApplication | None:
+    """A repair application by receipt number and its subject's code or ID number, as above."""
+    if not normalise(code):
+        return None
+    return RepairApplication.objects.filter(
+        _applicant_is(code), number=number.strip().upper()
+    ).first()

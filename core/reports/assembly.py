@@ -5,8 +5,10 @@ page and (later) the PDF render it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+
+from django.utils import timezone
 
 from core.catalog.enums import CatalogSource, Disclosure
 from core.records.enums import RecordKind, RecordState
@@ -18,6 +20,22 @@ from core.subjects.models import Subject
 SCHEMA = "credit-report/1.0"
 EMPTY = "查询期内无相关信息"
 KIND_LABELS = dict(RecordKind.choices)
+# 基础信息 is stored under stable keys; these are its labels in the report standard's wording.
+BASIC_LABELS = {
+    "name": "名称",
+    "uscc": "统一社会信用代码",
+    "kind": "主体类别",
+    "former_names": "曾用名",
+    "other_codes": "其他代码",
+    "id_number": "证件号码",
+}
+NATURAL_BASIC_LABELS = {**BASIC_LABELS, "name": "姓名"}
+SUBJECT_KIND_LABELS = dict(SubjectKind.choices)
+STATEMENT = (
+    "本报告依据公共信用信息目录归集的信息出具，仅反映数据截止时间前平台归集并依法可以提供的信息，"
+    "不含信用评分；数据截止时间之后信息的新增、变更、修复或撤销不在本报告内。"
+    "报告内容以平台存档为准，可凭报告编号和验证码在报告验证页面核验。"
+)
 
 
 @dataclass(frozen=True)
@@ -82,11 +100,13 @@ def assemble(
     include_restricted: bool,
     queries: list[dict[str, str]] | None = None,
     consents: list[dict[str, str]] | None = None,
+    issuer: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The report as data. `include_restricted`: also records of items disclosed only on
     authorisation (a valid consent, or the subject itself). `queries` and `consents`: who queried
     the subject and who lodged an authorisation in its name (a report the subject asks for itself
-    lists them: its right to know)."""
+    lists them: its right to know). `issuer`: the issuing platform and its operator
+    ({"platform": …, "operator": …}). Times are written in Beijing time (with their offset)."""
     natural = subject.kind == SubjectKind.NATURAL
     records = list(
         Record.objects.publishable(today)
@@ -131,7 +151,8 @@ def assemble(
         "number": number,
         "title": "自然人公共信用信息报告" if natural else "法人和非法人组织公共信用信息报告",
         "subject_type": "natural" if natural else "legal",
-        "data_as_of": now.isoformat(),
+        "data_as_of": timezone.localtime(now).isoformat(timespec="seconds"),
+        "issuer": issuer or {},
         "cover": {
             "name": subject.name,
             "code": subject.id_masked if natural else (subject.uscc or ""),
@@ -139,7 +160,7 @@ def assemble(
             "counts": [{"title": s["title"], "count": s["count"]} for s in sections if s["key"] not in ("basic", "advice", "queries", "consents")],
         },
         "sections": sections,
-        "statement": "本报告依据公共信用信息目录归集的信息出具，仅反映数据截止时间的公示信息，不含信用评分。",
+        "statement": STATEMENT,
     }  # fmt: skip
 
 
@@ -149,7 +170,7 @@ def _basic(subject: Subject) -> dict[str, Any]:
     return {
         "name": subject.name,
         "uscc": subject.uscc or "",
-        "kind": subject.get_kind_display(),
+        "kind": SUBJECT_KIND_LABELS.get(subject.kind, subject.kind),
         "former_names": [
             n.name for n in subject.names.order_by("seen_from") if n.name != subject.name
         ],
@@ -168,3 +189,44 @@ def _advice(records: list[Record], today: date) -> list[dict[str, Any]]:
             text = f"《{record.doc_number}》最短公示期至{record.repair_from:%Y年%m月%d日}，届满后可申请信用修复。"
         advice.append({"doc_number": record.doc_number, "advice": text})
     return advice
+
+
+def basic_rows(data: dict[str, Any], item: dict[str, Any]) -> list[tuple[str, str]]:
+    """基础信息 as (label, value) rows in the standard's wording, for the page and the PDF (older
+    reports stored the same keys, so they read the same)."""
+    labels = NATURAL_BASIC_LABELS if data.get("subject_type") == "natural" else BASIC_LABELS
+    rows = []
+    # The stored JSON sorts its keys: print in the standard's order, then anything else.
+    for key in [*(k for k in labels if k in item), *(k for k in item if k not in labels)]:
+        value = item[key]
+        if key == "kind":
+            value = SUBJECT_KIND_LABELS.get(value, value)
+        text = "；".join(value) if isinstance(value, list) else str(value)
+        rows.append((labels.get(key, key), text or "—"))
+    return rows
+
+
+def beijing_time(text: str) -> str:
+    """An ISO timestamp from a report (UTC in older reports) as Beijing time, yyyy-MM-dd HH:mm."""
+    if not text:
+        return ""
+    moment = datetime.fromisoformat(text)
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+def printable(data: dict[str, Any], *, platform: str = "", operator: str = "") -> dict[str, Any]:
+    """The stored report ready to print (page and PDF): 基础信息 as labelled rows, the data's
+    cut-off in Beijing time, the issuer (`platform`/`operator` for reports stored before it
+    was recorded)."""
+    if "sections" not in data:
+        return data
+    sections = [
+        {**s, "rows": basic_rows(data, s["items"][0])} if s["key"] == "basic" and s["items"] else s
+        for s in data["sections"]
+    ]
+    issuer = {"platform": platform, "operator": operator, **(data.get("issuer") or {})}
+    code_label = "证件号码" if data.get("subject_type") == "natural" else "统一社会信用代码"
+    return {**data, "sections": sections, "issuer": issuer, "code_label": code_label,
+            "as_of_text": beijing_time(data.get("data_as_of", ""))}  # fmt: skip

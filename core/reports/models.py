@@ -98,6 +98,9 @@ class Report(models.Model):
     stored_json = models.CharField("报告文件", max_length=300)
     stored_pdf = models.CharField("报告PDF", max_length=300, blank=True)
     sha256 = models.CharField(max_length=64)
+    # The PDF's SHA-256 at issue: the verification page compares an uploaded PDF with it. Empty
+    # for reports issued before it was kept (their stored PDF is hashed instead).
+    pdf_sha256 = models.CharField("报告PDF的SHA-256", max_length=64, blank=True)
     issued_at = models.DateTimeField("出具时间", default=timezone.now)
 
     class Meta:

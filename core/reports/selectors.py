@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models import Q, QuerySet
 
 from core.common.errors import NotFound
+from core.common.identifiers import mask_person_name
 from core.content.selectors import theme_get_current
 from core.reports.enums import ConsentStatus
 from core.reports.models import Consent, QueryLog, Report
+from core.subjects.enums import SubjectKind
 from core.subjects.models import Subject
 
 # A report whose stored files were deleted with the negative information about a person it
@@ -38,20 +41,65 @@ class Verification:
     report: Report | None
     genuine: bool
     removed: bool = False  # the stored files were deleted (ARCHIVE_REMOVED): nothing to compare
+    # An uploaded PDF compared with the one kept at issue: None when none was given (or nothing
+    # is left to compare it with).
+    pdf_matches: bool | None = None
+
+    @property
+    def subject_name(self) -> str:
+        """Whose report it is; a person's name masked (the page is public)."""
+        if self.report is None:
+            return ""
+        subject = self.report.subject
+        natural = subject.kind == SubjectKind.NATURAL
+        return mask_person_name(subject.name) if natural else subject.name
+
+    @property
+    def subject_code_label(self) -> str:
+        natural = self.report is not None and self.report.subject.kind == SubjectKind.NATURAL
+        return "证件号码" if natural else "统一社会信用代码"
+
+    @property
+    def subject_code(self) -> str:
+        if self.report is None:
+            return ""
+        subject = self.report.subject
+        return subject.id_masked if subject.kind == SubjectKind.NATURAL else (subject.uscc or "")
+
+    @property
+    def report_kind(self) -> str:
+        if self.report is None:
+            return ""
+        natural = self.report.subject.kind == SubjectKind.NATURAL
+        return REPORT_TITLES[natural]
 
 
-def report_verify(*, number: str, code: str) -> Verification:
-    """Is there a report with this number and code, and is its stored content unchanged?"""
-    report = Report.objects.filter(
-        number=number.strip().upper(), verification_code=code.strip().upper()
-    ).first()
+REPORT_TITLES = {True: "自然人公共信用信息报告", False: "法人和非法人组织公共信用信息报告"}
+
+
+def _sha256(name: str) -> str:
+    with default_storage.open(name, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def report_verify(*, number: str, code: str, pdf: bytes | None = None) -> Verification:
+    """Is there a report with this number and code, and is its stored content unchanged? With
+    `pdf` (an uploaded file's bytes): is that file the PDF the platform issued?"""
+    report = (
+        Report.objects.select_related("subject")
+        .filter(number=number.strip().upper(), verification_code=code.strip().upper())
+        .first()
+    )
     if report is None:
         return Verification(None, False)
     if not report.stored_json:
         return Verification(report, False, removed=True)
-    with default_storage.open(report.stored_json, "rb") as handle:
-        digest = hashlib.sha256(handle.read()).hexdigest()
-    return Verification(report, digest == report.sha256)
+    genuine = _sha256(report.stored_json) == report.sha256
+    matches = None
+    if pdf is not None:
+        kept = report.pdf_sha256 or (_sha256(report.stored_pdf) if report.stored_pdf else "")
+        matches = bool(kept) and hashlib.sha256(pdf).hexdigest() == kept
+    return Verification(report, genuine, pdf_matches=matches)
 
 
 def queries_for_subject(subject_id: int, limit: int = 100) -> list[QueryLog]:
@@ -94,10 +142,12 @@ def consents_decided(limit: int = 50) -> list[Consent]:
 
 @dataclass(frozen=True)
 class ReportSite:
-    """Where the report says it comes from: the platform's name and its verification page's URL."""
+    """Where the report says it comes from: the platform's name, its verification page's URL and
+    the platform's operator (the credit agency running it: settings.OPERATOR_NAME)."""
 
     platform: str
     verify_url: str  # absolute, e.g. https://credit.wanzhou.gov.cn/reports/verify/
+    operator: str = field(default_factory=lambda: str(settings.OPERATOR_NAME))
 
     def link(self, number: str, code: str) -> str:
         return f"{self.verify_url}?number={number}&code={code}"

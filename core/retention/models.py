@@ -61,4 +61,6 @@ class RetentionScope(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rule.code} {self.subject_kind} {self.record_kind}"
+        return (
+            f"{self.rule.code} {self.get_subject_kind_display()} {self.get_record_kind_display()}"
+        )

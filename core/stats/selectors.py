@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from core.catalog.models import CatalogItem, Department
 from core.publicity.rules import add_months
@@ -120,6 +121,47 @@ def timeliness(filters: Filters) -> list[Timeliness]:
         if r["n"]
     ]
     return sorted(result, key=lambda t: (t.rate, t.department))
+
+
+@dataclass(frozen=True)
+class DueMonth:
+    """One month of 双公示 supply: the records whose 7-working-day deadline fell in it (`due`)
+    and how many of them were supplied by it (`timely`)."""
+
+    month: date
+    due: int
+    timely: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Per cent supplied in time; None when nothing was due."""
+        return (
+            (Decimal(100) * self.timely / self.due).quantize(Decimal("0.1")) if self.due else None
+        )
+
+
+def timeliness_by_deadline(filters: Filters) -> list[DueMonth]:
+    """Every month of the range with what fell due in it, by supply deadline (not decision date):
+    a record decided years ago and loaded today is not due in any recent month."""
+    rows = Record.objects.filter(
+        kind__in=DOUBLE_PUBLICITY, withdrawn_at__isnull=True,
+        supply_deadline__gte=filters.start, supply_deadline__lt=add_months(filters.end, 1),
+    )  # fmt: skip
+    if filters.department_id:
+        rows = rows.filter(department_id=filters.department_id)
+    counted = {
+        r["month"]: (r["due"], r["timely"])
+        for r in rows.annotate(month=TruncMonth("supply_deadline"))
+        .values("month")
+        .annotate(due=Count("id"), timely=Count("id", filter=Q(timely=True)))
+        .order_by()
+    }
+    months, month = [], filters.start
+    while month <= filters.end:
+        due, timely = counted.get(month, (0, 0))
+        months.append(DueMonth(month, due, timely))
+        month = add_months(month, 1)
+    return months
 
 
 def top_violations(filters: Filters, limit: int = 10) -> list[Row]:

@@ -15,6 +15,11 @@ MAX_RESULTS = 50
 CANDIDATES = 1000  # matches ranked at most; more are reported as "1000+"
 
 
+def search_words(text: str, *, most: int = 5) -> list[str]:
+    """The words of a query, split on ASCII and full-width spaces: "万州　药房" → ["万州", "药房"]."""
+    return [t for t in text.replace("\u3000", " ").split() if t][:most]
+
+
 @dataclass(frozen=True)
 class Hit:
     id: int
@@ -33,7 +38,7 @@ def search_public(query: str, *, limit: int = 20, offset: int = 0) -> tuple[list
         where, params = "s.uscc = %s", [code]
         rank = "1"
     else:
-        terms = [t for t in text.replace("　", " ").split() if t][:5]
+        terms = search_words(text)
         if not terms:
             return [], 0
         parts = []

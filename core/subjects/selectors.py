@@ -7,10 +7,11 @@ from django.db.models import Count, QuerySet
 from core.common.identifiers import normalise
 from core.subjects.models import Subject
 from core.subjects.protection import lookup_hashes
+from core.subjects.search import search_words
 
 
 def subject_search(*, query: str, limit: int = 50) -> QuerySet[Subject]:
-    """By exact 统一社会信用代码 or ID number, or by part of the name (staff console)."""
+    """By exact 统一社会信用代码 or ID number, or by words in the name (staff console)."""
     text = query.strip()
     if not text:
         return Subject.objects.none()
@@ -20,7 +21,10 @@ def subject_search(*, query: str, limit: int = 50) -> QuerySet[Subject]:
         by_code = subjects.filter(uscc=code) | subjects.filter(id_hash__in=lookup_hashes(code))
         if by_code.exists():
             return by_code
-    return subjects.filter(name__icontains=text).order_by("name")[:limit]
+    # Every word must occur in the name ("万州 药房"), as on the portal (core/subjects/search.py).
+    for word in search_words(text):
+        subjects = subjects.filter(name__icontains=word)
+    return subjects.order_by("name")[:limit]
 
 
 def subject_get(*, subject_id: int) -> Subject:

@@ -38,7 +38,10 @@ class PortalMutation:
     @strawberry.mutation(description="Change the portal theme (district admins only).")
     def theme_update(self, info: Info, data: ThemeUpdateInput) -> ThemeUpdatePayload:
         user = info.context.require_user()
-        changes = ThemeChanges(**{f.name: getattr(data, f.name) for f in fields(ThemeChanges)})
+        # Fields the API does not offer (the footer's 主办/承办单位: console only) stay as they are.
+        changes = ThemeChanges(
+            **{f.name: getattr(data, f.name, None) for f in fields(ThemeChanges)}
+        )
         try:
             theme = theme_update(actor=user, changes=changes)
         except ApplicationError as exc:

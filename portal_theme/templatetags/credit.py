@@ -44,3 +44,34 @@ def score_reason(value: str) -> str:
     from core.scoring.enums import REASON_LABELS
 
     return REASON_LABELS.get(value, value)
+
+
+@register.filter
+def actor(value: str) -> str:
+    """clerk@… → 张三（数据录入员，市场监管局）; system:ingest → 系统（数据入库）."""
+    from core.catalog.actors import actor_name
+
+    return actor_name(str(value or ""))
+
+
+@register.filter
+def regime_label(value: str) -> str:
+    """2023 → the regime's name; positive → 守信信息规则; license → 行政许可规则."""
+    from core.publicity.models import PublicityRegime
+
+    if value in REGIME_LABELS:
+        return REGIME_LABELS[value]
+    name = PublicityRegime.objects.filter(code=value).values_list("name", flat=True).first()
+    return name or str(value)
+
+
+@register.filter
+def purpose_label(value: str) -> str:
+    """joint_discipline → 联合奖惩."""
+    from exchange.enums import ExchangePurpose
+
+    return str(dict(ExchangePurpose.choices).get(value, value))
+
+
+# Regime codes that are not a PublicityRegime row (core.records.validation).
+REGIME_LABELS = {"positive": "守信激励信息（按有效期公示）", "license": "行政许可（按有效期公示）"}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
 from core.accounts.enums import StaffRole
@@ -23,7 +24,8 @@ from core.common.broker import delay_or_defer
 from core.common.divisions import validate_county_code
 from core.common.errors import Conflict, ValidationFailed
 from core.common.tenancy import use_public_schema
-from core.content.models import Theme
+from core.content.models import Article, Theme
+from core.content.seeding import credit_documents_seed
 from provisioning.services.spares import SPARE_PREFIX, clone_template, schema_rename, spare_take
 from provisioning.services.template import advisory_lock, template_ensure, template_schema_name
 from tenants.audit import platform_audit_record
@@ -205,9 +207,11 @@ def district_onboard(*, request: OnboardingRequest, actor: Actor) -> OnboardingR
                     district_name=req.name,
                     region_code=req.region_code,
                     banner_text=f"诚信{short_name(req.name)}，共建共享",
-                    footer_text=f"{req.platform_name} 主办单位：{req.name}社会信用体系建设工作领导小组办公室",
+                    # 主办单位 / 承办单位 are left for the district to fill in (console theme page).
+                    footer_text=f"{req.platform_name}（{req.name}公共信用信息平台）",
                 )
                 catalog_seed_national()
+                credit_documents_seed(article_model=Article, today=timezone.localdate())
                 admin = user_create_staff(
                     email=req.admin_email, full_name=req.admin_name, role=StaffRole.DISTRICT_ADMIN
                 )

@@ -252,7 +252,7 @@ def test_a_customer_is_created_and_its_webhook_secret_shown_read_only(
     assert customer.name == BANK
     assert response.redirect_chain == [(f"/admin/billing/customer/{customer.pk}/change/", 302)]
     assert f"已创建客户机构：{BANK}" in body
-    assert f'<div class="readonly">{customer.webhook_secret}</div>' in body
+    assert f"<code>{customer.webhook_secret}</code>" in body
     assert 'name="webhook_secret"' not in body
     assert 'name="_save"' not in body
 

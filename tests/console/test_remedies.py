@@ -90,14 +90,14 @@ def test_the_admin_and_the_auditor_see_every_action_in_the_audit_log(record: Rec
     })  # fmt: skip
     auditor = signed_in(make_staff("wanzhou", "auditor@wanzhou.test", StaffRole.AUDITOR))
 
-    page = auditor.get("/console/audit/?area=objection").content.decode()
+    page = auditor.get("/console/audit/?area=remedy").content.decode()
 
-    assert "objection.file" in page
-    assert "record.store" not in page
-    assert (
-        "record.store"
-        in auditor.get(f"/console/audit/?subject={record.subject_id}").content.decode()
-    )
+    assert f"window@wanzhou.test（征信窗口办事员）登记了对记录 {record.doc_number} 的异议" in page
+    assert "存储了记录" not in page
+    with schema_context("wanzhou"):
+        name = record.subject.name
+    by_subject = auditor.get("/console/audit/", {"subject": name}).content
+    assert f"系统（上传处理）存储了记录 {record.doc_number}" in by_subject.decode()
     assert window.get("/console/audit/").status_code == 404
 
 

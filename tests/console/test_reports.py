@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -14,6 +15,7 @@ from core.subjects.models import Subject
 from tests.conftest import client_for, make_staff
 from tests.core.collection.conftest import upload
 from tests.core.collection.files import as_csv, penalty
+from tests.support.clock import Clock
 from tests.support.pages import signed_in
 
 
@@ -69,3 +71,22 @@ def test_data_clerks_do_not_use_the_window(department: Department) -> None:
         upload(department, as_csv([penalty(1)]))
 
     assert clerk.get(f"/console/subjects/{subject_id('建设')}/window/").status_code == 404
+
+
+def test_the_report_page_reads_in_chinese_on_beijing_time(clock: Clock, window: Client) -> None:
+    clock.move_to(datetime(2026, 12, 6, 23, 30, tzinfo=UTC))  # 07:30 on 7 December in Beijing
+    company = subject_id("建设")
+    issued = window.post(f"/console/subjects/{company}/window/", {
+        "issue": "1", "requester_kind": "institution", "requester_name": "重庆银行万州支行",
+        "requester_code": "91500101MA5U000000", "purpose": "贷款审查",
+    })  # fmt: skip
+    page = window.get(issued["Location"]).content.decode()
+
+    assert re.search(r'data-testid="report-as-of">2026-12-07 07:30<', page)
+    assert '<dt>出具平台</dt><dd data-testid="report-platform">信用万州</dd>' in page
+    assert '<dt>运营机构</dt><dd data-testid="report-operator">公共信用信息平台运营方</dd>' in page
+    basic = re.search(r'<dl data-testid="report-basic">(.*?)</dl>', page).group(1)  # type: ignore[union-attr]
+    assert re.findall(r"<dt>([^<]+)</dt>", basic) == [
+        "名称", "统一社会信用代码", "主体类别", "曾用名", "其他代码"
+    ]  # fmt: skip
+    assert "<dt>主体类别</dt><dd>法人及非法人组织</dd>" in basic

@@ -119,3 +119,15 @@ def test_a_stale_page_does_not_change_a_newer_draft(admin_client: Client) -> Non
     page = admin_client.post("/console/scoring/", values).content.decode()
 
     assert "请刷新页面后再修改" in page
+
+
+def test_the_model_notes_explain_the_score_in_chinese(admin_client: Client) -> None:
+    page = admin_client.get("/console/scoring/").content.decode()
+    notes = page.split('data-testid="model-notes"')[1].split("</details>")[0]
+
+    assert (
+        "<p>每个企业、其他组织和个体工商户都从起评分开始：各指标的起评分之和。自然人不参与评分。</p>"
+        in notes
+    )
+    assert "同一规则下多条记录的分值相加，不超过该规则的上限" in notes
+    assert not any(word in notes for word in ("docs/", "score", "The "))

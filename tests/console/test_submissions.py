@@ -42,3 +42,29 @@ def test_a_reviewer_accepts_a_submission_from_the_console(department: Department
     assert (record.kind, record.submission_id, record.fields["JL_BZ"]) == (
         "red_list", submission.pk, f"来源：信用征集 {submission.receipt_no}",
     )  # fmt: skip
+
+
+def test_accepting_a_complaint_asks_for_the_record_kind_and_shows_today(
+    department: Department,
+) -> None:
+    from core.collection.submissions import SubmissionForm, submission_create
+
+    with schema_context("wanzhou"):
+        submission = submission_create(
+            form=SubmissionForm("complaint", "重庆市万州区第2建设有限公司", uscc(2),
+                                "二〇二六年十月起拖欠本工地农民工工资共计三个月。", "赵六", "13800000001"),
+            client="x",
+        )  # fmt: skip
+    client = signed_in(make_staff("wanzhou", "reviewer@wanzhou.test", StaffRole.REVIEWER))
+
+    page = client.get(f"/console/submissions/{submission.pk}/").content.decode()
+    refused = client.post(
+        f"/console/submissions/{submission.pk}/",
+        {"accept": "1", "department": department.pk, "WSH": "万州发改〔2026〕3号",
+         "NR": "拖欠农民工工资", "JDRQ": "2026-11-20"},
+    )  # fmt: skip
+
+    assert '<option value="" selected>请选择记录类别</option>' in page
+    assert 'value="2026-11-27"' in page
+    assert refused.context["accept"].errors["LX"] == ["这个字段是必填项。"]
+    assert not Record.objects.exists()

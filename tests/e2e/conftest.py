@@ -115,6 +115,13 @@ def console_login(page: Page, base: str, email: str, password: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
+def console_menu(page: Page, group: str, name: str) -> None:
+    """Open a group of the console's menu (it opens on hover or focus) and follow one of its
+    links."""
+    page.get_by_role("button", name=group).hover()
+    page.get_by_role("link", name=name).click()
+
+
 def open_subject(page: Page, base: str, query: str, name: str) -> None:
     """Find a subject in the console by code or name and open it. The form POSTs: the results
     are on a token's page, whose URL carries nothing of the query."""

@@ -21,7 +21,7 @@ from provisioning.services.lifecycle import district_purge, district_request_del
 from provisioning.services.onboarding import OnboardingRequest, district_onboard
 from tenants.models import District
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty, uscc
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import console_menu, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +73,7 @@ def test_a_clerk_fixes_rejected_rows_and_finds_the_records(
     page.get_by_label("电子邮箱").fill("clerk@wuxi.example")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.get_by_role("link", name="数据上传").click()
+    console_menu(page, "数据归集", "数据上传")
     page.get_by_label("数据文件（CSV或XLSX）").set_input_files(str(upload))
     page.get_by_role("button", name="上传并导入").click()
 
@@ -92,13 +92,13 @@ def test_a_clerk_fixes_rejected_rows_and_finds_the_records(
     corrected = tmp_path / "退回行-已改正.csv"
     corrected.write_bytes(fixed.encode("gbk"))
 
-    page.get_by_role("link", name="数据上传").click()
+    console_menu(page, "数据归集", "数据上传")
     page.get_by_label("数据文件（CSV或XLSX）").set_input_files(str(corrected))
     page.get_by_role("button", name="上传并导入").click()
     expect(page.get_by_test_id("stored")).to_have_text("2")
     expect(page.get_by_test_id("rejected")).to_have_text("0")
 
-    page.get_by_role("link", name="主体查询").click()
+    console_menu(page, "信用主体", "主体查询")
     page.get_by_label("统一社会信用代码、身份证号码或名称").fill(uscc(3))
     page.get_by_role("button", name="查询").click()
     page.get_by_role("link", name="重庆市万州区第3建设有限公司").click()

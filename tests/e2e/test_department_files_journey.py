@@ -35,7 +35,7 @@ from tests.core.collection.files import (
     template_xlsx,
     uscc,
 )
-from tests.e2e.conftest import console_login, open_subject, purge_district, screenshot
+from tests.e2e.conftest import console_login, console_menu, open_subject, purge_district, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -76,12 +76,12 @@ def base(page: Page, server_port: int, wuxi: None, tmp_path: Path, settings: Any
     settings.MEDIA_ROOT = str(tmp_path / "media")
     url = f"http://{DOMAIN}:{server_port}"
     console_login(page, url, CLERK, PASSWORD)
-    expect(page.get_by_role("link", name="数据上传")).to_be_visible()
+    expect(page.get_by_role("button", name="数据归集")).to_be_visible()
     return url
 
 
 def upload(page: Page, path: Path) -> None:
-    page.get_by_role("link", name="数据上传").click()
+    console_menu(page, "数据归集", "数据上传")
     page.get_by_label("数据文件（CSV或XLSX）").set_input_files(str(path))
     page.get_by_role("button", name="上传并导入").click()
     expect(page).to_have_url(re.compile(r"/console/uploads/\d+/$"))
@@ -231,7 +231,9 @@ def test_an_unknown_column_is_decided_once_and_the_decision_remembered(
     expect(page.get_by_test_id("batch-status")).to_have_text("已完成")
     expect(page.get_by_test_id("stored")).to_have_text("3")
     expect(page.get_by_test_id("mapping-select")).to_have_count(0)
-    expect(page.get_by_test_id("mapping-confirmed")).to_contain_text(f"映射确认：{CLERK}")
+    expect(page.get_by_test_id("mapping-confirmed")).to_contain_text(
+        "映射确认：录入员（数据录入员，巫溪县市场监督管理局）"
+    )
     expect(column(page, "不导入")).to_contain_text("经办人")
     assert stored_by(waiting) == 3
 

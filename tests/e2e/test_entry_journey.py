@@ -16,7 +16,7 @@ from core.records.fields import PENALTY_CATEGORIES
 from core.records.models import Record
 from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, decided, uscc
-from tests.e2e.conftest import committed_districts, console_login, screenshot
+from tests.e2e.conftest import committed_districts, console_login, console_menu, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,7 @@ def test_a_penalty_is_typed_with_the_standards_lists(
             Department.objects.create(code=DEPARTMENT_CODE, name=DEPARTMENT)
         base = f"http://rongchang.localhost:{server_port}"
         console_login(page, base, RONGCHANG.admin_email, PASSWORD)
-        page.get_by_role("link", name="录入记录").click()
+        console_menu(page, "数据归集", "录入记录")
 
         category = page.get_by_label("行政相对人类别")
         expect(category.locator("option")).to_have_text(

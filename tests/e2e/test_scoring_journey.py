@@ -19,7 +19,13 @@ from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
 from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, as_record_csv, listing, penalty
-from tests.e2e.conftest import committed_districts, console_login, open_subject, screenshot
+from tests.e2e.conftest import (
+    committed_districts,
+    console_login,
+    console_menu,
+    open_subject,
+    screenshot,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -88,7 +94,7 @@ def test_an_admin_republishes_the_scorecard_and_a_repaired_penalty_stops_countin
     expect(page.get_by_test_id("explanation")).to_contain_text("R02 一般行政处罚：−40分")
     screenshot(page, "console-subject-score")
 
-    page.get_by_role("link", name="信用评分").click()
+    console_menu(page, "信用主体", "信用评分")
     expect(page.get_by_test_id("grade-distribution")).to_contain_text("B 基本诚信")
     page.get_by_role("button", name="创建草稿").click()
     draft = page.get_by_test_id("draft")
@@ -134,7 +140,7 @@ def test_an_admin_republishes_the_scorecard_and_a_repaired_penalty_stops_countin
     expect(page.get_by_test_id("explanation")).not_to_contain_text("R02")
     expect(page.get_by_test_id("score")).to_contain_text("评分历史（3）")
 
-    page.get_by_role("link", name="分类统计").click()
+    console_menu(page, "信用服务", "分类统计")
     expect(page.get_by_test_id("by-kind")).to_contain_text("守信激励（红名单）")
     expect(page.get_by_test_id("lists")).to_contain_text("守信激励（红名单）")
     screenshot(page, "console-stats")

@@ -117,6 +117,8 @@ def test_the_window_journey(
     page.get_by_label("验证码").fill(code)
     page.get_by_role("button", name="验证").click()
     expect(page.get_by_test_id("verify-result")).to_contain_text("验证通过")
+    expect(page.get_by_test_id("verify-report")).to_contain_text("武隆区第1旅游有限公司")
+    screenshot(page, "portal-report-verify")
 
     # A person's report without consent: refused with the reason, and logged.
     open_subject(page, base, "11010519491231002X", "李四")

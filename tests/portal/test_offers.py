@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from billing.enums import PricingModel
 from billing.services.catalogue import price_set
 from core.common.actors import Actor
+from core.content.models import Theme
 from tenants.models import District
 from tests.conftest import client_for
 
@@ -24,7 +26,7 @@ def test_a_district_that_sells_nothing_says_so(wanzhou: District) -> None:
     assert "<h1>信用增值服务</h1>" in body
     assert "万州区目前尚未销售信用增值服务，暂无可购买的产品。" in body
     assert "<table" not in body
-    assert "机构如何购买" in body
+    assert "<h2>如何申请</h2>" in body
 
 
 def test_products_are_listed_with_todays_prices(wanzhou: District, kaizhou: District) -> None:
@@ -62,22 +64,36 @@ def test_products_are_listed_with_todays_prices(wanzhou: District, kaizhou: Dist
     assert "尚未销售" not in body
 
 
-def test_the_page_explains_how_institutions_buy(wanzhou: District) -> None:
+def test_the_page_explains_how_institutions_apply_in_business_terms(wanzhou: District) -> None:
     body = client_for("wanzhou.localhost").get("/services/").content.decode()
 
     for text in (
-        "机构与平台运营方（运营方）签订服务合同",
-        "运营方为机构签发接口密钥（以 ck_ 开头）",
-        "通过 <code>consentLodge</code> 接口上传授权书",
-        "GraphQL 接口 <code>http://wanzhou.localhost/graphql/</code>",
-        "<code>Authorization: Bearer ck_…</code>",
-        "购买信用报告调用 <code>reportPurchase</code>，查询信用评分调用 <code>scorePurchase</code>",
-        "每次新的购买使用新的幂等键（<code>idempotencyKey</code>）",
-        "后付费按月结算，合同设月度次数或金额硬上限",
-        "预付费先向预付余额充值或购买预付套餐",
-        "运营方每月初按上月用量出具账单（PDF 和 CSV）",
+        "<h2>如何申请</h2>",
+        "机构联系平台运营方，说明需要的产品、预计用量和使用用途。",
+        "按月结算的，合同约定每月的次数或金额上限，达到上限后当月暂停服务",
+        "预付费的，先充值或购买套餐，每次使用从余额或套餐中扣减",
+        "运营方每月初按上月用量出具账单",
+        "必须事先取得信用主体本人的书面授权，并写明查询用途",
+        "系统对接的技术说明（接口、计费与发票）由运营方在签约后提供给机构的技术人员。",
+        "<p>有意购买的机构请联系平台运营方。</p>",
     ):
         assert text in body
+    for technical in ("GraphQL", "consentLodge", "idempotencyKey", "reportPurchase", "ck_",
+                      "localhost", "/graphql/", "Authorization"):  # fmt: skip
+        assert technical not in body
+
+
+def test_the_districts_contact_is_shown(wanzhou: District) -> None:
+    with schema_context("wanzhou"):
+        Theme.objects.update(contact_phone="023-58888888", contact_email="credit@wanzhou.example")
+
+    body = client_for("wanzhou.localhost").get("/services/").content.decode()
+
+    assert "<p>有意购买的机构请联系信用万州：</p>" in body
+    assert (
+        '<ul><li>电话：023-58888888</li><li>邮箱：<a href="mailto:credit@wanzhou.example">'
+        "credit@wanzhou.example</a></li></ul>"
+    ) in body
 
 
 def test_the_portal_home_links_to_the_page(wanzhou: District) -> None:

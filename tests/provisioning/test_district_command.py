@@ -61,7 +61,7 @@ def test_list_shows_status_domains_and_counts() -> None:
         "万州区",
         "信用万州",
         "500101",
-        "active",
+        "运行中",
         "职员",
         "1",
         "目录项",

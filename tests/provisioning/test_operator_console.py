@@ -123,3 +123,26 @@ def test_the_operator_sets_where_a_districts_upstream_reports_go(
         ]
     entry = PlatformAuditEntry.objects.get(action="district.upstream_endpoint_set")
     assert (entry.actor_label, entry.district_schema) == ("root@operator.test", "wanzhou")
+
+
+def test_the_operator_console_speaks_chinese(admin_client: Client) -> None:
+    import re
+
+    districts = admin_client.get("/admin/tenants/district/").content.decode()
+    audit = admin_client.get("/admin/tenants/platformauditentry/").content.decode()
+    change = admin_client.get(
+        f"/admin/tenants/district/{District.objects.get(schema_name='wanzhou').pk}/change/"
+    ).content.decode()
+    home = admin_client.get("/admin/").content.decode()
+
+    headers = re.findall(r'<th scope="col"[^>]*>.*?<(?:a|span)[^>]*>([^<]+)<', districts, re.S)
+    assert headers[:5] == ["区县名称", "模式名", "平台名称", "行政区划代码", "状态"]
+    assert re.findall(r'<th scope="col"[^>]*>.*?<(?:a|span)[^>]*>([^<]+)<', audit, re.S) == [
+        "时间", "操作人", "操作", "区县",
+    ]  # fmt: skip
+    inline = [h.split()[0] for h in re.findall(r'<th class="column-[^"]*">([^<]*)</th>', change)]
+    assert inline == ["域名", "主域名"]
+    assert "公共基础" in home
+    assert not re.search(
+        r"SCHEMA NAME|Schema name|Is primary|Common kernel", districts + change + home
+    )

@@ -179,13 +179,15 @@ DISTRICT_TEMPLATES_DIR = env_str("DISTRICT_TEMPLATES_DIR", str(BASE_DIR / "distr
 MULTITENANT_TEMPLATE_DIRS = [f"{DISTRICT_TEMPLATES_DIR}/%s"]
 _TEMPLATE_LOADERS: list[Any] = [
     "django_tenants.template.loaders.filesystem.Loader",
+    "django.template.loaders.filesystem.Loader",
     "django.template.loaders.app_directories.Loader",
 ]
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project-wide overrides of third-party templates (Django admin's), before the apps' own.
+        "DIRS": [BASE_DIR / "core" / "config" / "templates"],
         "OPTIONS": {
             # Cached per district in production; read from disk on every request while developing.
             "loaders": _TEMPLATE_LOADERS

@@ -229,11 +229,11 @@ def report_prepare(
     data = assemble(subject=grant.subject, today=today, now=now, number=number,
                     include_restricted=restricted and (grant.is_self or grant.consent is not None),
                     queries=_queried(grant.subject, today) if grant.is_self else None,
-                    consents=_consents(grant.subject) if grant.is_self else None)  # fmt: skip
+                    consents=_consents(grant.subject) if grant.is_self else None,
+                    issuer={"platform": site.platform, "operator": site.operator})  # fmt: skip
     body = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode()
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-    pdf = report_pdf(data, verification_code=code, verify_url=site.link(number, code),
-                     platform=site.platform)  # fmt: skip
+    pdf = report_pdf(data, verification_code=code, verify_url=site.link(number, code))
     return PreparedReport(grant=grant, number=number, code=code, body=body, pdf=pdf, now=now)
 
 
@@ -246,6 +246,7 @@ def report_store(prepared: PreparedReport, *, actor: Actor) -> Report:
         number=number, verification_code=prepared.code, subject=grant.subject, product=grant.product,
         schema_version=SCHEMA, data_as_of=prepared.now, stored_json=name, stored_pdf=pdf_name,
         sha256=hashlib.sha256(prepared.body).hexdigest(), issued_at=prepared.now,
+        pdf_sha256=hashlib.sha256(prepared.pdf).hexdigest(),
     )  # fmt: skip
     query_log_issued(grant, reference=number, actor=actor)
     return report

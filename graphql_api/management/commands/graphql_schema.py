@@ -27,8 +27,8 @@ class Command(BaseCommand):
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
-                self.stdout.write(f"wrote {path}")
+                self.stdout.write(f"已写入 {path}")
         if stale:
             raise CommandError(
-                f"Stale GraphQL schema files (run manage.py graphql_schema): {', '.join(stale)}"
+                f"GraphQL 架构文件已过期（请运行 manage.py graphql_schema）：{'、'.join(stale)}"
             )

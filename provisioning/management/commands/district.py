@@ -31,6 +31,7 @@ from provisioning.services.operator import operator_ensure
 from provisioning.services.spares import spare_pool_fill
 from provisioning.services.template import template_ensure
 from provisioning.services.upstream import district_upstream_endpoint_set
+from tenants.enums import DistrictStatus
 from tenants.links import district_url, first_login_path
 from tenants.selectors import (
     district_get,
@@ -162,10 +163,12 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write("尚无区县")
             return
+        statuses = dict(DistrictStatus.choices)
         for row in rows:
+            status = statuses.get(row.status, row.status)
             self.stdout.write(
                 f"{row.slug:<16} {row.name:<8} {row.platform_name:<8} {row.region_code} "
-                f"{row.status:<17} 职员 {row.staff_count:<3} 目录项 {row.catalogue_item_count:<3} "
+                f"{status:<6} 职员 {row.staff_count:<3} 目录项 {row.catalogue_item_count:<3} "
                 f"{', '.join(row.domains)}"
             )
 

@@ -209,10 +209,10 @@ def test_the_portal_form_gives_a_receipt_that_finds_the_status(
 
     receipt = response.context["submission"].receipt_no
     assert f'<strong data-testid="receipt">{receipt}</strong>' in response.content.decode()
-    status = client_for("wanzhou.localhost").get(
-        "/submissions/status/", {"receipt": receipt.lower()}
+    status = client_for("wanzhou.localhost").post(
+        "/receipts/", {"receipt": receipt.lower(), "code": "13800000000"}
     )
-    assert '<dd data-testid="submission-status">待审核</dd>' in status.content.decode()
+    assert '<dd data-testid="progress-status">待审核</dd>' in status.content.decode()
     assert "王五" not in status.content.decode()
 
 

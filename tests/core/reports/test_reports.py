@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.files.base import ContentFile
@@ -15,7 +15,8 @@ from core.accounts.models import User
 from core.catalog.models import Department
 from core.common.errors import PermissionDenied
 from core.records.models import Record
-from core.reports.models import QueryLog
+from core.reports.assembly import printable
+from core.reports.models import QueryLog, Report
 from core.reports.selectors import report_content, report_verify
 from core.reports.services import (
     ConsentTerms,
@@ -97,6 +98,8 @@ def test_a_person_is_not_queried_without_consent(district: Department, window: U
     data = report_content(report)
     assert data["title"] == "自然人公共信用信息报告"
     assert data["cover"]["code"] == "1101**********002X"
+    basic = next(s for s in printable(data)["sections"] if s["key"] == "basic")
+    assert basic["rows"] == [("姓名", data["cover"]["name"]), ("证件号码", "1101**********002X")]
     assert PERSON_ID not in str(data)
     assert list(QueryLog.objects.order_by("at", "id").values_list("result", "reason")) == [
         ("refused", "查询自然人的信用信息须取得本人书面授权并说明用途"),
@@ -129,6 +132,7 @@ def test_the_pdf_carries_real_chinese_text(district: Department, window: User) -
                      "重庆市万州区第1建设有限公司", "查询期内无相关信息", "万州市监罚〔2026〕1号"):  # fmt: skip
         assert expected in text
     assert b"/FontFile2" in pdf  # the Chinese font is embedded (subset), not left to the viewer
+    assert b"NotoSansSC" in pdf  # the vendored Noto Sans SC (ADR 0017)
 
 
 def test_a_subjects_own_report_lists_who_queried_it(district: Department, window: User) -> None:  # noqa: F811
@@ -206,3 +210,69 @@ def test_a_persons_two_free_reports_start_again_on_new_years_day_in_beijing(
 
     fees = list(QueryLog.objects.order_by("at", "id").values_list("fee_yuan", flat=True))
     assert [str(f) for f in fees] == ["0.00", "0.00", "0.00"]
+
+
+def pdf_pages(report: Report) -> list[list[str]]:
+    """The report's PDF read back: each page's lines of text."""
+    from pypdf import PdfReader
+
+    with default_storage.open(report.stored_pdf, "rb") as handle:
+        return [p.extract_text().splitlines() for p in PdfReader(io.BytesIO(handle.read())).pages]
+
+
+def test_a_report_issued_at_half_past_eleven_utc_carries_the_next_beijing_day(
+    clock: Clock,
+    district: Department,  # noqa: F811
+    window: User,
+) -> None:
+    clock.move_to(datetime(2026, 12, 6, 23, 30, tzinfo=UTC))  # 07:30 on 7 December in Beijing
+    upload(district, as_csv([penalty(1)]))
+    company = Subject.objects.get()
+    bank = Requester("institution", "重庆银行万州支行", "91500101MA5U000000")
+    report_issue(subject=company, requester=bank, purpose="贷款审查", handled_by=window, site=SITE)
+
+    report = report_issue(subject=company, requester=Requester("self", "法定代表人", uscc(1)),
+                          purpose="自查", handled_by=window, site=SITE)  # fmt: skip
+
+    data = report_content(report)
+    assert data["data_as_of"].startswith("2026-12-07T07:30:")
+    assert data["data_as_of"].endswith("+08:00")
+    queried = next(s for s in data["sections"] if s["key"] == "queries")
+    assert [q["date"] for q in queried["items"]] == ["2026-12-07"]
+    lines = [line for page in pdf_pages(report) for line in page]
+    assert lines[lines.index("数据截止时间") + 1] == "2026-12-07 07:30"
+    queries = lines.index("12. 被查询记录")
+    assert lines[queries + 5 : queries + 9] == [
+        "2026-12-07",
+        "重庆银行万州支行",
+        "机构",
+        "贷款审查",
+    ]
+
+
+def test_the_pdf_reads_in_chinese_with_unbroken_dates_page_numbers_and_issuer(
+    district: Department,  # noqa: F811
+    window: User,
+) -> None:
+    upload(district, as_csv([penalty(1)]))
+    report = report_issue(subject=Subject.objects.get(), requester=Requester("self", "法定代表人", uscc(1)),
+                          purpose="自查", handled_by=window, site=SITE)  # fmt: skip
+
+    pages = pdf_pages(report)
+    lines = [line for page in pages for line in page]
+    basic = lines.index("1. 基础信息")
+    assert lines[basic + 1 : basic + 13] == [
+        " 项目", "内容", "名称", "重庆市万州区第1建设有限公司", "统一社会信用代码", uscc(1),
+        "主体类别", "法人及非法人组织", "曾用名", "—", "其他代码", "—",
+    ]  # fmt: skip
+    for english in ("name", "uscc", "kind", "former_names", "other_codes", "legal"):
+        assert english not in lines
+    assert "2026-11-20" in lines
+    assert "2027-11-20" in lines
+    assert lines[lines.index("出具平台") + 1] == "信用万州"
+    assert lines[lines.index("运营机构") + 1] == "公共信用信息平台运营方"
+    footer = f"出具平台：信用万州　运营机构：公共信用信息平台运营方　报告编号：{report.number}"
+    for number, page in enumerate(pages, start=1):
+        assert page[-2:] == [footer, f"第 {number} 页 共 {len(pages)} 页"]
+    assert ("本报告依据公共信用信息目录归集的信息出具，仅反映数据截止时间前平台归集并依法可以提供的信息，"
+            "不含信用评分；数据截止时间之后信息的新增、变更、修复或撤销不在本报告内。") in "".join(lines)  # fmt: skip
