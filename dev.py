@@ -5,17 +5,19 @@
     python3 dev.py test     install, then run every check and test (what CI runs)
 
 and, for engineers: `python3 dev.py bench` (benchmarks under tests/bench/) and
-`python3 dev.py manage ARGS` (manage.py inside the project's environment).
+`python3 dev.py manage ARGS` (manage.py inside the project's environment, with `demo`'s local
+defaults: DJANGO_DEBUG=1 unless set, so local keys and the embedded PostgreSQL).
 
 Installing means: a virtual environment in .venv, uv from PyPI inside it, and exactly the versions
-in uv.lock. With no DATABASE_URL the platform starts its own PostgreSQL under .data/; with no
-S3_BUCKET files go to .data/media. With no CELERY_BROKER_URL tasks run in-process, except under
+in uv.lock, synced again only when uv.lock changed (.venv/.dev-sync-stamp). With no DATABASE_URL
+the platform starts its own PostgreSQL under .data/; with no S3_BUCKET files go to .data/media. With no CELERY_BROKER_URL tasks run in-process, except under
 `demo`, which runs a Celery worker beside the web server, over a private Redis unless
 CELERY_BROKER_URL or REDIS_URL names one (core/config/local_services.py), and stops both with it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -30,6 +32,9 @@ SCRIPTS = "Scripts" if os.name == "nt" else "bin"
 BIN = VENV / SCRIPTS
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 UV_VERSION = "0.13.8"
+# Written into .venv after a successful `uv sync`: what the environment was synced from, so a
+# command can skip the sync when nothing changed since (`manage` runs often).
+SYNC_STAMP = VENV / ".dev-sync-stamp"
 CHROMIUM_PACKAGES = ["chromium", "chromium-driver"]
 # Keys for tests and benchmarks only (production sets its own; see README).
 TEST_KEYS = {
@@ -72,11 +77,37 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def local_env() -> dict[str, str]:
+    """The environment of `demo` and `manage` on a developer's machine: DEBUG on unless the user
+    says otherwise, so the settings take keys for local use only (kept under .data) and, with no
+    DATABASE_URL, the embedded PostgreSQL. Production sets its own keys and DJANGO_DEBUG=0."""
+    return child_env(DJANGO_DEBUG=os.environ.get("DJANGO_DEBUG", "1"))
+
+
+def sync_fingerprint() -> str:
+    """What `uv sync` installs from: the lock, the project's metadata, the interpreter, uv."""
+    digest = hashlib.sha256()
+    for name in ("uv.lock", "pyproject.toml"):
+        path = ROOT / name
+        digest.update(path.read_bytes() if path.exists() else b"")
+    digest.update(f"{sys.executable}|{sys.version}|{UV_VERSION}".encode())
+    return digest.hexdigest()
+
+
+def environment_synced() -> bool:
+    try:
+        return PYTHON.exists() and SYNC_STAMP.read_text().strip() == sync_fingerprint()
+    except OSError:
+        return False
+
+
 def install() -> None:
     if sys.version_info < (3, 11) or sys.version_info >= (3, 13):
         sys.exit(
             "Python 3.11 or 3.12 is required (the embedded PostgreSQL has no wheels for 3.13)."
         )
+    if environment_synced():
+        return
     uv = TOOLS / SCRIPTS / "uv"
     if not uv.exists():
         say(f"installing uv {UV_VERSION} into .tools")
@@ -88,6 +119,7 @@ def install() -> None:
         [uv, "sync", "--frozen", "--compile-bytecode", "--quiet", "--python", sys.executable],
         env=env,
     )
+    SYNC_STAMP.write_text(sync_fingerprint() + "\n")
 
 
 def chromium_path() -> str | None:
@@ -132,8 +164,8 @@ def demo(argv: list[str]) -> None:
     port = argv[0] if argv else "8000"
     install()
     # Readable logs in a terminal; runserver prints each request itself.
-    env = child_env(
-        DJANGO_DEBUG=os.environ.get("DJANGO_DEBUG", "1"),
+    env = local_env()
+    env.update(
         LOG_FORMAT=os.environ.get("LOG_FORMAT", "text"),
         LOG_REQUESTS=os.environ.get("LOG_REQUESTS", "0"),
     )
@@ -176,7 +208,8 @@ def main() -> None:
         sys.exit(__doc__)
     if sys.argv[1] == "manage":
         install()
-        sys.exit(manage(*sys.argv[2:], check=False))
+        # The README's operator commands run as written: the same local defaults as `demo`.
+        sys.exit(manage(*sys.argv[2:], env=local_env(), check=False))
     commands[sys.argv[1]](sys.argv[2:])
 
 

@@ -7,6 +7,7 @@ mistake is put right by a compensating entry with a reason, never by an edit.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import JSONField, Q
 from django.utils import timezone
@@ -19,6 +20,7 @@ from billing.enums import (
     PricingModel,
     ProductCode,
 )
+from core.common.identifiers import normalise, uscc_problem
 from core.common.placement import public_model
 from tenants.models import District
 
@@ -77,12 +79,21 @@ class Price(models.Model):
         return f"{self.district.name}“{self.product}”自{self.valid_from}起的价格"
 
 
+def validate_uscc(value: str) -> None:
+    """The customer's 统一社会信用代码 passes GB 32100's checks (it is printed on invoices)."""
+    problem = uscc_problem(normalise(value))
+    if problem is not None:
+        raise ValidationError(problem.message, code="invalid_uscc")
+
+
 @public_model
 class Customer(models.Model):
     """An institution (bank, insurer, guarantor) that buys products."""
 
     name = models.CharField("机构名称", max_length=200)
-    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    uscc = models.CharField(
+        "统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc]
+    )
     contact_name = models.CharField("联系人", max_length=100, blank=True)
     contact_email = models.EmailField("联系邮箱")
     webhook_url = models.URLField("通知回调地址", blank=True)

@@ -5,6 +5,7 @@ exchange/."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django import forms
@@ -29,6 +30,7 @@ from exchange.permissions import (
     EXCHANGE_VIEW,
     SIGNING_KEY_ROTATE,
 )
+from exchange.scope import FIELD_GROUPS, field_group, field_label, sealed_fields
 from exchange.selectors import (
     agreement_access_by_id,
     agreements_for_district,
@@ -68,10 +70,15 @@ def _date_field(label: str) -> forms.DateField:
 
 
 class ProposeForm(forms.Form):
-    legal_basis = forms.CharField(label="共享依据（法律法规或文件名称及条款）", max_length=500)
+    legal_basis = forms.CharField(
+        label="共享依据（法律法规或文件名称及条款）", max_length=500,
+        error_messages={"required": "请填写共享依据（法律法规或文件名称及条款）",
+                        "max_length": "共享依据不能超过500字，请精简后再提交"},
+    )  # fmt: skip
     purposes = forms.MultipleChoiceField(
         label="允许的用途", choices=PURPOSES, widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "请至少选择一项共享用途"},
+        error_messages={"required": "请至少选择一项共享用途",
+                        "invalid_choice": "所选用途“%(value)s”不存在，请重新选择"},
     )  # fmt: skip
     valid_from = _date_field("生效日期")
     valid_until = _date_field("截止日期")
@@ -82,20 +89,81 @@ class ProposeForm(forms.Form):
         for item in self.items:
             self.fields[f"scope_{item.code}"] = forms.MultipleChoiceField(
                 label=f"{item.code} {item.name}",
-                choices=[(code, f"{label}（{code}）") for code, label in item.fields.items()],
+                choices=list(item.fields.items()),
                 widget=forms.CheckboxSelectMultiple,
                 required=False,
+                error_messages={"invalid_choice": f"“{item.name}”没有所选字段，请重新勾选"},
             )
+            # 全选 is a field of its own: ticked, it stands for every field of the item (so it
+            # works without JavaScript; portal_theme/select_all.js only mirrors it on the boxes).
+            self.fields[f"all_{item.code}"] = forms.BooleanField(label="全选", required=False)
 
     def scope(self) -> list[ScopeItem]:
-        return [
-            ScopeItem(item.code, self.cleaned_data[f"scope_{item.code}"])
-            for item in self.items
-            if self.cleaned_data.get(f"scope_{item.code}")
-        ]
+        scope = []
+        for item in self.items:
+            if self.cleaned_data.get(f"all_{item.code}"):
+                scope.append(ScopeItem(item.code, list(item.fields)))
+            elif self.cleaned_data.get(f"scope_{item.code}"):
+                scope.append(ScopeItem(item.code, self.cleaned_data[f"scope_{item.code}"]))
+        return scope
 
-    def scope_fields(self) -> list[forms.BoundField]:
-        return [self[f"scope_{item.code}"] for item in self.items]
+    def scope_items(self) -> list[ScopeChoice]:
+        """Each item with its fields by Chinese name, grouped, ticked as posted."""
+        choices = []
+        for item in self.items:
+            name = f"scope_{item.code}"
+            ticked = set(self.data.getlist(name)) if self.is_bound else set()  # type: ignore[attr-defined]
+            everything = self.is_bound and bool(self.data.get(f"all_{item.code}"))
+            groups = [
+                ScopeGroup(label, [
+                    ScopeField(code, field_label(code), everything or code in ticked,
+                               f"id_{name}_{code}")
+                    for code in item.fields if field_group(code) == label
+                ])
+                for label in FIELD_GROUPS
+            ]  # fmt: skip
+            choices.append(ScopeChoice(
+                code=item.code, name=item.name, field_name=name, all_name=f"all_{item.code}",
+                all_ticked=everything or (bool(ticked) and ticked >= set(item.fields)),
+                groups=[g for g in groups if g.fields],
+                sealed=[field_label(c) for c in sealed_fields(item.code)],
+                errors=[str(e) for e in self[name].errors],
+            ))  # fmt: skip
+        return choices
+
+
+@dataclass(frozen=True)
+class ScopeField:
+    code: str
+    label: str
+    ticked: bool
+    dom_id: str
+
+
+@dataclass(frozen=True)
+class ScopeGroup:
+    label: str
+    fields: list[ScopeField]
+
+
+@dataclass(frozen=True)
+class ScopeChoice:
+    code: str
+    name: str
+    field_name: str
+    all_name: str
+    all_ticked: bool
+    groups: list[ScopeGroup]
+    sealed: list[str]
+    errors: list[str]
+
+    @property
+    def ticked(self) -> int:
+        return sum(f.ticked for g in self.groups for f in g.fields)
+
+    @property
+    def total(self) -> int:
+        return sum(len(g.fields) for g in self.groups)
 
 
 @login_required
@@ -141,7 +209,16 @@ def exchange_home(request: HttpRequest) -> HttpResponse:
 
 
 class ReasonForm(forms.Form):
+    """The reason of a decline or a revocation (accepting needs none)."""
+
     reason = forms.CharField(label="原因", max_length=300)
+
+    def __init__(self, *args: object, what: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["reason"].error_messages = {
+            "required": f"请填写{what}原因后再点“{what}”",
+            "max_length": f"{what}原因不能超过300字，请精简后再提交",
+        }
 
 
 @login_required
@@ -158,31 +235,40 @@ def exchange_agreement(request: HttpRequest, agreement_id: int) -> HttpResponse:
     is_provider = agreement.provider_id == district.pk
     can_decide = manages and is_provider and status == AgreementStatus.PROPOSED
     can_revoke = manages and status in (AgreementStatus.ACCEPTED, AgreementStatus.ACTIVE)
-    form = ReasonForm(request.POST or None)
+    posted = request.POST if request.method == "POST" else None
+    decline_form = ReasonForm(posted if posted and "decline" in posted else None,
+                              what="拒绝")  # fmt: skip
+    revoke_form = ReasonForm(posted if posted and "revoke" in posted else None,
+                             what="撤销")  # fmt: skip
     error = ""
-    if request.method == "POST" and manages:
+    if posted is not None and manages:
         try:
-            if "accept" in request.POST and can_decide:
+            if "accept" in posted and can_decide:
                 agreement_accept(actor=user, agreement=agreement)
                 return redirect("console-exchange-agreement", agreement_id=agreement.pk)
-            if form.is_valid() and ("decline" in request.POST and can_decide):
+            if "decline" in posted and can_decide and decline_form.is_valid():
                 agreement_decline(
-                    actor=user, agreement=agreement, reason=form.cleaned_data["reason"]
+                    actor=user, agreement=agreement, reason=decline_form.cleaned_data["reason"]
                 )
                 return redirect("console-exchange-agreement", agreement_id=agreement.pk)
-            if form.is_valid() and ("revoke" in request.POST and can_revoke):
+            if "revoke" in posted and can_revoke and revoke_form.is_valid():
                 agreement_revoke(
-                    actor=user, agreement=agreement, reason=form.cleaned_data["reason"]
+                    actor=user, agreement=agreement, reason=revoke_form.cleaned_data["reason"]
                 )
                 return redirect("console-exchange-agreement", agreement_id=agreement.pk)
         except ApplicationError as exc:
-            error = exc.message
+            error = f"{exc.message}。请刷新页面查看协议的当前状态"
     counts = exchange_counts_by_agreement().get(agreement.pk)
     purposes = dict(PURPOSES)
+    scope = [
+        {"item": item, "fields": [field_label(code) for code in item.fields]}
+        for item in agreement.items.all()
+    ]
     return render(request, "portal_theme/console/exchange_agreement.html", {
         "agreement": agreement, "status": status, "is_provider": is_provider,
-        "purposes": [purposes.get(p, p) for p in agreement.purposes],
-        "can_decide": can_decide, "can_revoke": can_revoke, "form": form, "error": error,
+        "purposes": [purposes.get(p, p) for p in agreement.purposes], "scope": scope,
+        "can_decide": can_decide, "can_revoke": can_revoke, "decline_form": decline_form,
+        "revoke_form": revoke_form, "error": error,
         "counts": counts, "entries": exchange_log_list(agreement_id=agreement.pk)[:20],
     })  # fmt: skip
 

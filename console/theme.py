@@ -11,22 +11,10 @@ from django.shortcuts import redirect, render
 from console.access import staff_permitted
 from core.common.errors import ApplicationError
 from core.common.forms import form_error
-from core.content.models import Theme
+from core.content.forms import LogoForm, ThemeForm
 from core.content.permissions import THEME_EDIT
 from core.content.selectors import theme_get_current
-from core.content.services import EDITABLE_FIELDS, ThemeChanges, theme_set_logo, theme_update
-
-
-class ThemeForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = Theme
-        fields = EDITABLE_FIELDS
-        widgets = {"primary_colour": forms.TextInput(attrs={"type": "color"}),
-                   "accent_colour": forms.TextInput(attrs={"type": "color"})}  # fmt: skip
-
-
-class LogoForm(forms.Form):
-    logo = forms.FileField(label="标志或区徽（PNG或JPG）")
+from core.content.services import theme_set_logo, theme_update
 
 
 @login_required
@@ -40,10 +28,7 @@ def theme(request: HttpRequest) -> HttpResponse:
                     request.FILES if "logo_upload" in request.POST else None)  # fmt: skip
     try:
         if "save" in request.POST and form.is_valid():
-            theme_update(
-                actor=user,
-                changes=ThemeChanges(**{f: form.cleaned_data[f] or "" for f in EDITABLE_FIELDS}),
-            )
+            theme_update(actor=user, changes=form.changes())
             return redirect("/console/theme/?done=1")
         if "logo_upload" in request.POST and logo.is_valid():
             theme_set_logo(actor=user, logo=logo.cleaned_data["logo"])

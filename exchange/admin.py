@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 
 from core.common.errors import ApplicationError
+from exchange.enums import ExchangePurpose
 from exchange.models import Agreement
+from exchange.scope import field_label
 from exchange.services.agreements import agreement_revoke
 from exchange.status import agreement_status
 
@@ -28,7 +30,7 @@ class RevokeForm(forms.Form):
 
 @admin.register(Agreement)
 class AgreementAdmin(admin.ModelAdmin[Agreement]):
-    list_display = ("pk", "consumer_name", "provider_name", "status_now", "valid_from", "valid_until",
+    list_display = ("number", "consumer_name", "provider_name", "status_now", "valid_from", "valid_until",
                     "proposed_at")  # fmt: skip
     list_select_related = ("provider", "consumer")
     list_filter = ("status",)
@@ -37,6 +39,10 @@ class AgreementAdmin(admin.ModelAdmin[Agreement]):
               "scope", "valid_from", "valid_until", "proposed_by", "proposed_at", "decided_by",
               "decided_at", "decline_reason", "revoked_by", "revoked_at", "revoke_reason")  # fmt: skip
     readonly_fields = fields
+
+    @admin.display(description="编号", ordering="pk")
+    def number(self, obj: Agreement) -> str:
+        return f"#{obj.pk}"
 
     @admin.display(description="使用方")
     def consumer_name(self, obj: Agreement) -> str:
@@ -52,12 +58,13 @@ class AgreementAdmin(admin.ModelAdmin[Agreement]):
 
     @admin.display(description="用途")
     def purpose_list(self, obj: Agreement) -> str:
-        return "、".join(obj.purposes)
+        labels = dict(ExchangePurpose.choices)
+        return "、".join(labels.get(p, p) for p in obj.purposes)
 
     @admin.display(description="共享范围")
     def scope(self, obj: Agreement) -> str:
         return format_html_join("", "<div>{}（{}）：{}</div>", (
-            (i.item_name, i.item_code, "、".join(i.fields)) for i in obj.items.order_by("item_code")))  # fmt: skip
+            (i.item_name, i.item_code, "、".join(field_label(f) for f in i.fields)) for i in obj.items.order_by("item_code")))  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

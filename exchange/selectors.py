@@ -69,9 +69,10 @@ def agreements_for_lookup(*, consumer: District, purpose: str, today: date) -> l
 
 
 def partner_districts(*, district: District) -> QuerySet[District]:
-    """Districts an agreement can be proposed to: every other live district."""
+    """Districts an agreement can be proposed to: every other live district (restore drills are
+    copies, not districts)."""
     return (
-        District.objects.filter(kind=DistrictKind.DISTRICT)
+        District.objects.filter(kind=DistrictKind.DISTRICT, restore_drill_on__isnull=True)
         .exclude(pk=district.pk)
         .exclude(status__in=[DistrictStatus.PURGED, DistrictStatus.DELETION_PENDING])
         .order_by("name")

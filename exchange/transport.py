@@ -38,10 +38,25 @@ class Answer:
     signature: str
 
 
+LOCAL_SUFFIX = ".localhost"
+RETRY = "请稍后重试或联系运营方"
+
+
+def local_domains() -> bool:
+    """Whether `*.localhost` providers are this machine (the demo, a developer's run): only in
+    DEBUG or when EXCHANGE_LOCAL_DOMAINS says so. Production keeps its URL and real DNS."""
+    return bool(settings.DEBUG or settings.EXCHANGE_LOCAL_DOMAINS)
+
+
 def endpoint(domain: str) -> tuple[str, str]:
-    """(URL to open, Host header) for a provider's domain."""
+    """(URL to open, Host header) for a provider's domain. A `*.localhost` domain does not resolve
+    from Python; locally it is served by this machine's web server, over plain HTTP on
+    EXCHANGE_LOCAL_PORT (the demo's port), unless EXCHANGE_CONNECT_ADDRESS says where."""
     url = settings.EXCHANGE_PROVIDER_URL.format(domain=domain)
     address = settings.EXCHANGE_CONNECT_ADDRESS
+    if not address and domain.lower().endswith(LOCAL_SUFFIX) and local_domains():
+        url = urlunsplit(urlsplit(url)._replace(scheme="http"))
+        address = f"127.0.0.1:{settings.EXCHANGE_LOCAL_PORT}"
     if not address:
         return url, urlsplit(url).netloc
     parts = urlsplit(url)
@@ -70,21 +85,33 @@ def exchange_post(*, domain: str, token: str, body: bytes, provider_name: str) -
     except urllib.error.HTTPError as error:
         if 300 <= error.code < 400:
             raise ExchangeUnavailable(
-                f"{provider_name}的共享接口要求跳转（HTTP {error.code}），为保护令牌未跟随"
+                f"{provider_name}的共享接口要求跳转（HTTP {error.code}），为保护令牌未跟随；"
+                "请联系运营方核对对方平台的共享接口地址",
+                details={"error": f"HTTP {error.code}"},
             ) from error
         return Answer(error.code, _read(error), error.headers.get(SIGNATURE_HEADER, ""))
     except TimeoutError as error:
-        raise ExchangeUnavailable(f"{provider_name}在{timeout}秒内没有应答") from error
+        raise _unavailable(f"{provider_name}在{timeout}秒内没有应答，{RETRY}", error) from error
     except urllib.error.URLError as error:
         if isinstance(error.reason, TimeoutError):
-            raise ExchangeUnavailable(f"{provider_name}在{timeout}秒内没有应答") from error
-        raise ExchangeUnavailable(f"无法连接{provider_name}的共享接口：{error.reason}") from error
+            raise _unavailable(
+                f"{provider_name}在{timeout}秒内没有应答，{RETRY}", error.reason
+            ) from error
+        raise _unavailable(
+            f"对方平台（{provider_name}）暂时无法访问，{RETRY}", error.reason
+        ) from error
     except (http.client.HTTPException, OSError) as error:
-        raise ExchangeUnavailable(f"与{provider_name}的连接中断：{error}") from error
+        raise _unavailable(f"与{provider_name}的连接中断，{RETRY}", error) from error
+
+
+def _unavailable(message: str, cause: object) -> ExchangeUnavailable:
+    """A refusal staff can act on (Chinese, what to do); the technical cause, in English from
+    the operating system, stays in `details` for the operator's logs, never on the page."""
+    return ExchangeUnavailable(message, details={"error": str(cause)[:200]})
 
 
 def _read(answer: Any) -> bytes:
     raw: bytes = answer.read(MAX_ANSWER_BYTES + 1)
     if len(raw) > MAX_ANSWER_BYTES:
-        raise ExchangeUnavailable("共享接口的应答过大，无法读取")
+        raise ExchangeUnavailable(f"共享接口的应答过大，无法读取，{RETRY}")
     return raw

@@ -11,21 +11,39 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django_tenants.utils import schema_context
 
 from billing.enums import BillingMode, ContractStatus, PricingModel, ProductCode
 from core.accounts.actors import public_actor_name
 from core.common.actors import Actor
 from core.common.errors import ApplicationError
-from core.common.forms import form_submit
+from core.common.forms import form_error, form_submit
+from core.content.forms import LogoForm, ThemeForm
 from core.upstream.selectors import district_upstream_endpoint_list
+from exchange.enums import ExchangePurpose
 from provisioning.services import lifecycle
-from provisioning.services.onboarding import OnboardingRequest, district_onboard
+from provisioning.services.domains import (
+    district_domain_add,
+    district_domain_change,
+    district_domain_remove,
+)
+from provisioning.services.onboarding import (
+    OnboardingRequest,
+    district_onboard,
+    normalise_domain,
+    validate_domain,
+)
+from provisioning.services.theme import (
+    district_theme_get,
+    district_theme_set_logo,
+    district_theme_update,
+)
 from provisioning.services.upstream import district_upstream_endpoint_set
 from tenants import wording as platform_wording
 from tenants.enums import DistrictKind
@@ -65,10 +83,75 @@ class UpstreamEndpointForm(forms.Form):
     )
 
 
+class DomainForm(forms.ModelForm[Domain]):
+    class Meta:
+        model = Domain
+        fields = ("domain", "is_primary")
+
+    def clean_domain(self) -> str:
+        try:
+            return validate_domain(normalise_domain(self.cleaned_data["domain"]))
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+class DomainFormSet(forms.BaseInlineFormSet[Domain, District, forms.ModelForm[Domain]]):
+    """A district's domain rows, saved through the domain services (each change audited): new rows
+    are not primary unless ticked, and exactly one row stays primary."""
+
+    actor: Actor | None = None  # set per request by DomainInline.get_formset
+
+    def _deleting(self, form: forms.ModelForm[Domain]) -> bool:
+        return self.can_delete and bool(form.cleaned_data.get("DELETE"))
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not self._deleting(f)]
+        if not kept:
+            raise forms.ValidationError("区县至少要保留一个域名")
+        if sum(1 for f in kept if f.cleaned_data.get("is_primary")) != 1:
+            raise forms.ValidationError("请勾选且只勾选一个主域名")
+
+    def save(self, commit: bool = True) -> list[Domain]:
+        district, actor = self.instance, self.actor or Actor.system("operator-console")
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        # Changes and additions before removals: the district keeps a primary domain throughout.
+        for form in self.initial_forms:
+            if form.has_changed() and not self._deleting(form):
+                changed = district_domain_change(
+                    domain=form.instance, name=form.cleaned_data["domain"],
+                    primary=bool(form.cleaned_data.get("is_primary")), actor=actor,
+                )  # fmt: skip
+                self.changed_objects.append((changed, form.changed_data))
+        for form in self.extra_forms:
+            if form.has_changed() and not self._deleting(form):
+                added = district_domain_add(
+                    district=district, domain=form.cleaned_data["domain"],
+                    primary=bool(form.cleaned_data.get("is_primary")), actor=actor,
+                )  # fmt: skip
+                self.new_objects.append(added)
+        for form in self.initial_forms:
+            if form.instance.pk is not None and self._deleting(form):
+                district_domain_remove(domain=form.instance, actor=actor)
+                self.deleted_objects.append(form.instance)
+        return [*self.new_objects, *(obj for obj, _ in self.changed_objects)]
+
+
 class DomainInline(admin.TabularInline[Domain, District]):
+    """New rows start not primary (adding a domain used to demote the primary one); making another
+    domain primary is an explicit tick, and every change writes a platform audit entry."""
+
     model = Domain
+    form = DomainForm
+    formset = DomainFormSet
     extra = 0
     fields = ("domain", "is_primary")
+
+    def get_formset(self, request: HttpRequest, obj: District | None = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"actor": _actor(request)})
 
 
 # The cross-schema counts, read once per change-list request (the admin instance is shared by
@@ -117,6 +200,7 @@ class DistrictAdmin(admin.ModelAdmin[District]):
         "staff_count",
         "catalogue_items",
         "created_at",
+        "theme_link",
     )
     list_filter = ("status",)
     search_fields = ("name", "schema_name", "region_code", "domains__domain")
@@ -129,6 +213,7 @@ class DistrictAdmin(admin.ModelAdmin[District]):
         "purge_after",
         "created_at",
         "upstream_link",
+        "theme_link",
     )
     fields = ("name", "region_code", *readonly_fields)
     inlines = (DomainInline,)
@@ -184,6 +269,11 @@ class DistrictAdmin(admin.ModelAdmin[District]):
         url = reverse("admin:tenants_district_upstream", args=[obj.pk])
         return format_html('<a href="{}">上报地址设置</a>', url)
 
+    @admin.display(description="门户主题")
+    def theme_link(self, obj: District) -> str:
+        url = reverse("admin:tenants_district_theme", args=[obj.pk])
+        return format_html('<a href="{}">主题设置</a>', url)
+
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
@@ -204,6 +294,11 @@ class DistrictAdmin(admin.ModelAdmin[District]):
                 "<int:district_id>/upstream/",
                 self.admin_site.admin_view(self.upstream_view),
                 name="tenants_district_upstream",
+            ),
+            path(
+                "<int:district_id>/theme/",
+                self.admin_site.admin_view(self.theme_view),
+                name="tenants_district_theme",
             ),
             *super().get_urls(),
         ]
@@ -263,13 +358,56 @@ class DistrictAdmin(admin.ModelAdmin[District]):
         }
         return TemplateResponse(request, "admin/tenants/district/upstream.html", context)
 
+    def theme_view(self, request: HttpRequest, district_id: int) -> HttpResponse:
+        """The district's portal theme, with the district admin's form and service (audited)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        district = get_object_or_404(self.get_queryset(request), pk=district_id)
+        try:
+            current = district_theme_get(district=district)
+        except ApplicationError as exc:
+            raise Http404(exc.message) from exc
+        saving, uploading = "save" in request.POST, "logo_upload" in request.POST
+        form = ThemeForm(request.POST if saving else None, instance=current)
+        logo = LogoForm(request.POST if uploading else None,
+                        request.FILES if uploading else None)  # fmt: skip
+        with schema_context(district.schema_name):  # the model's checks read the district's rows
+            form_valid, logo_valid = saving and form.is_valid(), uploading and logo.is_valid()
+        try:
+            if form_valid:
+                district_theme_update(
+                    district=district, changes=form.changes(), actor=_actor(request)
+                )
+                messages.success(request, f"{district.name}：已保存门户主题")
+                return redirect("admin:tenants_district_theme", district.pk)
+            if logo_valid:
+                district_theme_set_logo(
+                    district=district, logo=logo.cleaned_data["logo"], actor=_actor(request)
+                )
+                messages.success(request, f"{district.name}：已更换门户标志")
+                return redirect("admin:tenants_district_theme", district.pk)
+        except ApplicationError as exc:
+            form_error(logo if uploading else form, exc)
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "logo": logo,
+            "district": district,
+            "current": current,
+            "title": f"{district.name}：门户主题",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/tenants/district/theme.html", context)
+
 
 def _district_names() -> dict[str, str]:
     return dict(District.objects.values_list("schema_name", "name"))
 
 
-# Billing's code values in platform audit details, by detail key (tenants.wording adds the rest).
+# Billing's and exchange's code values in platform audit details, by detail key (tenants.wording
+# adds the rest).
 _BILLING_VALUES: dict[str, dict[str, str]] = {
+    "purposes": dict(ExchangePurpose.choices),
     "product": dict(ProductCode.choices),
     "products": dict(ProductCode.choices),
     "model": dict(PricingModel.choices),

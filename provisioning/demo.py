@@ -10,12 +10,20 @@ import random
 from datetime import timedelta
 
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
+from core.accounts.enums import StaffRole
+from core.accounts.models import User
 from core.catalog.models import CatalogItem, CatalogSupply, Department
 from core.collection.services import batch_create
 from core.common.actors import Actor
 from core.common.identifiers import org_code_check_character, uscc_check_character
 from core.records.models import Record
+from exchange.enums import ExchangePurpose
+from exchange.models import Agreement
+from exchange.scope import shareable_fields
+from exchange.services.agreements import ScopeItem, agreement_accept, agreement_propose
+from tenants.models import District
 
 TRADES = [
     "建设",
@@ -110,3 +118,31 @@ def demo_records_ensure(*, district_name: str, region: str) -> int:
         batch_create(actor=actor, department=department, filename=filename,
                      content=io.BytesIO(content), size=len(content))  # fmt: skip
     return len(penalties) + len(licences) + len(lists)
+
+
+DEMO_AGREEMENT_BASIS = "《重庆市社会信用条例》第二十六条；渝东北区县信用信息共享示范协议（演示）"
+DEMO_AGREEMENT_PURPOSES = (ExchangePurpose.ADMINISTRATION, ExchangePurpose.JOINT_DISCIPLINE)
+DEMO_AGREEMENT_ITEMS = ("N03-01", "N03-02")  # licences and penalties, every shareable field
+
+
+def demo_agreement_ensure(*, consumer: District, provider: District, days: int = 730) -> Agreement:
+    """An accepted agreement under which `consumer` asks `provider` for licences and penalties
+    (行政管理, 联合奖惩), proposed and accepted by the two districts' first admins through the
+    services (audited on both sides, as in the console). Kept when one between them exists."""
+    existing = Agreement.objects.filter(consumer=consumer, provider=provider).first()
+    if existing is not None:
+        return existing
+    today = timezone.localdate()
+    with schema_context(consumer.schema_name):
+        agreement = agreement_propose(
+            actor=_first_admin(), consumer=consumer, provider=provider,
+            legal_basis=DEMO_AGREEMENT_BASIS, purposes=[p.value for p in DEMO_AGREEMENT_PURPOSES],
+            items=[ScopeItem(code, list(shareable_fields(code))) for code in DEMO_AGREEMENT_ITEMS],
+            valid_from=today, valid_until=today + timedelta(days=days),
+        )  # fmt: skip
+    with schema_context(provider.schema_name):
+        return agreement_accept(actor=_first_admin(), agreement=agreement)
+
+
+def _first_admin() -> User:
+    return User.objects.filter(role=StaffRole.DISTRICT_ADMIN.value, is_active=True).earliest("pk")

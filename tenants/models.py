@@ -47,6 +47,10 @@ class District(TenantMixin):
     )
     purge_after = models.DateTimeField("清除时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
+    # Set by the restore service when an archive is restored beside its live district (a restore
+    # drill, e.g. `wanzhou_drill`): the copy is labelled and kept out of the choices where a real
+    # district is meant (exchange partners, prices, contracts).
+    restore_drill_on = models.DateField("恢复演练日期", null=True, blank=True)
 
     class Meta:
         verbose_name = "区县"
@@ -61,7 +65,13 @@ class District(TenantMixin):
         ]
 
     def __str__(self) -> str:
+        if self.restore_drill_on is not None:
+            return f"{self.name}（恢复演练 {self.restore_drill_on:%Y-%m-%d}）"
         return self.name
+
+    @property
+    def is_restore_drill(self) -> bool:
+        return self.restore_drill_on is not None
 
     @property
     def slug(self) -> str:
@@ -82,7 +92,9 @@ class Domain(DomainMixin):
         "tenants.District", verbose_name="区县", db_index=True, related_name="domains",
         on_delete=models.CASCADE,
     )  # fmt: skip
-    is_primary = models.BooleanField("主域名", default=True, db_index=True)
+    # A new domain is not primary unless said so (django-tenants' default is True, which made
+    # adding a domain in the operator console demote the district's primary one).
+    is_primary = models.BooleanField("主域名", default=False, db_index=True)
 
     class Meta:
         verbose_name = "域名"

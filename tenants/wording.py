@@ -27,7 +27,11 @@ SENTENCES = {
     "district.purge": "{actor}清除了区县{district}的数据",
     "district.export": "{actor}导出了区县{district}的数据",
     "district.domain_add": "{actor}为区县{district}添加了域名",
+    "district.domain_change": "{actor}修改了区县{district}的域名",
+    "district.domain_remove": "{actor}删除了区县{district}的域名",
     "district.upstream_endpoint_set": "{actor}设置了区县{district}的上级平台上报地址",
+    "district.theme_update": "{actor}修改了区县{district}的门户主题",
+    "district.theme_logo_set": "{actor}更换了区县{district}的门户标志",
     "exchange.key_created": "{actor}为区县{district}生成了信息共享签名密钥",
     "exchange.key_retired": "{actor}停用了区县{district}的信息共享签名密钥",
     "exchange.agreement_proposed": "{actor}提出了与区县{district}的共享协议",
@@ -77,6 +81,12 @@ DETAIL_LABELS = {
     "districts": "区县", "old": "原密钥", "new": "新密钥", "overlap_hours": "并行小时数",
     "address": "地址", "failures": "失败次数", "minutes": "锁定分钟", "until": "锁定至",
     "page": "页面", "was_locked": "原已锁定", "scope": "范围",
+    "previous_domain": "原域名", "drill": "恢复演练",
+    # the portal theme (district.theme_update, district.theme_logo_set)
+    "primary_colour": "主色", "accent_colour": "辅色", "banner_text": "横幅标语",
+    "footer_text": "页脚文字", "icp_number": "ICP备案号", "contact_phone": "联系电话",
+    "contact_email": "联系邮箱", "contact_address": "联系地址", "host_unit": "主办单位",
+    "organiser_unit": "承办单位", "logo": "标志文件",
 }  # fmt: skip
 # Labels that differ for one action: district.restore's "from" is the source district.
 ACTION_DETAIL_LABELS = {"district.restore": {"from": "来源区县"}}

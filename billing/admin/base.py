@@ -56,7 +56,10 @@ def row_or_404(queryset: QuerySet[M], pk: int, missing: str) -> M:
 
 
 def districts() -> QuerySet[District]:
-    return District.objects.filter(kind=DistrictKind.DISTRICT).order_by("created_at", "id")
+    """The districts a price, contract or key can name: real ones, not restore drills."""
+    return District.objects.filter(
+        kind=DistrictKind.DISTRICT, restore_drill_on__isnull=True
+    ).order_by("created_at", "id")
 
 
 def products_text(codes: Iterable[str]) -> str:

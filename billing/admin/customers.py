@@ -20,6 +20,7 @@ from billing.services.members import (
     customer_member_deactivate,
     customer_member_link,
 )
+from core.common.identifiers import normalise, uscc_problem
 
 
 class CustomerForm(forms.Form):
@@ -33,6 +34,14 @@ class CustomerForm(forms.Form):
         required=False,
         help_text="用量达到上限80%、90%、100%时推送通知（选填），以 https:// 开头",
     )
+
+    def clean_uscc(self) -> str:
+        """Normalised, or a Chinese error naming what is wrong (the check customer_create makes)."""
+        code = normalise(self.cleaned_data["uscc"])
+        problem = uscc_problem(code)
+        if problem is not None:
+            raise forms.ValidationError(problem.message, code="invalid_uscc")
+        return code
 
 
 class MemberForm(forms.Form):

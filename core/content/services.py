@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from core.accounts.models import User
 from core.accounts.policy import require
-from core.common.errors import NotFound, ValidationFailed
+from core.common.actors import Actor
+from core.common.errors import NotFound, PermissionDenied, ValidationFailed
 from core.common.versioning import data_changed
 from core.content.models import Article, ArticleCategory, ArticleFormat, Theme
 from core.content.permissions import ARTICLE_EDIT, THEME_EDIT
@@ -51,10 +52,21 @@ class ThemeChanges:
     organiser_unit: str | None = None
 
 
-@transaction.atomic
-def theme_update(*, actor: User, changes: ThemeChanges) -> Theme:
-    """Change the district's theme. District admins only; every field is validated before saving."""
+def _theme_editor_check(actor: User | Actor) -> None:
+    """District admins (THEME_EDIT), or the operator: an `Actor` of the public schema, which only
+    provisioning/services/theme.py passes (it writes the platform audit log)."""
+    if isinstance(actor, Actor):
+        if actor.schema != "public":
+            raise PermissionDenied(THEME_EDIT.message, code="FORBIDDEN")
+        return
     require(actor, THEME_EDIT)
+
+
+@transaction.atomic
+def theme_update(*, actor: User | Actor, changes: ThemeChanges) -> Theme:
+    """Change the district's theme (its admins, or the operator). Every field is validated before
+    saving."""
+    _theme_editor_check(actor)
     theme = Theme.objects.select_for_update().first()
     if theme is None:
         raise NotFound("本平台尚无主题设置", code="NOT_FOUND")
@@ -82,9 +94,10 @@ LOGO_TYPES = (".png", ".jpg")
 
 
 @transaction.atomic
-def theme_set_logo(*, actor: User, logo: IO[bytes]) -> Theme:
-    """The district's logo or emblem for the portal header (PNG or JPG, 5 MB at most)."""
-    require(actor, THEME_EDIT)
+def theme_set_logo(*, actor: User | Actor, logo: IO[bytes]) -> Theme:
+    """The district's logo or emblem for the portal header (PNG or JPG, 5 MB at most); its admins
+    or the operator, as `theme_update`."""
+    _theme_editor_check(actor)
     theme = Theme.objects.select_for_update().first()
     if theme is None:
         raise NotFound("本平台尚无主题设置", code="NOT_FOUND")

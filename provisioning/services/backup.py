@@ -206,8 +206,15 @@ def district_import(
                     f"行政区划代码“{code}”已有平台：恢复演练请另指定一个代码，或先删除原平台",
                     field="region_code", code="REGION_TAKEN",
                 )  # fmt: skip
+            # Restored beside the district it was taken from (still live): a drill, labelled so.
+            drill = (
+                District.objects.filter(kind=DistrictKind.DISTRICT, schema_name=source["slug"])
+                .exclude(status=DistrictStatus.PURGED)
+                .exists()
+            )
             district = District.objects.create(schema_name=slug, kind=DistrictKind.DISTRICT,
-                                               name=source["name"], region_code=code)  # fmt: skip
+                                               name=source["name"], region_code=code,
+                                               restore_drill_on=timezone.localdate() if drill else None)  # fmt: skip
             Domain.objects.create(domain=domain, tenant=district, is_primary=True)
             clone_template(slug)
             rows = _load_tables(archive, manifest, slug)
@@ -215,7 +222,8 @@ def district_import(
                 schema_file_write(slug, name, _member(archive, f"files/{name}", sha256))
             platform_audit_record(actor=actor, action="district.restore", district_schema=slug,
                                   details={"from": source["slug"], "made_at": manifest["made_at"],
-                                           "rows": rows, "files": len(manifest["files"])})  # fmt: skip
+                                           "rows": rows, "files": len(manifest["files"]),
+                                           "drill": drill})  # fmt: skip
     return ArchiveSummary(slug=slug, tables=len(manifest["tables"]), rows=rows,
                           files=len(manifest["files"]), bytes=archive_path.stat().st_size,
                           seconds=time.perf_counter() - started)  # fmt: skip

@@ -9,12 +9,18 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Sum
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.accounts.models import User
+from core.audit.models import AuditEntry
 from core.collection.models import UploadBatch
 from core.scoring.models import SubjectScore
 from core.stats.models import RecordCount
+from exchange.enums import AgreementStatus
+from exchange.models import Agreement
+from exchange.scope import shareable_fields
+from exchange.status import agreement_status
 from tenants.models import District
 
 
@@ -48,7 +54,8 @@ def test_demo_setup_creates_the_operator_and_three_districts_and_prints_how_to_l
     assert lines[7].startswith(
         "  管理员 admin@yunyang.localhost 首次登录（设置密码）：http://yunyang.localhost:8000/console/first-login/"
     )
-    assert lines[8].startswith("示例银行（信用万州增值服务）接口密钥，仅显示一次：ck_")
+    assert lines[8].startswith("示例共享协议 #")
+    assert lines[9].startswith("示例银行（信用万州增值服务）接口密钥，仅显示一次：ck_")
     assert set(District.objects.filter(kind="district").values_list("schema_name", flat=True)) == {
         "wanzhou",
         "kaizhou",
@@ -76,3 +83,31 @@ def test_demo_setup_runs_again_without_changing_anything(settings: Any, tmp_path
     call_command("demo_setup", stdout=StringIO())
 
     assert District.objects.count() == districts
+
+
+@pytest.mark.django_db
+def test_demo_setup_starts_with_an_agreement_between_wanzhou_and_kaizhou(
+    settings: Any, tmp_path: Path
+) -> None:
+    settings.DATA_DIR = str(tmp_path)
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    out = StringIO()
+
+    call_command("demo_setup", stdout=out)
+    call_command("demo_setup", stdout=StringIO())
+
+    [agreement] = Agreement.objects.all()
+    assert (agreement.consumer.schema_name, agreement.provider.schema_name) == (
+        "kaizhou",
+        "wanzhou",
+    )
+    assert agreement_status(agreement, timezone.localdate()) == AgreementStatus.ACTIVE
+    assert agreement.purposes == ["administration", "joint_discipline"]
+    assert {i.item_code: i.fields for i in agreement.items.all()} == {
+        "N03-01": list(shareable_fields("N03-01")),
+        "N03-02": list(shareable_fields("N03-02")),
+    }
+    assert f"示例共享协议 #{agreement.pk}：开州区向万州区查询" in out.getvalue()
+    with schema_context("wanzhou"):  # proposed and accepted through the services: audited
+        actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"exchange.agreement_proposed", "exchange.agreement_accepted"} <= actions

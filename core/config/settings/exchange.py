@@ -10,6 +10,12 @@ EXCHANGE_PROVIDER_URL = env_str("EXCHANGE_PROVIDER_URL", "https://{domain}/excha
 # (an internal load balancer in front of every district; the test live server). Plain HTTP only:
 # with TLS the certificate would not match.
 EXCHANGE_CONNECT_ADDRESS = env_str("EXCHANGE_CONNECT_ADDRESS")
+# A provider whose domain ends in .localhost (the demo's districts) is this machine: with DEBUG on,
+# or this set, it is asked over plain HTTP at 127.0.0.1:EXCHANGE_LOCAL_PORT (`dev.py demo`'s port;
+# exchange/transport.py). Never in production: there every provider has a real domain and TLS.
+# Settings, not environment variables: production never sets them (the tests override them).
+EXCHANGE_LOCAL_DOMAINS = False
+EXCHANGE_LOCAL_PORT = 8000  # `python3 dev.py demo`'s default port
 EXCHANGE_TIMEOUT_SECONDS = env_int("EXCHANGE_TIMEOUT_SECONDS", 10)
 # Lifetime of a request token; the provider refuses any token meant to live longer than 5 minutes.
 EXCHANGE_TOKEN_SECONDS = env_int("EXCHANGE_TOKEN_SECONDS", 60)

@@ -14,7 +14,7 @@ from billing.demo import demo_bank_ensure, demo_prices_ensure
 from core.accounts.models import User
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
-from provisioning.demo import demo_records_ensure
+from provisioning.demo import demo_agreement_ensure, demo_records_ensure
 from provisioning.services.onboarding import OnboardingRequest, district_onboard
 from provisioning.services.operator import operator_ensure
 from provisioning.services.template import template_ensure
@@ -109,5 +109,14 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  管理员 {request.admin_email} 已设置密码，请在 /console/login/ 登录"
                 )
+        use_public_schema()
+        agreement = demo_agreement_ensure(
+            consumer=District.objects.get(schema_name="kaizhou"),
+            provider=District.objects.get(schema_name="wanzhou"),
+        )
+        self.stdout.write(
+            f"示例共享协议 #{agreement.pk}：开州区向万州区查询行政许可、行政处罚信息（已接受），"
+            "在开州的 /console/exchange/lookup/ 试用"
+        )
         if bank_key:
             self.stdout.write(f"示例银行（信用万州增值服务）接口密钥，仅显示一次：{bank_key}")
