@@ -168,6 +168,8 @@ def demo(argv: list[str]) -> None:
     env.update(
         LOG_FORMAT=os.environ.get("LOG_FORMAT", "text"),
         LOG_REQUESTS=os.environ.get("LOG_REQUESTS", "0"),
+        # The demo's districts ask each other over this server (exchange/transport.py).
+        EXCHANGE_LOCAL_PORT=port,
     )
     say("migrating the public schema and every district")
     manage("migrate_schemas", "--executor=standard", "-v", "0", env=env)

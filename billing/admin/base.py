@@ -26,7 +26,7 @@ from core.accounts.actors import public_actor_name
 from core.accounts.models import User
 from core.common.actors import Actor
 from core.common.forms import Act, form_submit
-from tenants.enums import DistrictKind
+from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District
 
 M = TypeVar("M", bound=Model)
@@ -56,10 +56,13 @@ def row_or_404(queryset: QuerySet[M], pk: int, missing: str) -> M:
 
 
 def districts() -> QuerySet[District]:
-    """The districts a price, contract or key can name: real ones, not restore drills."""
-    return District.objects.filter(
-        kind=DistrictKind.DISTRICT, restore_drill_on__isnull=True
-    ).order_by("created_at", "id")
+    """The districts a price, contract or key can name: real, live ones (not restore drills, not
+    purged or awaiting deletion)."""
+    return (
+        District.objects.filter(kind=DistrictKind.DISTRICT, restore_drill_on__isnull=True)
+        .exclude(status__in=[DistrictStatus.PURGED, DistrictStatus.DELETION_PENDING])
+        .order_by("created_at", "id")
+    )
 
 
 def products_text(codes: Iterable[str]) -> str:

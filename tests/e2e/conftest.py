@@ -108,6 +108,17 @@ def purge_district(schema: str) -> None:
     district_purge(district=District.objects.get(schema_name=schema), actor=actor)
 
 
+def operator_login(page: Page, port: int, email: str, password: str) -> str:
+    """Sign in to the operator console (public schema) at localhost; return its base URL."""
+    console = f"http://localhost:{port}/admin"
+    page.goto(f"{console}/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.locator("input[type=submit]").click()
+    expect(page).to_have_url(f"{console}/")
+    return console
+
+
 def console_login(page: Page, base: str, email: str, password: str) -> None:
     page.goto(f"{base}/console/login/")
     page.get_by_label("电子邮箱").fill(email)

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from core.accounts.models import User
 from provisioning.services.onboarding import OnboardingRequest
 from tenants.models import District, Domain, PlatformAuditEntry
-from tests.e2e.conftest import committed_districts
+from tests.e2e.conftest import committed_districts, operator_login
 
 pytestmark = pytest.mark.e2e
 
@@ -30,11 +30,9 @@ def test_adding_a_domain_keeps_the_primary_one(
         operator = operator or User.objects.create_superuser(
             "ops-domains@operator.test", "Operator-Pass-2026"
         )
-        console = f"http://localhost:{server_port}/admin"
-        page.goto(f"{console}/login/")
-        page.fill("#id_username", "ops-domains@operator.test")
-        page.fill("#id_password", "Operator-Pass-2026")
-        page.locator("input[type=submit]").click()
+        console = operator_login(
+            page, server_port, "ops-domains@operator.test", "Operator-Pass-2026"
+        )
 
         page.goto(f"{console}/tenants/district/{district.pk}/change/")
         page.locator(".add-row a").click()

@@ -13,9 +13,10 @@ EXCHANGE_CONNECT_ADDRESS = env_str("EXCHANGE_CONNECT_ADDRESS")
 # A provider whose domain ends in .localhost (the demo's districts) is this machine: with DEBUG on,
 # or this set, it is asked over plain HTTP at 127.0.0.1:EXCHANGE_LOCAL_PORT (`dev.py demo`'s port;
 # exchange/transport.py). Never in production: there every provider has a real domain and TLS.
-# Settings, not environment variables: production never sets them (the tests override them).
+# EXCHANGE_LOCAL_DOMAINS is a setting, not an environment variable (production never sets it; tests
+# override it); `dev.py demo PORT` exports EXCHANGE_LOCAL_PORT so a demo on another port exchanges.
 EXCHANGE_LOCAL_DOMAINS = False
-EXCHANGE_LOCAL_PORT = 8000  # `python3 dev.py demo`'s default port
+EXCHANGE_LOCAL_PORT = env_int("EXCHANGE_LOCAL_PORT", 8000)
 EXCHANGE_TIMEOUT_SECONDS = env_int("EXCHANGE_TIMEOUT_SECONDS", 10)
 # Lifetime of a request token; the provider refuses any token meant to live longer than 5 minutes.
 EXCHANGE_TOKEN_SECONDS = env_int("EXCHANGE_TOKEN_SECONDS", 60)
