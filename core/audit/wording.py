@@ -58,6 +58,11 @@ SENTENCES = {
     "upstream.batch.resend": "{actor}重新发送了上报批次",
     "upstream.batch.done": "{actor}完成了上报批次的发送",
     "upstream.batch.attempt_failed": "{actor}发送上报批次失败",
+    "discipline.matter_register": "{actor}登记了核查事项",
+    "discipline.matter_rules_set": "{actor}修改了核查事项的奖惩规则",
+    "discipline.measure_add": "{actor}增加了本地奖惩措施",
+    "discipline.check": "{actor}进行了信用核查",
+    "discipline.feedback": "{actor}反馈了{subject}的核查结果办理情况",
 }
 
 # Categories of actions as the console filters them: name → (label, action prefixes).
@@ -70,6 +75,7 @@ CATEGORIES = {
     "scorecard": ("评分模型", ("scorecard.",)),
     "exchange": ("信息共享", ("exchange.",)),
     "upstream": ("上级平台报送", ("upstream.",)),
+    "discipline": ("信用核查与联合奖惩", ("discipline.",)),
     "retention": ("到期删除", ("retention.", "subject.")),
     "login": ("登录锁定", ("login.",)),
 }
@@ -94,7 +100,8 @@ DETAIL_LABELS = {
     "format": "格式", "start": "起始日期", "end": "截止日期", "attempt": "第几次",
     "attempts": "发送次数", "accepted": "已接收", "error": "错误", "items_count": "记录数",
     "response_hash": "应答摘要", "unknownFields": "未知字段", "reply": "答复", "duplicate": "重复",
-    "row": "行号",
+    "row": "行号", "check": "核查编号", "matter": "事项", "hits": "有相关信息的主体",
+    "version": "规则版本", "rules": "规则条数", "measure": "措施", "position": "序号",
 }  # fmt: skip
 
 

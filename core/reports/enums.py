@@ -6,6 +6,7 @@ class RequesterKind(models.TextChoices):
     AGENT = "agent", "受托代理人"
     INSTITUTION = "institution", "机构"
     STAFF = "staff", "平台工作人员"
+    DEPARTMENT = "department", "政府部门（信用核查）"
 
 
 class QueryResult(models.TextChoices):
@@ -16,6 +17,7 @@ class QueryResult(models.TextChoices):
 class QueryProduct(models.TextChoices):
     CREDIT_REPORT = "credit_report", "公共信用信息报告"
     CREDIT_SCORE = "credit_score", "公共信用综合评价查询"
+    CREDIT_CHECK = "credit_check", "信用核查"
 
 
 class ConsentStatus(models.TextChoices):

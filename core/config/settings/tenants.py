@@ -40,6 +40,7 @@ TENANT_APPS = [
     "core.stats",
     "core.remedies",
     "core.reports",
+    "core.discipline",
     "core.upstream",
     "exchange.district",
     "core.content",
