@@ -24,6 +24,7 @@ READERS = {"env_str", "env_int", "env_bool", "env_list", "getenv"}
 NOT_DEPLOYED = {
     "CREDIT_EMBEDDED_DB_NAME": "the embedded PostgreSQL's database (no DATABASE_URL)",
     "CREDIT_TEST_DB_NAME": "the test database",
+    "EXCHANGE_LOCAL_PORT": "`dev.py demo`'s port for `.localhost` providers; only with DEBUG",
     "LC_ALL": "set and restored around the embedded PostgreSQL's initdb",
     "UPSTREAM_TEST_NETWORKS": "a local test upstream on loopback; refused without DJANGO_DEBUG",
 }
