@@ -3,7 +3,7 @@ core.stats.selectors (the portal's 成果展示 is portal/stats.py)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from console.access import staff_permitted
 from core.catalog.models import Department
+from core.discipline.selectors import Figures, discipline_figures
+from core.publicity.rules import add_months
 from core.records.enums import RecordKind
 from core.stats import exports, selectors
 from core.stats.permissions import STATS_VIEW
@@ -69,6 +71,25 @@ def _filters(form: StatsFilterForm, today: date) -> Filters:
     )
 
 
+def _discipline(filters: Filters) -> list[Figures]:
+    """联合奖惩 for the period (by the check's month), for the selected department if any."""
+    until = add_months(filters.end, 1) - timedelta(days=1)
+    figures = discipline_figures(since=filters.start, until=until)
+    if filters.department_id:
+        name = Department.objects.filter(pk=filters.department_id).values_list("name", flat=True)
+        figures = [f for f in figures if f.department == name.first()]
+    return figures
+
+
+def _discipline_table(figures: list[Figures]) -> exports.Table:
+    headers = ["月份", "部门", "事项", "核查次数", "核查主体", "发现信息", "实施惩戒", "实施激励"]
+    return ("联合奖惩", headers, [
+        [f"{f.month:%Y-%m}", f.department, f.matter, f.checks, f.subjects, f.hits, f.punished,
+         f.rewarded]
+        for f in figures
+    ])  # fmt: skip
+
+
 def _bars(rows: list[selectors.Row]) -> list[tuple[selectors.Row, float]]:
     top = max((r.count for r in rows), default=0) or 1
     return [(r, 100 * r.count / top) for r in rows]
@@ -84,6 +105,9 @@ def stats(request: HttpRequest) -> HttpResponse:
     if export:
         return _export(export, request.GET.get("table", ""), filters, today)
     months = selectors.by_month(filters)
+    discipline = _discipline(filters)
+    discipline_totals = [sum(getattr(f, name) for f in discipline)
+                         for name in ("checks", "subjects", "hits", "punished", "rewarded")]  # fmt: skip
     return render(request, "portal_theme/console/stats.html", {
         "form": form, "filters": filters, "totals": selectors.totals(filters),
         "kinds": _bars(selectors.by_kind(filters)), "months": _bars(months),
@@ -91,17 +115,20 @@ def stats(request: HttpRequest) -> HttpResponse:
         "departments": _bars(selectors.by_department(filters)),
         "violations": _bars(selectors.top_violations(filters)), "lists": selectors.list_sizes(today),
         "grades": _bars(selectors.grade_distribution()), "query": request.GET.urlencode(),
+        "discipline": discipline, "discipline_totals": discipline_totals,
     })  # fmt: skip
 
 
 def _export(kind: str, table: str, filters: Filters, today: date) -> HttpResponse:
-    all_tables = exports.tables(filters, today)
+    all_tables = {**exports.tables(filters, today),
+                  "discipline": _discipline_table(_discipline(filters))}  # fmt: skip
     stamp = f"{filters.start:%Y%m}-{filters.end:%Y%m}"
     if kind == "xlsx":
 
         def describe() -> list[list[object]]:
             return [["分类统计"], ["期间", f"{filters.start:%Y-%m} 至 {filters.end:%Y-%m}"],
-                    ["导出日期", today.isoformat()], ["说明", "按决定日期所在月份统计；不含已撤回记录"]]  # fmt: skip
+                    ["导出日期", today.isoformat()], ["说明", "按决定日期所在月份统计；不含已撤回记录"],
+                    ["联合奖惩", "按核查时间所在月份统计；惩戒、激励按部门反馈的办理结果计"]]  # fmt: skip
 
         response = HttpResponse(
             exports.as_xlsx(all_tables, describe),

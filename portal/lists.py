@@ -1,5 +1,5 @@
 """The public lists: 守信激励（红名单）, 严重失信主体名单 and 联合惩戒 (the measures that apply and the
-cases public today). Only organisations' published records; repaired, withdrawn and expired ones
+cases public today, with the year's 信用核查 counts). Only organisations' published records; repaired, withdrawn and expired ones
 never."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from core.discipline.selectors import discipline_public_counts
 from core.records.measures import measures_for, measures_list
 from core.records.public import public_list, public_records
 from portal.search import PER_PAGE
@@ -46,7 +47,8 @@ PUNISHED_KINDS = ("black_list", "court_enforcement")
 
 
 def joint_punishment(request: HttpRequest) -> HttpResponse:
-    """联合惩戒: the measures that apply (national list, as data) and the cases public today."""
+    """联合惩戒: this year's checks and what they led to (counts only), the measures that apply
+    (national list, as data) and the cases public today."""
     today = timezone.localdate()
     cases = [
         (record, measures_for(record.kind))
@@ -54,4 +56,5 @@ def joint_punishment(request: HttpRequest) -> HttpResponse:
         .select_related("subject").order_by("-decision_date", "-id")[:30]
     ]  # fmt: skip
     return render(request, "portal_theme/portal/joint_punishment.html",
-                  {"measures": measures_list(), "cases": cases})  # fmt: skip
+                  {"measures": measures_list(), "cases": cases, "year": today.year,
+                   "counts": discipline_public_counts(year=today.year)})  # fmt: skip

@@ -1,6 +1,7 @@
-"""Report verification: anyone checks a credit report by its number and verification code, and
-may upload the PDF they were given to compare it with the one the platform issued. The form posts
-(the code stays out of the URL); the QR code's GET link still works."""
+"""Report verification: anyone checks a credit report (报告编号 XY…) or a 信用核查报告 (核查编号
+HC…) by its number and verification code, and may upload the PDF they were given to compare it
+with the one the platform issued. One page for both kinds. The form posts (the code stays out of
+the URL); the QR code's GET link still works."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from core.discipline.report import check_verify
 from core.reports.selectors import report_verify
 from portal_theme.inputs import posted_text, text_param
 
 MAX_PDF_BYTES = 5 * 1024 * 1024  # an issued report is a few hundred kilobytes
+CHECK_PREFIX = "HC"  # 核查编号 (core/discipline/services.py); 报告编号 start with XY
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -33,7 +36,13 @@ def report_verify_page(request: HttpRequest) -> HttpResponse:
             text_param(request, "code", max_length=20),
         )
     checked = bool(number and code) and not error
-    result = report_verify(number=number, code=code, pdf=pdf) if checked else None
+    is_check = number.strip().upper().startswith(CHECK_PREFIX)
+    result = check_result = None
+    if checked and is_check:
+        check_result = check_verify(number=number, code=code, pdf=pdf)
+    elif checked:
+        result = report_verify(number=number, code=code, pdf=pdf)
     return render(request, "portal_theme/portal/report_verify.html",
                   {"number": number, "checked": checked, "result": result, "error": error,
+                   "is_check": is_check, "check_result": check_result,
                    "compared": pdf is not None})  # fmt: skip

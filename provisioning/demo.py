@@ -18,6 +18,9 @@ from core.catalog.models import CatalogItem, CatalogSupply, Department
 from core.collection.services import batch_create
 from core.common.actors import Actor
 from core.common.identifiers import org_code_check_character, uscc_check_character
+from core.discipline.enums import MatterCategory
+from core.discipline.models import Matter
+from core.discipline.services import matter_register
 from core.records.models import Record
 from exchange.enums import ExchangePurpose
 from exchange.models import Agreement
@@ -118,6 +121,31 @@ def demo_records_ensure(*, district_name: str, region: str) -> int:
         batch_create(actor=actor, department=department, filename=filename,
                      content=io.BytesIO(content), size=len(content))  # fmt: skip
     return len(penalties) + len(licences) + len(lists)
+
+
+DEMO_MATTERS = (
+    # (department suffix, organisation code, matter, category, legal basis)
+    ("财政局", "MB000002", "中小企业发展专项资金补助", MatterCategory.SUBSIDY,
+     "《重庆市社会信用条例》第三十二条；区级财政专项资金管理办法"),
+    ("财政局", "MB000002", "政府采购供应商资格审查", MatterCategory.PROCUREMENT,
+     "《中华人民共和国政府采购法》第二十二条"),
+    ("市场监督管理局", "MB000001", "食品经营许可", MatterCategory.LICENSING,
+     "《重庆市社会信用条例》第三十一条；《食品经营许可和备案管理办法》"),
+)  # fmt: skip
+
+
+def demo_matters_ensure(*, district_name: str, region: str) -> int:
+    """The departments' matters staff can try 信用核查 in (the current district); returns how
+    many there are."""
+    actor = Actor.system("demo")
+    for suffix, org, name, category, basis in DEMO_MATTERS:
+        department, _ = Department.objects.get_or_create(
+            code=uscc(f"11{region}", org), defaults={"name": f"重庆市{district_name}{suffix}"}
+        )
+        if not Matter.objects.filter(department=department, name=name).exists():
+            matter_register(actor=actor, department=department, name=name, category=category,
+                            legal_basis=basis)  # fmt: skip
+    return Matter.objects.count()
 
 
 DEMO_AGREEMENT_BASIS = "《重庆市社会信用条例》第二十六条；渝东北区县信用信息共享示范协议（演示）"

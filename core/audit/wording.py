@@ -63,6 +63,7 @@ SENTENCES = {
     "discipline.measure_add": "{actor}增加了本地奖惩措施",
     "discipline.check": "{actor}进行了信用核查",
     "discipline.feedback": "{actor}反馈了{subject}的核查结果办理情况",
+    "discipline.report_store": "{actor}出具了信用核查报告",
 }
 
 # Categories of actions as the console filters them: name → (label, action prefixes).

@@ -7,6 +7,8 @@ import console.articles
 import console.audit
 import console.catalogue
 import console.consents
+import console.discipline
+import console.discipline_report
 import console.exchange
 import console.home
 import console.record_sector
@@ -117,6 +119,11 @@ urlpatterns = [
         console.consents.consent_detail,
         name="console-consent",
     ),
+    path(
+        "console/discipline/checks/<str:number>/report.pdf",
+        console.discipline_report.check_report,
+        name="console-discipline-check-report",
+    ),
     path("console/remedies/", console.remedies.remedies, name="console-remedies"),
     path(
         "console/remedies/objections/<int:objection_id>/",
@@ -137,6 +144,26 @@ urlpatterns = [
         "console/records/<int:record_id>/repair/",
         console.remedies.repair_new,
         name="console-repair-new",
+    ),
+    path(
+        "console/discipline/matters/", console.discipline.matters, name="console-discipline-matters"
+    ),
+    path(
+        "console/discipline/matters/<int:matter_id>/",
+        console.discipline.matter_detail,
+        name="console-discipline-matter",
+    ),
+    path("console/discipline/check/", console.discipline.check, name="console-discipline-run"),
+    path("console/discipline/checks/", console.discipline.checks, name="console-discipline-checks"),
+    path(
+        "console/discipline/checks/<str:number>/",
+        console.discipline.check_detail,
+        name="console-discipline-check",
+    ),
+    path(
+        "console/discipline/feedback/",
+        console.discipline.feedback_queue,
+        name="console-discipline-feedback",
     ),
     path("achievements/", portal.stats.achievements, name="portal-achievements"),
     path("services/", portal.offers.services, name="portal-services"),

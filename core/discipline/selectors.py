@@ -6,14 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from core.catalog.models import Department
 from core.common.errors import NotFound
-from core.discipline.enums import INCENTIVE_OUTCOMES, PUNISHMENT_OUTCOMES, RowStatus
-from core.discipline.models import Check, CheckRow, Feedback, Matter, Measure
+from core.discipline.enums import (
+    INCENTIVE_OUTCOMES,
+    PUNISHMENT_OUTCOMES,
+    MeasureSource,
+    RowStatus,
+)
+from core.discipline.models import Check, CheckRow, Feedback, Matter, MatterVersion, Measure
 
 
 def matters_for(*, department: Department | None = None, active: bool = True) -> QuerySet[Matter]:
@@ -25,6 +30,28 @@ def matters_for(*, department: Department | None = None, active: bool = True) ->
 
 def measures_active() -> QuerySet[Measure]:
     return Measure.objects.filter(active=True).order_by("kind", "code")
+
+
+def measures_local() -> QuerySet[Measure]:
+    return Measure.objects.filter(source=MeasureSource.LOCAL).order_by("code")
+
+
+def matter_latest_versions(matters: list[Matter]) -> dict[int, int]:
+    """Each matter's current rule version number, by matter id."""
+    rows = (
+        MatterVersion.objects.filter(matter__in=matters)
+        .values_list("matter_id")
+        .annotate(latest=Max("number"))
+    )
+    return dict(rows)
+
+
+def checks_recent(*, department: Department | None = None, limit: int = 100) -> list[Check]:
+    """The latest checks, of one department or of every one."""
+    checks = Check.objects.select_related("matter", "department").order_by("-checked_at", "-id")
+    if department is not None:
+        checks = checks.filter(department=department)
+    return list(checks[:limit])
 
 
 def check_get(*, number: str, department: Department | None = None) -> Check:

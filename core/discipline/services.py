@@ -23,6 +23,7 @@ from django.utils import timezone
 from core.audit.services import audit_record
 from core.catalog.models import Department
 from core.common.actors import Actor
+from core.common.codes import verification_code
 from core.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.common.identifiers import (
     mask_resident_id,
@@ -60,7 +61,6 @@ from core.subjects.models import Subject
 from core.subjects.protection import lookup_hash
 
 MAX_LINES = 1000
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CODE_SHAPE = re.compile(r"^[0-9A-Z]{15,18}$")
 CHECKED_KINDS = [
@@ -228,7 +228,7 @@ def check_run(
         with transaction.atomic():
             check = Check.objects.create(
                 number=f"HC{today:%Y%m%d}{secrets.randbelow(10**8):08d}",
-                verification_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)),
+                verification_code=verification_code(),
                 matter=matter, version=version, department=department, channel=channel,
                 actor=actor.label, user_id_ref=actor.user_id, idempotency_key=idempotency_key,
                 request_hash=request_hash, rows_total=len(parsed), checked_total=len(checked),

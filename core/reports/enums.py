@@ -6,7 +6,7 @@ class RequesterKind(models.TextChoices):
     AGENT = "agent", "受托代理人"
     INSTITUTION = "institution", "机构"
     STAFF = "staff", "平台工作人员"
-    DEPARTMENT = "department", "政府部门（信用核查）"
+    DEPARTMENT = "department", "政府部门"
 
 
 class QueryResult(models.TextChoices):

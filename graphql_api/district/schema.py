@@ -9,6 +9,8 @@ from graphql_api.billing.mutations import BillingMutation
 from graphql_api.billing.queries import BillingQuery
 from graphql_api.catalog.queries import CatalogQuery
 from graphql_api.collection.mutations import CollectionMutation
+from graphql_api.discipline.mutations import DisciplineMutation
+from graphql_api.discipline.queries import DisciplineQuery
 from graphql_api.extensions import ArchivedDistrictGuard
 from graphql_api.portal.mutations import PortalMutation
 from graphql_api.portal.queries import PortalQuery
@@ -17,12 +19,12 @@ from graphql_api.schema_base import build_schema
 
 
 @strawberry.type
-class Query(PortalQuery, CatalogQuery, RecordsQuery, AccountsQuery, BillingQuery):
+class Query(PortalQuery, CatalogQuery, RecordsQuery, AccountsQuery, BillingQuery, DisciplineQuery):
     pass
 
 
 @strawberry.type
-class Mutation(PortalMutation, CollectionMutation, BillingMutation):
+class Mutation(PortalMutation, CollectionMutation, BillingMutation, DisciplineMutation):
     pass
 
 

@@ -13,6 +13,7 @@ import core.accounts.permissions  # noqa: F401
 import core.catalog.permissions  # noqa: F401
 import core.collection.permissions  # noqa: F401
 import core.content.permissions  # noqa: F401
+import core.discipline.permissions  # noqa: F401
 import core.records.permissions  # noqa: F401
 import core.remedies.permissions  # noqa: F401
 import core.reports.permissions  # noqa: F401

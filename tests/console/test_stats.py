@@ -74,6 +74,7 @@ def test_xlsx_export_has_a_sheet_per_table(auditor_client: Client) -> None:
         "违法行为类型",
         "红黑名单",
         "评价等级",
+        "联合奖惩",
     ]
     assert list(book["按类别"].values) == [("类别", "记录数"), ("行政处罚", 2)]
     assert auditor_client.get("/console/stats/?export=pdf").status_code == 404

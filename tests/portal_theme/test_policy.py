@@ -23,18 +23,18 @@ MENU = {
         *EVERYONE, "/console/submissions/", "/console/remedies/", "/console/consents/",
         "/console/articles/", "/console/catalogue/", "/console/staff/", "/console/theme/",
         "/console/upstream/", "/console/exchange/lookup/", "/console/exchange/",
-        "/console/audit/",
+        "/console/audit/", "/console/discipline/check/", "/console/discipline/feedback/",
     ],
     StaffRole.REVIEWER: [
         *EVERYONE, "/console/submissions/", "/console/remedies/", "/console/consents/",
-        "/console/articles/", "/console/exchange/lookup/",
+        "/console/articles/", "/console/exchange/lookup/", "/console/discipline/check/", "/console/discipline/feedback/",
     ],
     StaffRole.AUDITOR: [
         *EVERYONE, "/console/submissions/", "/console/remedies/", "/console/exchange/",
-        "/console/audit/",
+        "/console/audit/", "/console/discipline/check/", "/console/discipline/feedback/",
     ],
     StaffRole.WINDOW_CLERK: [*EVERYONE, "/console/remedies/", "/console/exchange/lookup/"],
-    StaffRole.DATA_CLERK: [*EVERYONE, "/console/exchange/lookup/"],
+    StaffRole.DATA_CLERK: [*EVERYONE, "/console/exchange/lookup/", "/console/discipline/check/", "/console/discipline/feedback/"],
 }  # fmt: skip
 
 

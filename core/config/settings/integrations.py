@@ -134,6 +134,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collection.batches_requeue_everywhere_task",
         "schedule": 300,
     },
+    # 联合奖惩: each department's staff hear of check feedback due within a working day or overdue,
+    # before the working day starts.
+    "remind-check-feedback": {
+        "task": "discipline.feedback_reminders_everywhere_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
     "refill-spare-schemas": {
         "task": "tenants.spare_pool_fill_task",
         "schedule": 3600,

@@ -21,6 +21,7 @@ from core.accounts.models import User
 from core.accounts.policy import require
 from core.audit.services import audit_record
 from core.common.actors import Actor
+from core.common.codes import verification_code
 from core.common.errors import NotFound, PermissionDenied, ValidationFailed
 from core.common.identifiers import mask_resident_id, normalise
 from core.common.tenancy import current_schema
@@ -38,7 +39,6 @@ from core.subjects.protection import lookup_hashes
 
 FREE_SELF_QUERIES_PER_YEAR = 2  # 征信业管理条例 Art. 17
 PERSON_NEEDS_CONSENT = "查询自然人的信用信息须取得本人书面授权并说明用途"
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,7 @@ def report_prepare(
                     consents=_consents(grant.subject) if grant.is_self else None,
                     issuer={"platform": site.platform, "operator": site.operator})  # fmt: skip
     body = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1).encode()
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    code = verification_code()
     pdf = report_pdf(data, verification_code=code, verify_url=site.link(number, code))
     return PreparedReport(grant=grant, number=number, code=code, body=body, pdf=pdf, now=now)
 

@@ -14,7 +14,7 @@ from billing.demo import demo_bank_ensure, demo_prices_ensure
 from core.accounts.models import User
 from core.common.actors import Actor
 from core.common.tenancy import use_public_schema
-from provisioning.demo import demo_agreement_ensure, demo_records_ensure
+from provisioning.demo import demo_agreement_ensure, demo_matters_ensure, demo_records_ensure
 from provisioning.services.onboarding import OnboardingRequest, district_onboard
 from provisioning.services.operator import operator_ensure
 from provisioning.services.template import template_ensure
@@ -90,6 +90,7 @@ class Command(BaseCommand):
                 records = demo_records_ensure(
                     district_name=request.name, region=request.region_code
                 )
+                demo_matters_ensure(district_name=request.name, region=request.region_code)
             use_public_schema()
             district = District.objects.get(schema_name=request.slug)
             demo_prices_ensure(district)

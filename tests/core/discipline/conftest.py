@@ -13,8 +13,8 @@ from django_tenants.utils import schema_context
 from core.catalog.models import Department
 from core.common.actors import Actor
 from core.discipline.enums import MatterCategory
-from core.discipline.models import Matter
-from core.discipline.services import matter_register
+from core.discipline.models import Check, Matter
+from core.discipline.services import check_run, matter_register
 from tests.core.collection.conftest import district, upload  # noqa: F401  (fixture)
 from tests.core.collection.files import (
     as_csv,
@@ -58,3 +58,9 @@ def subsidy(district: Department) -> Iterator[Setting]:  # noqa: F811
             feedback_days=5,
         )  # fmt: skip
         yield Setting(finance, district, matter)
+
+
+def check_of(setting: Setting, *entries: str) -> Check:
+    """A 财政局 check of `entries` for the subsidy matter."""
+    return check_run(actor=CLERK, department=setting.finance, matter=setting.matter,
+                     entries=list(entries))  # fmt: skip

@@ -16,13 +16,14 @@ from core.discipline.selectors import (
     discipline_public_counts,
     feedback_awaiting,
 )
-from core.discipline.services import check_run, feedback_record
+from core.discipline.services import feedback_record
 from tests.core.discipline.conftest import (
     BLACK,
     CLEAN,
     CLERK,
     RED,
     Setting,
+    check_of,
     subsidy,  # noqa: F401  (fixture)
 )
 from tests.support.clock import Clock
@@ -31,8 +32,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _check(setting: Setting) -> Check:
-    return check_run(actor=CLERK, department=setting.finance, matter=setting.matter,
-                     entries=[BLACK, RED, CLEAN])  # fmt: skip
+    return check_of(setting, BLACK, RED, CLEAN)
 
 
 def _row(check: Check, position: int) -> CheckRow:
