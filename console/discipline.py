@@ -48,6 +48,7 @@ from core.discipline.selectors import (
 )
 from core.discipline.services import (
     MAX_LINES,
+    MAX_SUBMITTED,
     check_run,
     feedback_record,
     matter_register,
@@ -57,7 +58,7 @@ from core.discipline.services import (
 
 # A list longer than this is refused before it is checked (the service answers the lines past
 # MAX_LINES one by one, so a list a little too long still tells the clerk where it stopped).
-MAX_READ = 2 * MAX_LINES
+MAX_READ = MAX_SUBMITTED
 # The column to check, by its header (the first of these found; codes before names).
 HEADERS = ("统一社会信用代码", "身份证号码", "证件号码", "代码", "名称", "主体名称", "企业名称")
 FINDING_LABELS = dict(Finding.choices)

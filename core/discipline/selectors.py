@@ -64,6 +64,12 @@ def check_get(*, number: str, department: Department | None = None) -> Check:
     return found
 
 
+def check_by_idempotency_key(*, department: Department, key: str) -> Check | None:
+    if not key:
+        return None
+    return Check.objects.filter(department=department, idempotency_key=key).first()
+
+
 def check_by_verification(*, number: str, code: str) -> Check | None:
     """A check by its number and verification code (the portal's 核查报告 check)."""
     found = Check.objects.select_related("matter", "department").filter(number=number).first()

@@ -61,6 +61,9 @@ from core.subjects.models import Subject
 from core.subjects.protection import lookup_hash
 
 MAX_LINES = 1000
+# A list may be longer: lines past MAX_LINES are answered (超出条数上限), not checked. Past this,
+# the list is refused whole (a payload no department sends by mistake).
+MAX_SUBMITTED = 2 * MAX_LINES
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CODE_SHAPE = re.compile(r"^[0-9A-Z]{15,18}$")
 CHECKED_KINDS = [
@@ -206,6 +209,10 @@ def check_run(
     if not matter.active:
         raise ValidationFailed(f"事项“{matter.name}”已停用", code="MATTER_INACTIVE")
     lines = [e.strip() for e in entries]
+    if sum(1 for line in lines if line) > MAX_SUBMITTED:
+        raise ValidationFailed(
+            f"名单超过{MAX_SUBMITTED}行：每次最多核查{MAX_LINES}条，请拆分后分批核查", field="codes"
+        )
     if not any(lines):
         raise ValidationFailed("请填写至少一个统一社会信用代码、身份证号码或主体名称",
                                field="codes")  # fmt: skip

@@ -14,6 +14,7 @@ from core.collection.push import department_key_issue
 from core.discipline.models import Check
 from tests.conftest import client_for, gql
 from tests.core.collection.conftest import district  # noqa: F401  (fixture)
+from tests.core.collection.files import uscc
 from tests.core.discipline.conftest import (
     BLACK,
     CLEAN,
@@ -228,3 +229,23 @@ def test_only_department_keys_may_call(subsidy: Setting, keys: dict[str, str]) -
     assert body["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
     with schema_context("wanzhou"):
         assert Check.objects.count() == 0
+
+
+def test_a_long_list_is_answered_past_the_limit_and_refused_past_twice_it(
+    subsidy: Setting,  # noqa: F811
+    keys: dict[str, str],
+) -> None:
+    codes = [uscc(5000 + n) for n in range(1000)] + [BLACK, RED]
+    answer = check(subsidy, keys["finance"], codes)
+    rows = answer["check"]["rows"]
+    assert (answer["check"]["rowsTotal"], answer["check"]["checkedTotal"]) == (1002, 0)
+    assert [(r["position"], r["status"], r["reason"]) for r in rows[-3:]] == [
+        (1000, "NOT_FOUND", "平台未归集到该主体的信用信息"),
+        (1001, "OVER_LIMIT", "每次最多核查1000条，本行未核查"),
+        (1002, "OVER_LIMIT", "每次最多核查1000条，本行未核查"),
+    ]
+
+    refused = check(subsidy, keys["finance"], [uscc(5000 + n) for n in range(2001)])
+    assert refused["check"] is None
+    assert refused["errors"] == [{"code": "INVALID", "field": "codes",
+                                  "message": "名单超过2000行：每次最多核查1000条，请拆分后分批核查"}]  # fmt: skip
