@@ -39,3 +39,19 @@ class NoticeMeasure(models.TextChoices):
 
 
 NOTICE_THRESHOLDS = (80, 90, 100)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "待送达"
+    DELIVERED = "delivered", "已送达"
+    FAILED = "failed", "失败"
+
+
+# The feed's kinds of change, as the institution's pages name them.
+CHANGE_NAMES = {
+    "new": "新增",
+    "updated": "变更",
+    "withdrawn": "撤销",
+    "repaired": "信用修复",
+    "expired": "到期",
+}

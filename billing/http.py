@@ -11,9 +11,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from billing.documents import invoice_csv
-from billing.models import Invoice
+from billing.enums import ProductCode
+from billing.exports import usage_csv, usage_xlsx
+from billing.models import Customer, Invoice
 from billing.money import month_start, next_month
-from billing.selectors import credit_notes_of
+from billing.selectors import call_rows, credit_notes_of, usage_calls
 
 
 def month_param(request: HttpRequest, name: str = "month") -> date:
@@ -49,4 +51,29 @@ def invoice_csv_response(invoice: Invoice) -> HttpResponse:
         invoice_csv(invoice, credit_notes_of(invoice.pk)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{invoice.number}.csv"'
+    return response
+
+
+def product_param(request: HttpRequest) -> str:
+    """A product code from the query string; empty (all products) if absent or unknown."""
+    code = (request.GET.get("product") or "").strip()
+    return code if code in ProductCode.values else ""
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def usage_export_response(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """The customer's per-call entries of the month (`month`, `product` in the query string) as
+    CSV, or XLSX with `format=xlsx`."""
+    month = month_param(request)
+    rows = call_rows(list(usage_calls(customer_id=customer.pk, month=month,
+                                      product=product_param(request))))  # fmt: skip
+    xlsx = request.GET.get("format") == "xlsx"
+    response = HttpResponse(
+        usage_xlsx(rows) if xlsx else usage_csv(rows),
+        content_type=XLSX if xlsx else "text/csv; charset=utf-8",
+    )
+    name = f"usage-{customer.uscc}-{month:%Y-%m}.{'xlsx' if xlsx else 'csv'}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

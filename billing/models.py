@@ -13,8 +13,10 @@ from django.db.models import JSONField, Q
 from django.utils import timezone
 
 from billing.enums import (
+    CHANGE_NAMES,
     BillingMode,
     ContractStatus,
+    DeliveryStatus,
     EntryKind,
     NoticeMeasure,
     PricingModel,
@@ -84,6 +86,48 @@ def validate_uscc(value: str) -> None:
     problem = uscc_problem(normalise(value))
     if problem is not None:
         raise ValidationError(problem.message, code="invalid_uscc")
+
+
+@public_model
+class ContractPrice(models.Model):
+    """A contract's own price for a product from `valid_from` on, overriding the district's price
+    list: a unit price, a percentage discount off the district's price of the day, or both (the
+    unit price less the discount). A version with neither returns the contract to the district's
+    price. Versioned like `Price`: a change is a new row from its day, never an edit."""
+
+    contract = models.ForeignKey("Contract", on_delete=models.PROTECT, related_name="prices")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="contract_prices")
+    unit_price_yuan = models.DecimalField(
+        "合同单价（元，含税）", null=True, blank=True, max_digits=14, decimal_places=2
+    )
+    discount_percent = models.DecimalField(
+        "折扣（%）", null=True, blank=True, max_digits=5, decimal_places=2
+    )
+    valid_from = models.DateField("生效日期")
+    created_by = models.CharField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "合同价格"
+        verbose_name_plural = "合同价格"
+        ordering = ("contract", "product", "-valid_from")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "product", "valid_from"], name="contract_price_one_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price_yuan__isnull=True) | Q(unit_price_yuan__gte=0),
+                name="contract_price_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__isnull=True)
+                | Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="contract_discount_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"合同{self.contract}“{self.product}”自{self.valid_from}起的价格"
 
 
 @public_model
@@ -245,6 +289,9 @@ class UsageEvent(models.Model):
     recorded_by = models.CharField("记录人", max_length=254)
     # A charge drawn from a prepaid package (its units come back to the package if corrected).
     from_package = models.BooleanField("套餐内调用", default=False)
+    # Who the call was about, already masked (persons: 张* 5001**********1234; organisations:
+    # name and code as published), for the institution's per-call list and export.
+    subject = models.TextField("查询主体（脱敏）", blank=True, default="")
 
     class Meta:
         verbose_name = "用量流水"
@@ -419,3 +466,77 @@ class MonitoringSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_name}（{self.subject_code}）"
+
+
+@public_model
+class WebhookEndpoint(models.Model):
+    """An address of the institution's that receives its contract's monitoring events as signed
+    JSON POSTs (billing/services/webhooks.py). `cursor` is the pull feed's cursor of the last
+    event turned into deliveries; the signing secret is kept (it signs every delivery) and, after
+    a rotation, the previous one signs too until `previous_valid_until`."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="webhooks")
+    url = models.CharField("回调地址", max_length=500)
+    description = models.CharField("说明", max_length=200, blank=True)
+    enabled = models.BooleanField("启用", default=True)
+    daily_digest = models.BooleanField("每日邮件汇总", default=False)
+    secret = models.CharField(max_length=64)
+    previous_secret = models.CharField(max_length=64, blank=True)
+    previous_valid_until = models.DateTimeField("原密钥有效至", null=True, blank=True)
+    cursor = models.CharField(max_length=100, blank=True)
+    created_by = models.CharField(max_length=254)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "变动推送地址"
+        verbose_name_plural = "变动推送地址"
+        ordering = ("contract", "-created_at")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+@public_model
+class WebhookDelivery(models.Model):
+    """One monitoring event for one endpoint: sent until the receiver answers 2xx, retried with
+    backoff until `retry_until`, then failed. `event_id` is the pull feed's id of the event."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    event_id = models.CharField("事件编号", max_length=100)
+    change = models.CharField("变动类型", max_length=20)
+    payload = JSONField(default=dict)
+    status = models.CharField(
+        "状态", max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    response_code = models.PositiveSmallIntegerField("应答状态码", null=True, blank=True)
+    last_error = models.CharField("最近错误", max_length=300, blank=True)
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
+    retry_until = models.DateTimeField("重试截止")
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    failed_at = models.DateTimeField("失败时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "变动推送记录"
+        verbose_name_plural = "变动推送记录"
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event_id"], name="delivery_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="delivery_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.event_id}"
+
+    @property
+    def change_label(self) -> str:
+        return CHANGE_NAMES.get(self.change, self.change)

@@ -1,12 +1,20 @@
-"""What a number of units costs under a price, given the units already used this month."""
+"""Which price a call is charged at, and what a number of units costs under it, given the units
+already used this month.
+
+The order (`price_effective`): the contract's own price for the product in force on the call's day
+(`ContractPrice`: a unit price, a discount off the district's price, or both), else the district's
+price list (`Price`) of that day. A contract version with neither a price nor a discount hands the
+product back to the district's price list from its day."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from billing.enums import PricingModel
-from billing.models import Price
+from billing.models import Contract, ContractPrice, Price
 from billing.money import parse_yuan, yuan
 from core.common.errors import ValidationFailed
 
@@ -30,6 +38,77 @@ def units_cost(price: Price, *, used: int, units: int) -> Decimal:
         if ceiling is not None:
             floor = int(ceiling)
     return yuan(total)
+
+
+@dataclass(frozen=True)
+class EffectivePrice:
+    """The price a contract pays for a product on a day: `price` is the basis (the district's
+    version, or an unsaved per-unit price carrying the contract's own unit price) and `discount`
+    the percentage taken off its cost; `contract_price` the contract version applied, if any."""
+
+    price: Price
+    discount_percent: Decimal | None = None
+    contract_price: ContractPrice | None = None
+
+    @property
+    def model(self) -> str:
+        return str(self.price.model)
+
+    def cost(self, *, used: int, units: int) -> Decimal:
+        """`units_cost` of the basis, less the discount (rounded half up to the fen, once per
+        call, so the ledger entry is what the invoice adds up)."""
+        cost = units_cost(self.price, used=used, units=units)
+        if not self.discount_percent:
+            return cost
+        kept = (Decimal(100) - Decimal(self.discount_percent)) / Decimal(100)
+        return (cost * kept).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def contract_price_current(contract_id: int, product: str, day: date) -> ContractPrice | None:
+    """The contract's own price version for the product in force on `day`, if any."""
+    return (
+        ContractPrice.objects.select_related("product")
+        .filter(contract_id=contract_id, product__code=product, valid_from__lte=day)
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def price_effective(contract: Contract, product: str, day: date) -> EffectivePrice | None:
+    """The price `contract` pays for `product` on `day` (None: not for sale to it). The contract's
+    price in force that day comes first; else the district's price of the day."""
+    district_price = (
+        Price.objects.select_related("product")
+        .filter(district_id=contract.district_id, product__code=product, valid_from__lte=day)
+        .order_by("-valid_from")
+        .first()
+    )
+    own = contract_price_current(contract.pk, product, day)
+    if own is None or (own.unit_price_yuan is None and own.discount_percent is None):
+        return None if district_price is None else EffectivePrice(district_price)
+    if own.unit_price_yuan is not None:
+        basis = Price(
+            district_id=contract.district_id, product=own.product, model=PricingModel.PER_UNIT,
+            unit_price_yuan=own.unit_price_yuan, valid_from=own.valid_from,
+        )  # fmt: skip
+        return EffectivePrice(basis, own.discount_percent, own)
+    if district_price is None:  # a discount off nothing: not for sale
+        return None
+    return EffectivePrice(district_price, own.discount_percent, own)
+
+
+def contract_price_describe(row: ContractPrice) -> str:
+    """A contract price version in words."""
+    if row.unit_price_yuan is None and row.discount_percent is None:
+        return "恢复按区县价格"
+    parts = []
+    if row.unit_price_yuan is not None:
+        parts.append(f"合同单价{row.unit_price_yuan}元/{row.product.unit}")
+    else:
+        parts.append("区县价格")
+    if row.discount_percent is not None:
+        parts.append(f"优惠{row.discount_percent.normalize():f}%")
+    return "，".join(parts)
 
 
 def tiers_clean(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

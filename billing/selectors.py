@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from billing.enums import ContractStatus
+from billing.enums import ContractStatus, DeliveryStatus, EntryKind
 from billing.models import (
     Contract,
     CreditNote,
@@ -25,6 +25,8 @@ from billing.models import (
     Product,
     UsageEvent,
     UsageRollup,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from billing.money import month_start, next_month
 from billing.pricing import price_describe
@@ -289,3 +291,110 @@ def _cursor_parse(cursor: str) -> tuple[datetime, int]:
 
 def monitoring_subscriptions(contract_id: int) -> QuerySet[MonitoringSubscription]:
     return MonitoringSubscription.objects.filter(contract_id=contract_id, ended_at__isnull=True)
+
+
+@dataclass(frozen=True)
+class CallRow:
+    """One ledger entry as the per-call usage list and its export show it. `invoice_line` is the
+    1-based line of `invoice_number` the entry is summed into; an entry that corrects an
+    invoiced month after its close is on a credit note instead (`credit_note`)."""
+
+    event_id: int
+    at: datetime  # Beijing time
+    district: str
+    contract: str
+    product: str
+    kind: str
+    idempotency_key: str
+    subject: str
+    units: int
+    amount_yuan: Decimal
+    invoice_number: str
+    invoice_line: int | None
+    credit_note: str
+
+
+def usage_calls(
+    *, customer_id: int, month: date, product: str = "", contract_id: int | None = None
+) -> QuerySet[UsageEvent]:
+    """A customer's ledger entries of a month (by the month they are billed in), oldest first;
+    optionally of one product (code) or contract."""
+    events = UsageEvent.objects.select_related("district", "contract", "product").filter(
+        customer_id=customer_id, period=month_start(month)
+    )
+    if product:
+        events = events.filter(product__code=product)
+    if contract_id is not None:
+        events = events.filter(contract_id=contract_id)
+    return events.order_by("occurred_at", "id")
+
+
+def call_rows(events: list[UsageEvent]) -> list[CallRow]:
+    """The entries with the invoice line (or credit note) each fell on, in three queries."""
+    pairs = {(e.contract_id, e.period) for e in events}
+    invoices: dict[tuple[int, date], Invoice] = {}
+    if pairs:
+        query = Q()
+        for contract_id, period in pairs:
+            query |= Q(contract_id=contract_id, period=period)
+        invoices = {(i.contract_id, i.period): i for i in Invoice.objects.filter(query)}
+    notes = dict(
+        CreditNote.objects.filter(correction_id__in=[e.pk for e in events]).values_list(
+            "correction_id", "number"
+        )
+    )
+    rows = []
+    for event in events:
+        invoice = invoices.get((event.contract_id, event.period))
+        line: int | None = None
+        note = notes.get(event.pk, "")
+        if invoice is not None and not note:
+            kind = EntryKind(event.kind).label
+            line = next(
+                (n for n, item in enumerate(invoice.lines, start=1)
+                 if item["product"] == event.product.name and item["kind"] == kind),
+                None,
+            )  # fmt: skip
+        rows.append(CallRow(
+            event_id=event.pk, at=timezone.localtime(event.occurred_at),
+            district=event.district.name, contract=event.contract.number,
+            product=event.product.name, kind=EntryKind(event.kind).label,
+            idempotency_key=event.idempotency_key, subject=event.subject, units=event.units,
+            amount_yuan=event.amount_yuan,
+            invoice_number=invoice.number if invoice is not None else "",
+            invoice_line=line, credit_note=note,
+        ))  # fmt: skip
+    return rows
+
+
+def webhook_endpoints_of(customer_id: int) -> QuerySet[WebhookEndpoint]:
+    """The customer's endpoints, each with `failed`: its deliveries given up after three days."""
+    return (
+        WebhookEndpoint.objects.select_related("contract__district")
+        .filter(contract__customer_id=customer_id)
+        .annotate(failed=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED)))
+    )
+
+
+def webhook_endpoint_of(*, customer_id: int, pk: int) -> WebhookEndpoint:
+    """One of the customer's endpoints; the same NotFound whether it is missing or another's."""
+    endpoint = webhook_endpoints_of(customer_id).filter(pk=pk).first()
+    if endpoint is None:
+        raise NotFound("没有该推送地址", field="endpoint")
+    return endpoint
+
+
+def webhook_deliveries_of(endpoint_id: int, *, limit: int = 50) -> list[WebhookDelivery]:
+    """The endpoint's latest deliveries, newest first."""
+    return list(WebhookDelivery.objects.filter(endpoint_id=endpoint_id)[:limit])
+
+
+def webhook_delivery_of(*, endpoint: WebhookEndpoint, pk: int) -> WebhookDelivery:
+    delivery = (
+        WebhookDelivery.objects.select_related("endpoint__contract__district")
+        .filter(endpoint=endpoint, pk=pk)
+        .first()
+    )
+    if delivery is None:
+        raise NotFound("没有该推送记录", field="delivery")
+    return delivery

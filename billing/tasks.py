@@ -14,7 +14,14 @@ from billing.models import ThresholdNotice
 from billing.services.invoicing import periods_close_due
 from billing.services.monitoring import monitoring_renew_due
 from billing.services.notices import notice_send
+from billing.services.webhooks import (
+    deliveries_due,
+    delivery_attempt,
+    webhook_digests_send,
+    webhooks_fan_out,
+)
 from core.common.actors import Actor
+from core.common.broker import delay_or_defer
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +71,36 @@ def monitoring_renew_task() -> dict[str, int]:
         return monitoring_renew_due(
             actor=Actor.system("monitoring-renewal"), today=timezone.localdate()
         )
+
+
+@shared_task(name="billing.webhooks_fan_out_task")
+def webhooks_fan_out_task() -> int:
+    """Every minute: new monitoring events become deliveries to the enabled webhook endpoints."""
+    with schema_context("public"):
+        return webhooks_fan_out()
+
+
+@shared_task(name="billing.webhook_deliver_task")
+def webhook_deliver_task(delivery_id: int) -> str:
+    """One attempt at one delivery; a failed attempt is rescheduled on the row (backoff) and
+    picked up again by `webhooks_retry_task`."""
+    with schema_context("public"):
+        outcome = delivery_attempt(delivery_id)
+    return "" if outcome is None else outcome.status
+
+
+@shared_task(name="billing.webhooks_retry_task")
+def webhooks_retry_task() -> int:
+    """Every minute: queue the deliveries whose next attempt is due."""
+    with schema_context("public"):
+        ids = deliveries_due()
+    for pk in ids:
+        delay_or_defer(webhook_deliver_task, pk, deferred=f"delivery {pk} waits for the sweep")
+    return len(ids)
+
+
+@shared_task(name="billing.webhook_digests_task")
+def webhook_digests_task() -> int:
+    """Daily: yesterday's events and failed deliveries by e-mail, for endpoints that asked."""
+    with schema_context("public"):
+        return webhook_digests_send(timezone.localdate() - timedelta(days=1))

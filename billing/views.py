@@ -1,5 +1,6 @@
 """The institution pages on the operator's domain (/institution/): a customer's own logins see
-their contracts with this month's usage and balances, usage per month, and their invoices.
+their contracts with this month's usage and balances, usage per month, their invoices, and their
+webhook endpoints for monitoring events (变动推送) with the delivery log.
 
 A login sees only its own customer's data: the customer comes from its CustomerMember row, never
 from the URL, and an invoice number of another customer is a 404 like a missing one."""
@@ -11,32 +12,54 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from billing.enums import ProductCode
 from billing.http import (
     invoice_csv_response,
     invoice_pdf_response,
     month_end,
     month_param,
+    product_param,
+    usage_export_response,
 )
-from billing.models import Customer, Invoice
+from billing.models import Contract, Customer, Invoice, WebhookEndpoint
 from billing.selectors import (
+    call_rows,
     contract_standing_list,
     customer_get_for_user,
     invoice_access_by_number,
     invoices_of,
+    usage_calls,
     usage_table,
+    webhook_deliveries_of,
+    webhook_delivery_of,
+    webhook_endpoint_of,
+    webhook_endpoints_of,
+)
+from billing.services.webhooks import (
+    webhook_create,
+    webhook_enable,
+    webhook_redeliver,
+    webhook_rotate,
 )
 from core.accounts.forms import LoginForm, password_set_by_link
 from core.accounts.services import LINK_INVALID, login_link_peek
+from core.common.actors import Actor
 from core.common.errors import ApplicationError, NotFound
+from core.common.forms import form_submit
 
 LOGIN_URL = "/institution/login/"
 
 MemberView = Callable[..., HttpResponse]
+CALLS_PER_PAGE = 50
 
 
 class InstitutionLoginView(LoginView):
@@ -95,13 +118,25 @@ def home(request: HttpRequest, customer: Customer) -> HttpResponse:
 
 @member_required
 def usage(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """Usage per district and product for a month, then every entry of the month (paginated,
+    filterable by product) with the invoice line it fell on; exported as CSV or XLSX."""
     month = month_param(request)
+    product = product_param(request)
     rows = usage_table(start=month, end=month_end(month), customer_id=customer.pk)
+    page = Paginator(usage_calls(customer_id=customer.pk, month=month, product=product),
+                     CALLS_PER_PAGE).get_page(request.GET.get("page"))  # fmt: skip
     return render(request, "billing/institution/usage.html", {
         "customer": customer, "month": month, "rows": rows,
         "total_units": sum(r.units for r in rows),
         "total_amount": sum((r.amount_yuan for r in rows), start=Decimal("0.00")),
+        "product": product, "products": ProductCode.choices, "page": page,
+        "calls": call_rows(list(page.object_list)),
     })  # fmt: skip
+
+
+@member_required
+def usage_export(request: HttpRequest, customer: Customer) -> HttpResponse:
+    return usage_export_response(request, customer)
 
 
 @member_required
@@ -126,3 +161,102 @@ def invoice_pdf(request: HttpRequest, customer: Customer, number: str) -> HttpRe
 @member_required
 def invoice_csv(request: HttpRequest, customer: Customer, number: str) -> HttpResponse:
     return invoice_csv_response(_own_invoice(customer, number))
+
+
+# --- 变动推送 (webhooks): endpoints, their secret (shown once), the delivery log ---------------
+
+
+class WebhookForm(forms.Form):
+    contract = forms.TypedChoiceField(label="合同", coerce=int, choices=())
+    url = forms.CharField(
+        label="回调地址", max_length=500, help_text="须为 https:// 开头、可从公网访问的地址"
+    )
+    description = forms.CharField(label="说明", max_length=200, required=False)
+    daily_digest = forms.BooleanField(
+        label="每日邮件汇总",
+        required=False,
+        help_text="每天上午将前一日的推送条数和失败条数发送到贵机构的联系邮箱",
+    )
+
+    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        contracts = Contract.objects.select_related("district").filter(customer=customer)
+        self.fields["contract"].choices = [  # type: ignore[attr-defined]
+            (c.pk, f"{c.district.name} · {c.number}") for c in contracts
+        ]
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_user(request.user, schema="public")  # type: ignore[arg-type]
+
+
+def _own_endpoint(customer: Customer, pk: int) -> WebhookEndpoint:
+    try:
+        return webhook_endpoint_of(customer_id=customer.pk, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+
+
+@member_required
+def webhooks(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """The customer's endpoints, and a new one (its secret is shown once, on the next page)."""
+    form = WebhookForm(request.POST or None, customer=customer)
+
+    def create(data: dict[str, Any]) -> HttpResponse:
+        endpoint, secret = webhook_create(
+            actor=_actor(request), customer=customer, contract_id=data["contract"],
+            url=data["url"], description=data["description"], daily_digest=data["daily_digest"],
+        )  # fmt: skip
+        return render(request, "billing/institution/webhook_secret.html",
+                      {"customer": customer, "endpoint": endpoint, "secret": secret,
+                       "created": True})  # fmt: skip
+
+    done = form_submit(request, form, create)
+    if done is not None:
+        return done
+    return render(request, "billing/institution/webhooks.html",
+                  {"customer": customer, "form": form,
+                   "endpoints": webhook_endpoints_of(customer.pk)})  # fmt: skip
+
+
+@member_required
+def webhook_detail(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
+    endpoint = _own_endpoint(customer, pk)
+    return render(request, "billing/institution/webhook.html", {
+        "customer": customer, "endpoint": endpoint, "now": timezone.now(),
+        "deliveries": webhook_deliveries_of(endpoint.pk),
+    })  # fmt: skip
+
+
+@require_POST
+@member_required
+def webhook_rotate_view(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
+    endpoint = _own_endpoint(customer, pk)
+    secret = webhook_rotate(actor=_actor(request), endpoint=endpoint)
+    endpoint.refresh_from_db()
+    return render(request, "billing/institution/webhook_secret.html",
+                  {"customer": customer, "endpoint": endpoint, "secret": secret})  # fmt: skip
+
+
+@require_POST
+@member_required
+def webhook_toggle(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
+    endpoint = _own_endpoint(customer, pk)
+    webhook_enable(actor=_actor(request), endpoint=endpoint, enabled=not endpoint.enabled)
+    messages.success(request, "已启用该推送地址" if endpoint.enabled else "已停用该推送地址")
+    return redirect("institution-webhook", pk=endpoint.pk)
+
+
+@require_POST
+@member_required
+def webhook_redeliver_view(
+    request: HttpRequest, customer: Customer, pk: int, delivery_pk: int
+) -> HttpResponse:
+    endpoint = _own_endpoint(customer, pk)
+    try:
+        delivery = webhook_delivery_of(endpoint=endpoint, pk=delivery_pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    webhook_redeliver(actor=_actor(request), delivery=delivery)
+    messages.success(request, f"已安排重新推送事件 {delivery.event_id}")
+    return redirect("institution-webhook", pk=endpoint.pk)

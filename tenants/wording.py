@@ -43,6 +43,7 @@ SENTENCES = {
     "billing.customer_member_link": "{actor}重发了机构用户的登录链接",
     "billing.customer_member_deactivate": "{actor}停用了机构用户",
     "billing.price_set": "{actor}设定了区县{district}的产品价格",
+    "billing.contract_price_set": "{actor}设定了区县{district}客户合同的合同价格",
     "billing.contract_create": "{actor}签订了区县{district}的客户合同",
     "billing.contract_status": "{actor}变更了区县{district}客户合同的状态",
     "billing.wallet_top_up": "{actor}为区县{district}的客户合同充值",
@@ -53,6 +54,11 @@ SENTENCES = {
     "billing.key_issue": "{actor}签发了接口密钥",
     "billing.key_rotate": "{actor}轮换了接口密钥",
     "billing.key_revoke": "{actor}吊销了接口密钥",
+    "billing.webhook_create": "{actor}添加了区县{district}的变动推送地址",
+    "billing.webhook_rotate": "{actor}轮换了区县{district}变动推送地址的签名密钥",
+    "billing.webhook_disable": "{actor}停用了区县{district}的变动推送地址",
+    "billing.webhook_enable": "{actor}启用了区县{district}的变动推送地址",
+    "billing.webhook_redeliver": "{actor}重新推送了区县{district}的一条信用变动",
     "login.locked": "{actor}锁定了登录",
     "login.unlocked": "{actor}解除了登录锁定",
 }
@@ -81,12 +87,13 @@ DETAIL_LABELS = {
     "districts": "区县", "old": "原密钥", "new": "新密钥", "overlap_hours": "并行小时数",
     "address": "地址", "failures": "失败次数", "minutes": "锁定分钟", "until": "锁定至",
     "page": "页面", "was_locked": "原已锁定", "scope": "范围",
-    "previous_domain": "原域名", "drill": "恢复演练",
+    "previous_domain": "原域名", "drill": "恢复演练", "event_id": "事件编号",
     # the portal theme (district.theme_update, district.theme_logo_set)
     "primary_colour": "主色", "accent_colour": "辅色", "banner_text": "横幅标语",
     "footer_text": "页脚文字", "icp_number": "ICP备案号", "contact_phone": "联系电话",
     "contact_email": "联系邮箱", "contact_address": "联系地址", "host_unit": "主办单位",
     "organiser_unit": "承办单位", "logo": "标志文件",
+    "unit_price": "合同单价（元）", "discount_percent": "折扣（%）",
 }  # fmt: skip
 # Labels that differ for one action: district.restore's "from" is the source district.
 ACTION_DETAIL_LABELS = {"district.restore": {"from": "来源区县"}}

@@ -12,11 +12,13 @@ from django.utils import timezone
 
 from billing.admin import base
 from billing.enums import BillingMode, ContractStatus, ProductCode
-from billing.models import Contract, Customer
+from billing.models import Contract, ContractPrice, Customer
+from billing.pricing import contract_price_describe
 from billing.selectors import month_usage, package_units
 from billing.services.catalogue import (
     ContractTerms,
     contract_create,
+    contract_price_set,
     contract_set_status,
     package_purchase,
     wallet_top_up,
@@ -66,6 +68,25 @@ class PackageForm(forms.Form):
         ]
 
 
+class ContractPriceForm(forms.Form):
+    product = forms.ChoiceField(label="产品", choices=())
+    valid_from = forms.DateField(label="生效日期", widget=base.DATE_INPUT)
+    unit_price = forms.CharField(
+        label="合同单价（元，含税）", required=False, max_length=20,
+        help_text="按次计价，取代区县价格；留空则以区县价格为基础",
+    )  # fmt: skip
+    discount_percent = forms.CharField(
+        label="折扣（%）", required=False, max_length=10,
+        help_text="在合同单价（或区县价格）上优惠的百分比，如 15 表示按 85% 收费；两项都留空则自该日起恢复按区县价格",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [  # type: ignore[attr-defined]
+            (code, base.PRODUCT_NAMES.get(code, code)) for code in contract.products
+        ]
+
+
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label="新状态", choices=ContractStatus.choices)
     reason = forms.CharField(label="原因", max_length=300)
@@ -105,12 +126,14 @@ class ContractAdmin(base.AddThroughServiceAdmin[Contract]):
         "usage_this_month",
         "wallet_balance_yuan",
         "packages_left",
+        "price_list",
         "valid_from",
         "valid_until",
         "signed_by",
         "created",
     )
     readonly_fields = (
+        "price_list",
         "products_text",
         "usage_this_month",
         "packages_left",
@@ -137,8 +160,20 @@ class ContractAdmin(base.AddThroughServiceAdmin[Contract]):
         left = sorted(package_units(obj.pk).items())
         return "、".join(f"{base.PRODUCT_NAMES.get(c, c)} {n}" for c, n in left) or "无"
 
+    @admin.display(description="合同价格")
+    def price_list(self, obj: Contract) -> str:
+        rows = ContractPrice.objects.select_related("product").filter(contract=obj)
+        return (
+            "；".join(
+                f"{r.product.name}自{r.valid_from}起：{contract_price_describe(r)}"
+                for r in rows.order_by("product__sort", "valid_from")
+            )
+            or "无（按区县价格）"
+        )
+
     def extra_urls(self) -> list[base.ExtraUrl]:
         return [
+            ("<int:pk>/price/", self.price_view, "billing_contract_price"),
             ("<int:pk>/top-up/", self.top_up_view, "billing_contract_top_up"),
             ("<int:pk>/package/", self.package_view, "billing_contract_package"),
             ("<int:pk>/status/", self.status_view, "billing_contract_status"),
@@ -213,6 +248,24 @@ class ContractAdmin(base.AddThroughServiceAdmin[Contract]):
                               original=contract,
                               notice="套餐按本区县当前的套餐价格出售；预付费合同从预付余额中扣款。")  # fmt: skip
 
+    def price_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        contract = self._contract(request, pk)
+
+        def set_price(data: dict[str, Any]) -> HttpResponse:
+            row = contract_price_set(actor=base.actor_of(request), contract=contract, **data)
+            return base.done(
+                request,
+                f"已设定合同{contract.number}“{row.product.name}”自{row.valid_from}起的价格："
+                f"{contract_price_describe(row)}",
+                contract,
+            )
+
+        return self.form_view(request, ContractPriceForm(request.POST or None, contract=contract),
+                              set_price, title="设定合同价格", submit="保存合同价格",
+                              original=contract,
+                              notice="合同价格优先于区县价格，按生效日期分版本保存，不能修改或删除；"
+                                     "调价请设定新的生效日期，不能追溯到已计费的调用。")  # fmt: skip
+
     def status_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         contract = self._contract(request, pk)
 
@@ -228,3 +281,24 @@ class ContractAdmin(base.AddThroughServiceAdmin[Contract]):
         form = StatusForm(request.POST or None, initial={"status": contract.status})
         return self.form_view(request, form, set_status, title="变更合同状态",
                               submit="确认变更", original=contract)  # fmt: skip
+
+
+@admin.register(ContractPrice)
+class ContractPriceAdmin(base.ReadOnlyAdmin[ContractPrice]):
+    """Every version of every contract's own prices (set from the contract's page)."""
+
+    list_display = ("contract_link", "customer_of", "product_name", "price_text", "valid_from",
+                    "set_by")  # fmt: skip
+    list_filter = (base.PRODUCT_FILTER,)
+    list_select_related = ("contract", "contract__customer", "product")
+    search_fields = ("contract__number", "contract__customer__name")
+    fields = ("contract_link", "customer_of", "product_name", "price_text", "valid_from",
+              "set_by", "set_at")  # fmt: skip
+    readonly_fields = fields
+    customer_of = base.column("contract.customer.name", "客户机构")
+    set_by = base.actor_column("created_by", "设定人")
+    set_at = base.column("created_at", "设定时间")
+
+    @admin.display(description="价格")
+    def price_text(self, obj: ContractPrice) -> str:
+        return contract_price_describe(obj)

@@ -7,13 +7,18 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from billing.admin import base
+from billing.enums import ProductCode
+from billing.http import month_param, product_param, usage_export_response
 from billing.models import Customer, CustomerMember
+from billing.selectors import call_rows, usage_calls
 from billing.services.catalogue import customer_create
 from billing.services.members import (
     customer_member_add,
@@ -98,7 +103,28 @@ class CustomerAdmin(base.AddThroughServiceAdmin[Customer]):
             ("members/<int:pk>/link/", self.member_link_view, "billing_customer_member_link"),
             ("members/<int:pk>/deactivate/", self.member_deactivate_view,
              "billing_customer_member_deactivate"),
+            ("<int:pk>/usage/", self.usage_view, "billing_customer_usage"),
+            ("<int:pk>/usage/export/", self.usage_export_view, "billing_customer_usage_export"),
         ]  # fmt: skip
+
+    def _viewable(self, request: HttpRequest, pk: int) -> Customer:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return base.row_or_404(Customer.objects.all(), pk, "没有该客户机构")
+
+    def usage_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The customer's entries of a month, as its own usage page lists them (逐笔用量)."""
+        customer = self._viewable(request, pk)
+        month, product = month_param(request), product_param(request)
+        page = Paginator(usage_calls(customer_id=customer.pk, month=month, product=product),
+                         50).get_page(request.GET.get("page"))  # fmt: skip
+        return self.page(request, "admin/billing/customer/usage.html",
+                         title=f"{customer.name} · 逐笔用量", original=customer, month=month,
+                         product=product, products=ProductCode.choices, page=page,
+                         calls=call_rows(list(page.object_list)))  # fmt: skip
+
+    def usage_export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return usage_export_response(request, self._viewable(request, pk))
 
     def create(self, request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
         customer = customer_create(actor=base.actor_of(request), **data)

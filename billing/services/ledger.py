@@ -43,6 +43,7 @@ def usage_correct(*, actor: Actor, event: UsageEvent, reason: str, amount: str =
             contract=contract, customer_id=contract.customer_id, district_id=contract.district_id,
             product_id=event.product_id, kind=EntryKind.CORRECTION, units=-units,
             amount_yuan=-value, period=event.period, reference=event.reference, corrects=event,
+            subject=event.subject,
             reason=reason.strip(), recorded_by=actor.label,
         )  # fmt: skip
         if event.kind == EntryKind.CHARGE:

@@ -24,8 +24,8 @@ from billing.enums import BillingMode, EntryKind, PricingModel
 from billing.lock_objects import contract_for_update, packages_for_update
 from billing.models import ApiKey, Contract, Price, UsageEvent, UsageRollup
 from billing.money import month_start
-from billing.pricing import units_cost
-from billing.selectors import MonthUsage, contract_active, month_usage, package_units, price_current
+from billing.pricing import price_effective
+from billing.selectors import MonthUsage, contract_active, month_usage, package_units
 from billing.services.notices import notices_raise
 from core.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from core.common.tenancy import current_schema
@@ -45,6 +45,7 @@ class Served:
 
     reference: str
     response: dict[str, Any]
+    subject: str = ""  # who the call was about, masked (persons), for the per-call list
 
 
 @dataclass(frozen=True)
@@ -138,11 +139,8 @@ def metered_call(
     if units < 1:
         raise ValidationFailed("调用数量应至少为1", field="units")
     today = timezone.localdate()
-    price = price_current(contract.district_id, product, today)
-    if price is None:
-        raise PermissionDenied("该产品在本区县尚未定价，暂不可购买", code="NOT_FOR_SALE")
     try:
-        return _charge_locked(key=key, contract=contract, price=price, idempotency_key=idempotency_key,
+        return _charge_locked(key=key, contract=contract, product=product, idempotency_key=idempotency_key,
                               params=params, units=units, serve=serve, today=today)  # fmt: skip
     except (QuotaExceeded, IntegrityError) as error:
         if isinstance(error, IntegrityError) and not _is_idempotency_clash(error):
@@ -159,14 +157,20 @@ def _is_idempotency_clash(error: IntegrityError) -> bool:
 
 
 def _charge_locked(
-    *, key: ApiKey | None, contract: Contract, price: Price, idempotency_key: str, params: str,
+    *, key: ApiKey | None, contract: Contract, product: str, idempotency_key: str, params: str,
     units: int, serve: Callable[[], Served], today: date,
 ) -> Charge:  # fmt: skip
-    product, now = price.product.code, timezone.now()
+    now = timezone.now()
     with transaction.atomic():
         locked = contract_for_update(contract.pk)
+        # The price is resolved under the lock: a contract price set concurrently (it takes the
+        # same lock) applies to a call either wholly or not at all.
+        effective = price_effective(locked, product, today)
+        if effective is None:
+            raise PermissionDenied("该产品在本区县尚未定价，暂不可购买", code="NOT_FOR_SALE")
+        price = effective.price
         used = month_usage(locked.pk, today)
-        amount = units_cost(price, used=used.by_product.get(product, 0), units=units)
+        amount = effective.cost(used=used.by_product.get(product, 0), units=units)
         _check_limits(locked, price, used, units, amount)
         served = serve()
         event = UsageEvent.objects.create(
@@ -174,7 +178,7 @@ def _charge_locked(
             product=price.product, api_key=key, kind=EntryKind.CHARGE,
             idempotency_key=idempotency_key, fingerprint=params, units=units, amount_yuan=amount,
             period=month_start(today), occurred_at=now, reference=served.reference,
-            response=served.response,
+            response=served.response, subject=served.subject,
             recorded_by=f"api:{key.prefix}" if key is not None else "system:renewal",
             from_package=price.model == PricingModel.PACKAGE,
         )  # fmt: skip

@@ -94,7 +94,7 @@ def monitoring_subscribe(
                                    charged_through=month_start(today))
             for code in new
         )  # fmt: skip
-        return Served(reference=f"监测{len(new)}户", response={
+        return Served(reference=f"监测{len(new)}户", subject="、".join(f"{names[c]}（{c}）" for c in new), response={
             "subscribed": new, "already": [c for c in codes if c in active],
             "notFound": [c for c in codes if c not in names]})  # fmt: skip
 

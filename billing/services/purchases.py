@@ -24,7 +24,13 @@ from billing.services.metering import (
 )
 from core.common.actors import Actor, ActorKind
 from core.common.errors import NotFound, ValidationFailed
-from core.common.identifiers import normalise, resident_id_problem, uscc_problem
+from core.common.identifiers import (
+    mask_person_name,
+    mask_resident_id,
+    normalise,
+    resident_id_problem,
+    uscc_problem,
+)
 from core.common.tenancy import current_schema
 from core.reports.enums import QueryProduct, RequesterKind
 from core.reports.models import Report
@@ -118,7 +124,8 @@ def report_purchase(
     if authorised.replay is not None:
         return Report.objects.get(number=authorised.replay.reference), authorised.replay
     full = product == ProductCode.FULL_REPORT
-    grant = query_authorise(subject=_report_subject(key, subject_code, purpose, consent_id),
+    subject = _report_subject(key, subject_code, purpose, consent_id)
+    grant = query_authorise(subject=subject,
                             requester=_requester(key), purpose=purpose, product=QueryProduct.CREDIT_REPORT,
                             consent_id=consent_id, handled_by=f"api:{key.prefix}",
                             consent_required=full)  # fmt: skip
@@ -128,13 +135,22 @@ def report_purchase(
 
     def serve() -> Served:
         stored.append(report_store(prepared, actor=_actor(key)))
-        return Served(reference=stored[0].number, response={"report": stored[0].number})
+        return Served(reference=stored[0].number, response={"report": stored[0].number},
+                      subject=subject_masked(subject, normalise(subject_code)))  # fmt: skip
 
     charge = metered_call(key=key, contract=authorised.contract, product=product,
                           idempotency_key=idempotency_key, params=params, units=1, serve=serve)  # fmt: skip
     if charge.replayed:  # a retry with the same key got in first: its report is the answer
         return Report.objects.get(number=charge.reference), charge
     return stored[0], charge
+
+
+def subject_masked(subject: Subject, code: str) -> str:
+    """The subject as the institution's usage list shows it: an organisation by name and code
+    (public), a natural person masked (张* 5001**********1234), never the full ID number."""
+    if subject.kind == SubjectKind.NATURAL:
+        return f"{mask_person_name(subject.name)}（{mask_resident_id(code)}）"
+    return f"{subject.name}（{subject.uscc or code}）"
 
 
 def _report_subject(key: ApiKey, code: str, purpose: str, consent_id: int | None) -> Subject:
@@ -188,7 +204,8 @@ def score_purchase(
     def serve() -> Served:
         for grant in grants:
             query_log_issued(grant, reference=idempotency_key[:32], actor=_actor(key))
-        return Served(reference=f"{len(lines)}户", response={"scores": lines, "notFound": missing})
+        return Served(reference=f"{len(lines)}户", response={"scores": lines, "notFound": missing},
+                      subject="、".join(subject_masked(found[c], c) for c in codes if c in found))  # fmt: skip
 
     charge = metered_call(key=key, contract=authorised.contract, product=product,
                           idempotency_key=idempotency_key, params=params, units=len(lines),

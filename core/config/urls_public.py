@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 from billing import views as institution
 from core.accounts.forms import OperatorLoginForm
 from core.storage.views import signed_file
+from graphql_api import developers
 from graphql_api.views import operator_graphql_view
 
 handler404 = "portal.errors.not_found"
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("graphql/", operator_graphql_view, name="graphql"),
+    path("developers/", developers.reference_page, name="developers-reference"),
     path("files/<str:token>/", signed_file, name="storage-file"),
     path("institution/", institution.home, name="institution-home"),
     path(
@@ -35,7 +37,25 @@ urlpatterns = [
     ),
     path("institution/welcome/<str:token>/", institution.welcome, name="institution-welcome"),
     path("institution/usage/", institution.usage, name="institution-usage"),
+    path("institution/usage/export/", institution.usage_export, name="institution-usage-export"),
     path("institution/invoices/", institution.invoices, name="institution-invoices"),
+    path("institution/webhooks/", institution.webhooks, name="institution-webhooks"),
+    path("institution/webhooks/<int:pk>/", institution.webhook_detail, name="institution-webhook"),
+    path(
+        "institution/webhooks/<int:pk>/rotate/",
+        institution.webhook_rotate_view,
+        name="institution-webhook-rotate",
+    ),
+    path(
+        "institution/webhooks/<int:pk>/toggle/",
+        institution.webhook_toggle,
+        name="institution-webhook-toggle",
+    ),
+    path(
+        "institution/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/",
+        institution.webhook_redeliver_view,
+        name="institution-webhook-redeliver",
+    ),
     path(
         "institution/invoices/<str:number>/pdf/",
         institution.invoice_pdf,

@@ -34,6 +34,7 @@ import portal.search
 import portal.stats
 import portal.submissions
 from core.storage.views import signed_file
+from graphql_api import developers
 from graphql_api.exchange.views import exchange_graphql_view
 from graphql_api.views import district_graphql_view
 
@@ -42,6 +43,7 @@ handler500 = "portal.errors.server_error"
 
 urlpatterns = [
     path("", portal.home.home, name="portal-home"),
+    path("developers/graphiql/", developers.graphiql_page, name="developers-graphiql"),
     path("console/", console.home.console_home, name="console-home"),
     path("console/login/", console.home.ConsoleLoginView.as_view(), name="console-login"),
     path("console/logout/", console.home.ConsoleLogoutView.as_view(), name="console-logout"),

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import ssl
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from core.upstream.egress import Destination, EgressRefused, destination_resolve
+from core.upstream.egress import CheckedConnection, EgressRefused, destination_resolve
 
 TIMEOUT_SECONDS = 30
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
@@ -42,37 +41,6 @@ class ItemAnswer:
     reason: str
 
 
-class _CheckedConnection(http.client.HTTPSConnection):
-    """HTTPS to a checked destination's addresses only, in order. The host name is used for SNI,
-    the certificate check and the Host header; it is never resolved again."""
-
-    def __init__(self, destination: Destination) -> None:
-        tls = ssl.create_default_context(cafile=settings.UPSTREAM_CA_FILE or None)
-        tls.minimum_version = ssl.TLSVersion.TLSv1_2
-        super().__init__(destination.host, destination.port, timeout=TIMEOUT_SECONDS, context=tls)
-        self._destination = destination
-        self._tls = tls
-
-    def connect(self) -> None:
-        error: OSError = ConnectionError("no address")
-        for family, sockaddr in self._destination.addresses:
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            try:
-                sock.settimeout(TIMEOUT_SECONDS)
-                sock.connect(sockaddr)
-            except OSError as failed:
-                sock.close()
-                error = failed
-                continue
-            try:
-                self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
-            except BaseException:
-                sock.close()
-                raise
-            return
-        raise error
-
-
 def post_batch(
     *, url: str, token: str, batch_id: str, body: bytes, item_ids: set[int]
 ) -> dict[int, ItemAnswer]:
@@ -83,7 +51,9 @@ def post_batch(
     except EgressRefused as refused:
         raise UpstreamFailure(refused.message, permanent=not refused.temporary) from refused
     try:
-        connection = _CheckedConnection(destination)
+        connection = CheckedConnection(
+            destination, timeout=TIMEOUT_SECONDS, ca_file=settings.UPSTREAM_CA_FILE
+        )
     except OSError as error:  # an unreadable UPSTREAM_CA_FILE (ssl.SSLError is an OSError)
         raise UpstreamFailure(f"平台的证书校验配置有误，请联系运营方：{_reason(error)}") from error
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from graphql_api import descriptions_zh
 from graphql_api.accounts.queries import AccountsQuery
 from graphql_api.billing.mutations import BillingMutation
 from graphql_api.billing.queries import BillingQuery
@@ -29,3 +30,5 @@ class Mutation(PortalMutation, CollectionMutation, BillingMutation, DisciplineMu
 
 
 schema = build_schema(query=Query, mutation=Mutation, extra_extensions=[ArchivedDistrictGuard])
+# What institutions and department systems read (SDL, introspection, /developers/) is Chinese.
+descriptions_zh.apply(schema._schema)

@@ -18,6 +18,8 @@ from billing.models import (
     UsageEvent,
     UsageRollup,
     WalletTopUp,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from core.common.tenancy import use_public_schema
 from tenants.models import District
@@ -32,6 +34,8 @@ def billing_remove(*districts: District) -> None:
             contracts = Contract.objects.filter(district__in=districts)
             customers = list(contracts.values_list("customer_id", flat=True).distinct())
             CreditNote.objects.filter(invoice__contract__in=contracts).delete()
+            WebhookDelivery.objects.filter(endpoint__contract__in=contracts).delete()
+            WebhookEndpoint.objects.filter(contract__in=contracts).delete()
             for model in (Invoice, ThresholdNotice, UsageRollup, UsageEvent, WalletTopUp,
                           PackageBalance, MonitoringSubscription):  # fmt: skip
                 model.objects.filter(contract__in=contracts).delete()

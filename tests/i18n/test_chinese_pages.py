@@ -205,6 +205,9 @@ def test_every_page_reads_in_chinese(demo: None) -> None:
         CustomerMember.objects.create(user=member, customer=Customer.objects.get())
         bank.force_login(member)
     check("机构用户", bank, "localhost", ["/institution/"])
+    # The developer portal: the API reference (public) and a district's GraphiQL page.
+    check("开发者", Client(), "localhost", ["/developers/"])
+    check("开发者", Client(), "wanzhou.localhost", ["/developers/graphiql/"])
 
     # The credit report: its console page and its PDF, read back.
     report = _report(_staff_named(StaffRole.WINDOW_CLERK))

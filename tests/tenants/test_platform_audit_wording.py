@@ -18,6 +18,7 @@ WRITERS = {
     "platform_audit_record": "",
     "_login_audit": "",
     "_audit": "",
+    "_webhook_audit": "",
     "_set_status": "district.",
 }
 

@@ -34,6 +34,7 @@ from core.config.settings.exchange import (  # noqa: F401
 )
 from core.config.settings.integrations import (  # noqa: F401
     BILLING_GRACE_DAYS,
+    BILLING_WEBHOOK_CA_FILE,
     BILLING_WEBHOOK_TIMEOUT,
     CACHES,
     CELERY_ACCEPT_CONTENT,

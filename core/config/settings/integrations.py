@@ -77,6 +77,9 @@ EMAIL_HOST = env_str("EMAIL_HOST")
 # --- Billing: days after a month ends before it is invoiced (late corrections still land in it).
 BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 3)
 BILLING_WEBHOOK_TIMEOUT = env_int("BILLING_WEBHOOK_TIMEOUT", 5)
+# PEM file of extra certificate authorities for institutions' webhook receivers; empty (always in
+# production): the system's trust store. The tests set it to their local CA.
+BILLING_WEBHOOK_CA_FILE = ""
 OPERATOR_NAME = env_str("OPERATOR_NAME", "公共信用信息平台运营方")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
@@ -103,6 +106,19 @@ CELERY_BEAT_SCHEDULE = {
     "retry-threshold-notices": {
         "task": "billing.notices_retry_task",
         "schedule": 600,
+    },
+    # Monitoring events to institutions' webhooks: new events fanned out, due retries sent.
+    "webhooks-fan-out": {
+        "task": "billing.webhooks_fan_out_task",
+        "schedule": 60,
+    },
+    "webhooks-retry": {
+        "task": "billing.webhooks_retry_task",
+        "schedule": 60,
+    },
+    "webhooks-daily-digest": {
+        "task": "billing.webhook_digests_task",
+        "schedule": crontab(hour=7, minute=0),
     },
     "purge-due-districts": {
         "task": "tenants.district_purge_due_task",
