@@ -54,4 +54,29 @@ CHANGE_NAMES = {
     "withdrawn": "撤销",
     "repaired": "信用修复",
     "expired": "到期",
+    "job.completed": "批量任务完成",
 }
+
+
+class BulkProduct(models.TextChoices):
+    """What a bulk job can do per code (the ledger's product is in brackets)."""
+
+    SCORE = "score", "信用评分（批量评分查询）"
+    MONITORING = "monitoring", "信用监测订阅"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "处理中"
+    DONE = "done", "已完成"
+    CAPPED = "capped", "已达月度上限"
+
+
+class RowStatus(models.TextChoices):
+    PENDING = "pending", "未处理"
+    FOUND = "found", "已查得"
+    NOT_FOUND = "not_found", "未查得"
+    NO_CONSENT = "no_consent", "未获授权"
+    INVALID = "invalid", "代码无效"
+    DUPLICATE = "duplicate", "重复"
+    ALREADY = "already", "已在监测中"

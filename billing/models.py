@@ -15,12 +15,15 @@ from django.utils import timezone
 from billing.enums import (
     CHANGE_NAMES,
     BillingMode,
+    BulkProduct,
     ContractStatus,
     DeliveryStatus,
     EntryKind,
+    JobStatus,
     NoticeMeasure,
     PricingModel,
     ProductCode,
+    RowStatus,
 )
 from core.common.identifiers import normalise, uscc_problem
 from core.common.placement import public_model
@@ -142,6 +145,10 @@ class Customer(models.Model):
     contact_email = models.EmailField("联系邮箱")
     webhook_url = models.URLField("通知回调地址", blank=True)
     webhook_secret = models.CharField("回调签名密钥", max_length=64)
+    # What the institution's own logins may issue on /institution/keys/ (0 keys: not at all).
+    # Products, districts and expiry are bounded by its active contracts.
+    keys_self_service_max = models.PositiveSmallIntegerField("自助密钥数量上限", default=0)
+    keys_rate_ceiling = models.PositiveIntegerField("自助密钥每分钟调用上限", default=60)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -251,6 +258,8 @@ class ApiKey(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="rotated_to"
     )
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    # Issued by the institution's own login (within the customer's limits), not the operator.
+    self_service = models.BooleanField("机构自助签发", default=False)
     created_by = models.CharField(max_length=254)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -540,3 +549,66 @@ class WebhookDelivery(models.Model):
     @property
     def change_label(self) -> str:
         return CHANGE_NAMES.get(self.change, self.change)
+
+
+@public_model
+class BulkJob(models.Model):
+    """A bulk job (批量任务): up to 100,000 codes for one product, processed in chunks by a task;
+    each found row is charged through the metered call with the key `job:<id>:<row>`."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="bulk_jobs")
+    api_key = models.ForeignKey(ApiKey, on_delete=models.PROTECT, null=True, blank=True)
+    product = models.CharField("产品", max_length=20, choices=BulkProduct.choices)
+    purpose = models.CharField("查询用途", max_length=200)
+    idempotency_key = models.CharField("幂等键", max_length=64)
+    fingerprint = models.CharField(max_length=64)
+    source = models.CharField("来源", max_length=200, blank=True)  # "api" or the file's name
+    status = models.CharField(
+        "状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    total = models.PositiveIntegerField("总行数")
+    done = models.PositiveIntegerField("已处理行数", default=0)
+    found = models.PositiveIntegerField("查得行数", default=0)
+    amount_yuan = models.DecimalField(
+        "金额（元，含税）", max_digits=14, decimal_places=2, default=0
+    )
+    stop_reason = models.CharField("停止原因", max_length=300, blank=True)
+    created_by = models.CharField(max_length=254)
+    created_at = models.DateTimeField("提交时间", default=timezone.now)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "批量任务"
+        verbose_name_plural = "批量任务"
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "idempotency_key"], name="bulk_job_idempotency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"批量任务{self.pk}"
+
+
+@public_model
+class BulkJobRow(models.Model):
+    """One code of a bulk job, its status, reason and answer."""
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="rows")
+    row = models.PositiveIntegerField("行号")
+    code = models.CharField("代码", max_length=40)
+    status = models.CharField(
+        "状态", max_length=12, choices=RowStatus.choices, default=RowStatus.PENDING
+    )
+    reason = models.CharField("说明", max_length=300, blank=True)
+    result = JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "批量任务明细"
+        verbose_name_plural = "批量任务明细"
+        ordering = ("job", "row")
+        constraints = [models.UniqueConstraint(fields=["job", "row"], name="bulk_row_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.row}"

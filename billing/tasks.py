@@ -104,3 +104,16 @@ def webhook_digests_task() -> int:
     """Daily: yesterday's events and failed deliveries by e-mail, for endpoints that asked."""
     with schema_context("public"):
         return webhook_digests_send(timezone.localdate() - timedelta(days=1))
+
+
+@shared_task(name="billing.bulk_job_task")
+def bulk_job_task(job_id: int) -> bool:
+    """Process a bulk job a few chunks at a time, queueing the next run while rows remain; a rerun
+    (or a second worker) resumes at the first pending row and charges nothing twice."""
+    from billing.services.bulk_jobs import bulk_job_run
+
+    with schema_context("public"):
+        more = bulk_job_run(job_id)
+    if more:
+        delay_or_defer(bulk_job_task, job_id, deferred=f"bulk job {job_id} waits for a rerun")
+    return more

@@ -1,13 +1,16 @@
 """The institution pages on the operator's domain (/institution/): a customer's own logins see
 their contracts with this month's usage and balances, usage per month, their invoices, and their
-webhook endpoints for monitoring events (变动推送) with the delivery log.
+webhook endpoints for monitoring events (变动推送) with the delivery log, and their own API keys
+(接口密钥), issued, rotated and revoked within the limits the operator set for the customer.
 
 A login sees only its own customer's data: the customer comes from its CustomerMember row, never
 from the URL, and an invoice number of another customer is a 404 like a missing one."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from functools import wraps
 from typing import Any
@@ -21,7 +24,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing.enums import ProductCode
+from billing.enums import BulkProduct, ProductCode
 from billing.http import (
     invoice_csv_response,
     invoice_pdf_response,
@@ -30,7 +33,7 @@ from billing.http import (
     product_param,
     usage_export_response,
 )
-from billing.models import Contract, Customer, Invoice, WebhookEndpoint
+from billing.models import ApiKey, BulkJob, Contract, Customer, Invoice, WebhookEndpoint
 from billing.selectors import (
     call_rows,
     contract_standing_list,
@@ -44,6 +47,19 @@ from billing.selectors import (
     webhook_endpoint_of,
     webhook_endpoints_of,
 )
+from billing.services.bulk_jobs import (
+    bulk_job_submit,
+    codes_from_file,
+    results_csv,
+    results_json,
+    results_xlsx,
+)
+from billing.services.keys import (
+    KeyScope,
+    institution_key_issue,
+    institution_key_revoke,
+    institution_key_rotate,
+)
 from billing.services.webhooks import (
     webhook_create,
     webhook_enable,
@@ -55,6 +71,7 @@ from core.accounts.services import LINK_INVALID, login_link_peek
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, NotFound
 from core.common.forms import form_submit
+from tenants.models import District
 
 LOGIN_URL = "/institution/login/"
 
@@ -260,3 +277,203 @@ def webhook_redeliver_view(
     webhook_redeliver(actor=_actor(request), delivery=delivery)
     messages.success(request, f"已安排重新推送事件 {delivery.event_id}")
     return redirect("institution-webhook", pk=endpoint.pk)
+
+
+# --- 接口密钥 (API keys): issued, rotated and revoked by the institution itself, within the
+# operator's limits (billing/services/keys.py `key_limits_check`); the secret is shown once. ---
+
+
+class KeyForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=100, help_text="用途，如 信贷审批系统")
+    districts = forms.MultipleChoiceField(
+        label="区县范围", choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    products = forms.MultipleChoiceField(
+        label="产品范围", choices=ProductCode.choices, widget=forms.CheckboxSelectMultiple
+    )
+    expires_on = forms.DateField(
+        label="有效期至", widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="不晚于所选区县合同的截止日期",
+    )  # fmt: skip
+    allowed_ips = forms.CharField(
+        label="来源地址白名单", required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 30}),
+        help_text="每行一个地址或网段，如 203.0.113.0/24；留空为不限来源",
+    )  # fmt: skip
+    rate_per_minute = forms.IntegerField(label="每分钟调用上限", initial=60, min_value=1)
+
+    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        contracts = (
+            Contract.objects.select_related("district")
+            .filter(customer=customer, status="active", valid_from__lte=today)
+            .exclude(valid_until__lt=today)
+        )
+        self.fields["districts"].choices = [  # type: ignore[attr-defined]
+            (c.district.schema_name, c.district.name) for c in contracts
+        ]
+        self.fields["expires_on"].initial = today + timedelta(days=365)
+        self.fields["rate_per_minute"].initial = min(60, customer.keys_rate_ceiling)
+
+    def scope(self) -> KeyScope:
+        data = self.cleaned_data
+        return KeyScope(
+            name=data["name"], products=list(data["products"]),
+            districts=list(data["districts"]),
+            expires_at=datetime.combine(data["expires_on"], time(23, 59, 59),
+                                        tzinfo=timezone.get_current_timezone()),
+            allowed_ips=[n.strip() for n in data["allowed_ips"].splitlines() if n.strip()],
+            rate_per_minute=data["rate_per_minute"],
+        )  # fmt: skip
+
+
+class KeyRevokeForm(forms.Form):
+    reason = forms.CharField(label="吊销原因", max_length=300)
+
+
+def _own_key(customer: Customer, pk: int) -> ApiKey:
+    """The customer's key; another customer's is a 404 like a missing one."""
+    key = ApiKey.objects.select_related("customer").filter(customer=customer, pk=pk).first()
+    if key is None:
+        raise Http404("没有该密钥")
+    return key
+
+
+def _key_secret_page(
+    request: HttpRequest, customer: Customer, key: ApiKey, secret: str, old: ApiKey | None = None
+) -> HttpResponse:
+    """The only place the secret is ever shown (it is stored as its hash)."""
+    response = render(request, "billing/institution/key_secret.html",
+                      {"customer": customer, "key": key, "secret": secret, "old": old})  # fmt: skip
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@member_required
+def keys(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """The customer's keys (every one, whoever issued it), and a new one within the limits."""
+    form = KeyForm(request.POST or None, customer=customer)
+
+    def issue(data: dict[str, Any]) -> HttpResponse:
+        key, secret = institution_key_issue(
+            actor=_actor(request), customer=customer, scope=form.scope(), self_service=True
+        )
+        return _key_secret_page(request, customer, key, secret)
+
+    done = form_submit(request, form, issue) if customer.keys_self_service_max else None
+    if done is not None:
+        return done
+    now = timezone.now()
+    rows = list(ApiKey.objects.filter(customer=customer).order_by("-created_at"))
+    names = dict(District.objects.values_list("schema_name", "name"))
+    return render(request, "billing/institution/keys.html", {
+        "customer": customer, "form": form, "now": now,
+        "keys": [(k, "、".join(str(dict(ProductCode.choices).get(p, p)) for p in k.products),
+                  "、".join(names.get(s, s) for s in k.districts),
+                  "已吊销" if k.revoked_at else "已过期" if k.expires_at <= now else "有效")
+                 for k in rows],
+        "active": sum(1 for k in rows if k.revoked_at is None and k.expires_at > now),
+        "revoke_form": KeyRevokeForm(),
+    })  # fmt: skip
+
+
+@require_POST
+@member_required
+def key_rotate(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
+    key = _own_key(customer, pk)
+    try:
+        new, secret = institution_key_rotate(actor=_actor(request), key=key, self_service=True)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("institution-keys")
+    key.refresh_from_db(fields=["expires_at"])
+    return _key_secret_page(request, customer, new, secret, old=key)
+
+
+@require_POST
+@member_required
+def key_revoke(request: HttpRequest, customer: Customer, pk: int) -> HttpResponse:
+    key = _own_key(customer, pk)
+    form = KeyRevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请说明吊销原因")
+        return redirect("institution-keys")
+    institution_key_revoke(actor=_actor(request), key=key, reason=form.cleaned_data["reason"])
+    messages.success(request, f"密钥{key.prefix}…（{key.name}）已吊销")
+    return redirect("institution-keys")
+
+
+# --- 批量任务 (bulk jobs): upload a CSV/XLSX of codes, follow progress, download results --------
+
+
+class BulkJobForm(forms.Form):
+    contract = forms.TypedChoiceField(label="合同", coerce=int, choices=())
+    product = forms.ChoiceField(label="产品", choices=BulkProduct.choices)
+    purpose = forms.CharField(label="查询用途", max_length=200)
+    file = forms.FileField(
+        label="代码文件",
+        help_text="CSV（UTF-8或GBK）或XLSX，第一列为统一社会信用代码，至多100000行",
+    )
+
+    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        contracts = Contract.objects.select_related("district").filter(customer=customer)
+        self.fields["contract"].choices = [  # type: ignore[attr-defined]
+            (c.pk, f"{c.district.name} · {c.number}") for c in contracts
+        ]
+
+
+def _own_job(customer: Customer, pk: int) -> BulkJob:
+    job = (
+        BulkJob.objects.select_related("contract__district")
+        .filter(pk=pk, contract__customer=customer)
+        .first()
+    )
+    if job is None:
+        raise Http404("没有该批量任务")
+    return job
+
+
+@member_required
+def jobs(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """The customer's bulk jobs with their progress, and a new one from an uploaded file."""
+    form = BulkJobForm(request.POST or None, request.FILES or None, customer=customer)
+
+    def submit(data: dict[str, Any]) -> HttpResponse:
+        contract = Contract.objects.get(pk=data["contract"], customer=customer)
+        upload = data["file"]
+        codes = codes_from_file(upload, upload.name, upload.size)
+        job = bulk_job_submit(
+            contract=contract, key=None, product=data["product"], codes=codes,
+            purpose=data["purpose"], idempotency_key=f"upload-{secrets.token_hex(12)}",
+            source=upload.name, created_by=f"user:{request.user.get_username()}",
+        )  # fmt: skip
+        messages.success(request, f"已提交批量任务{job.pk}：共{job.total}行")
+        return redirect("institution-jobs")
+
+    done = form_submit(request, form, submit)
+    if done is not None:
+        return done
+    listed = BulkJob.objects.select_related("contract__district").filter(
+        contract__customer=customer
+    )[:100]
+    return render(request, "billing/institution/jobs.html",
+                  {"customer": customer, "form": form, "jobs": listed})  # fmt: skip
+
+
+@member_required
+def job_results(request: HttpRequest, customer: Customer, pk: int, fmt: str) -> HttpResponse:
+    job = _own_job(customer, pk)
+    writers = {
+        "csv": (results_csv, "text/csv; charset=utf-8"),
+        "xlsx": (results_xlsx,
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        "json": (results_json, "application/json; charset=utf-8"),
+    }  # fmt: skip
+    if fmt not in writers:
+        raise Http404("不支持的格式")
+    write, content_type = writers[fmt]
+    response = HttpResponse(write(job), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="bulk-job-{job.pk}.{fmt}"'
+    return response

@@ -19,6 +19,36 @@ from graphql import (
 )
 
 _TABLE = """
+BulkJobRowType|批量任务的一行：代码、结果和原因。
+BulkJobRowType.row|在提交列表中的位置，从1开始。
+BulkJobRowType.code|提交的代码（已规范化）。
+BulkJobRowType.status|状态：PENDING（未处理）、FOUND（已查得，已计费）、NOT_FOUND（未查得）、NO_CONSENT（未获授权）、INVALID（代码无效）、DUPLICATE（重复）、ALREADY（已在监测中）。
+BulkJobRowType.reason|原因说明（已查得时为空）。
+BulkJobRowType.result|已查得行的结果（评分或订阅的主体）；其他为 null。
+BulkJobType|批量任务及其进度。
+BulkJobType.id|任务编号。
+BulkJobType.product|产品：score（信用评分）或 monitoring（信用监测订阅）。
+BulkJobType.status|状态：QUEUED（排队中）、RUNNING（处理中）、DONE（已完成）或 CAPPED（已达月度上限）。
+BulkJobType.total|提交的行数。
+BulkJobType.done|已有最终状态的行数。
+BulkJobType.found|已查得并计费的行数。
+BulkJobType.amountYuan|已计费金额（元，含税）。
+BulkJobType.stopReason|任务提前停止（如达到月度上限）的原因。
+BulkJobType.rows|所请求的行（自 offset 起至多 first 行，first 不超过1000），按行号排列。
+BulkJobSubmitInput|批量任务：一个产品，至多100000个代码。
+BulkJobSubmitInput.product|产品：score（信用评分，按批量评分查询价格对每个查得的组织计费）或 monitoring（信用监测订阅）。
+BulkJobSubmitInput.codes|统一社会信用代码，1–100000个，放在变量中提交。
+BulkJobSubmitInput.purpose|查询用途（如：贷后管理）。
+BulkJobSubmitInput.idempotencyKey|幂等键：每个任务新生成；重试时保持不变，返回已创建的任务。
+BulkJobSubmitPayload|bulkJobSubmit 的结果。
+BulkJobSubmitPayload.job|已创建（或按幂等键找到）的任务。
+BulkJobSubmitPayload.errors|提交失败的原因；成功时为空。
+Mutation.bulkJobSubmit|提交批量任务（异步处理）：通过 bulkJob 查询进度和逐行结果。每个查得的行计费一次（幂等键 job:<编号>:<行号>）；达到月度上限时任务停止（CAPPED），其后的行保持未处理。
+Mutation.bulkJobSubmit(data:)|任务内容。
+Query.bulkJob|调用机构在本区县的一个批量任务：进度，以及自 offset 起的 first 行（不超过1000）。
+Query.bulkJob(id:)|任务编号。
+Query.bulkJob(offset:)|从第几行之后开始（0为从头）。
+Query.bulkJob(first:)|返回的行数，0–1000；0 只返回进度。
 BillingAccount|调用机构在本区县的账户。
 BillingAccount.customer|机构名称。
 BillingAccount.contract|合同编号。

@@ -54,6 +54,7 @@ SENTENCES = {
     "billing.key_issue": "{actor}签发了接口密钥",
     "billing.key_rotate": "{actor}轮换了接口密钥",
     "billing.key_revoke": "{actor}吊销了接口密钥",
+    "billing.key_limits_set": "{actor}设定了客户机构自助管理接口密钥的限额",
     "billing.webhook_create": "{actor}添加了区县{district}的变动推送地址",
     "billing.webhook_rotate": "{actor}轮换了区县{district}变动推送地址的签名密钥",
     "billing.webhook_disable": "{actor}停用了区县{district}的变动推送地址",
@@ -94,6 +95,7 @@ DETAIL_LABELS = {
     "contact_email": "联系邮箱", "contact_address": "联系地址", "host_unit": "主办单位",
     "organiser_unit": "承办单位", "logo": "标志文件",
     "unit_price": "合同单价（元）", "discount_percent": "折扣（%）",
+    "self_service": "机构自助", "max_keys": "自助密钥数量上限", "rate_ceiling": "每分钟调用上限",
 }  # fmt: skip
 # Labels that differ for one action: district.restore's "from" is the source district.
 ACTION_DETAIL_LABELS = {"district.restore": {"from": "来源区县"}}

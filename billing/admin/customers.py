@@ -20,6 +20,7 @@ from billing.http import month_param, product_param, usage_export_response
 from billing.models import Customer, CustomerMember
 from billing.selectors import call_rows, usage_calls
 from billing.services.catalogue import customer_create
+from billing.services.keys import key_limits_set
 from billing.services.members import (
     customer_member_add,
     customer_member_deactivate,
@@ -49,6 +50,17 @@ class CustomerForm(forms.Form):
         return code
 
 
+class KeyLimitsForm(forms.Form):
+    max_keys = forms.IntegerField(
+        label="自助密钥数量上限", min_value=0, max_value=50,
+        help_text="机构用户可自行签发的有效接口密钥数量上限（含运营方签发的有效密钥）；0为不允许自助管理",
+    )  # fmt: skip
+    rate_ceiling = forms.IntegerField(
+        label="每分钟调用上限", min_value=1, max_value=6000,
+        help_text="机构自助签发的密钥每分钟调用上限不得超过此值；产品、区县和有效期以机构的有效合同为限",
+    )  # fmt: skip
+
+
 class MemberForm(forms.Form):
     email = forms.EmailField(label="电子邮箱")
     full_name = forms.CharField(label="姓名", max_length=100)
@@ -65,11 +77,13 @@ class CustomerAdmin(base.AddThroughServiceAdmin[Customer]):
         "contact_email",
         "webhook_url",
         "webhook_secret_text",
+        "key_limits_text",
         "member_list",
         "created",
     )
     readonly_fields = (
         "webhook_secret_text",
+        "key_limits_text",
         "member_list",
         "created",
     )
@@ -81,6 +95,14 @@ class CustomerAdmin(base.AddThroughServiceAdmin[Customer]):
         """Shown whole, as a literal in <code>: this page is the only place it can be read, and the
         operator hands it to the institution to verify the notices' signatures."""
         return format_html("<code>{}</code>（用于核验通知签名，请转交机构）", obj.webhook_secret)
+
+    @admin.display(description="自助密钥限额")
+    def key_limits_text(self, obj: Customer) -> str:
+        link = reverse("admin:billing_customer_key_limits", args=[obj.pk])
+        if not obj.keys_self_service_max:
+            return format_html('不允许自助管理接口密钥 <a href="{}">设定限额</a>', link)
+        return format_html('有效密钥至多{}个，每分钟调用上限不超过{}次 <a href="{}">修改</a>',
+                           obj.keys_self_service_max, obj.keys_rate_ceiling, link)  # fmt: skip
 
     @admin.display(description="机构用户")
     def member_list(self, obj: Customer) -> str:
@@ -104,6 +126,7 @@ class CustomerAdmin(base.AddThroughServiceAdmin[Customer]):
             ("members/<int:pk>/deactivate/", self.member_deactivate_view,
              "billing_customer_member_deactivate"),
             ("<int:pk>/usage/", self.usage_view, "billing_customer_usage"),
+            ("<int:pk>/key-limits/", self.key_limits_view, "billing_customer_key_limits"),
             ("<int:pk>/usage/export/", self.usage_export_view, "billing_customer_usage_export"),
         ]  # fmt: skip
 
@@ -149,6 +172,21 @@ class CustomerAdmin(base.AddThroughServiceAdmin[Customer]):
 
     def _member_summary(self, member: CustomerMember) -> list[tuple[str, object]]:
         return [*self.summary(member.customer), ("机构用户", member.user.email)]
+
+    def key_limits_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """What the institution's logins may issue themselves on /institution/keys/."""
+        base.require(request, "billing.change_customer")
+        customer = base.row_or_404(Customer.objects.all(), pk, "没有该客户机构")
+
+        def save(data: dict[str, Any]) -> HttpResponse:
+            key_limits_set(actor=base.actor_of(request), customer=customer, **data)
+            return base.done(request, f"已设定{customer.name}的自助密钥限额", customer)
+
+        form = KeyLimitsForm(request.POST or None, initial={
+            "max_keys": customer.keys_self_service_max, "rate_ceiling": customer.keys_rate_ceiling})  # fmt: skip
+        return self.form_view(request, form, save, title="自助密钥限额", submit="保存",
+                              original=customer,
+                              notice="机构用户在机构页面“接口密钥”中自行签发、轮换、吊销密钥时受此限额约束。")  # fmt: skip
 
     def member_add_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         base.require(request, "billing.change_customer")

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from billing.enums import ProductCode
-from billing.models import ApiKey, Customer
+from billing.enums import ContractStatus, ProductCode
+from billing.models import ApiKey, Contract, Customer
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, PermissionDenied, ValidationFailed
 from core.common.softcache import CACHE_ERRORS
@@ -85,30 +86,116 @@ def _scope_clean(scope: KeyScope) -> KeyScope:
     )  # fmt: skip
 
 
+def _active_keys(customer: Customer) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(
+        customer=customer, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def key_limits_check(
+    customer: Customer, scope: KeyScope, *, replacing: ApiKey | None = None
+) -> None:
+    """A key the institution issues itself stays within what the operator allows it: at most
+    `keys_self_service_max` active keys (the key being rotated away not counted), products and
+    districts covered by its contracts in force, a rate no higher than `keys_rate_ceiling`, and an
+    expiry no later than the end of those contracts. Raises with the reason in Chinese."""
+    if customer.keys_self_service_max == 0:
+        raise PermissionDenied(
+            "运营方尚未允许贵机构自助管理接口密钥，请联系运营方", code="SELF_SERVICE_DISABLED"
+        )
+    active = _active_keys(customer)
+    if replacing is not None:
+        active = active.exclude(pk=replacing.pk)
+    if active.count() >= customer.keys_self_service_max:
+        raise ValidationFailed(
+            f"贵机构的有效密钥已达运营方设定的上限{customer.keys_self_service_max}个，"
+            "请先吊销不再使用的密钥",
+            field="name",
+        )
+    if scope.rate_per_minute > customer.keys_rate_ceiling:
+        raise ValidationFailed(
+            f"每分钟调用上限不能超过运营方设定的{customer.keys_rate_ceiling}次",
+            field="rate_per_minute",
+        )
+    today = timezone.localdate()
+    contracts = {
+        c.district.schema_name: c
+        for c in Contract.objects.select_related("district").filter(
+            customer=customer, status=ContractStatus.ACTIVE, valid_from__lte=today,
+        ).exclude(valid_until__lt=today)
+    }  # fmt: skip
+    for schema in scope.districts:
+        contract = contracts.get(schema)
+        if contract is None:
+            name = (
+                District.objects.filter(schema_name=schema).values_list("name", flat=True).first()
+            )
+            raise ValidationFailed(f"贵机构在{name or schema}没有有效合同", field="districts")
+        outside = [p for p in scope.products if p not in contract.products]
+        if outside:
+            names = "、".join(str(ProductCode(p).label) for p in outside)
+            raise ValidationFailed(
+                f"{contract.district.name}的合同不包括：{names}", field="products"
+            )
+        if (
+            contract.valid_until is not None
+            and timezone.localdate(scope.expires_at) > contract.valid_until
+        ):
+            raise ValidationFailed(
+                f"有效期不能晚于{contract.district.name}合同的截止日期{contract.valid_until:%Y-%m-%d}",
+                field="expires_at",
+            )
+
+
+def key_limits_set(*, actor: Actor, customer: Customer, max_keys: int, rate_ceiling: int) -> None:
+    """The operator's limits for the keys the institution issues itself (0 keys: none)."""
+    if not 0 <= max_keys <= 50:
+        raise ValidationFailed("自助密钥数量上限应在0到50之间", field="max_keys")
+    if not 1 <= rate_ceiling <= 6000:
+        raise ValidationFailed("每分钟调用上限应在1到6000之间", field="rate_ceiling")
+    with transaction.atomic():
+        Customer.objects.filter(pk=customer.pk).update(
+            keys_self_service_max=max_keys, keys_rate_ceiling=rate_ceiling
+        )
+        customer.keys_self_service_max, customer.keys_rate_ceiling = max_keys, rate_ceiling
+        platform_audit_record(actor=actor, action="billing.key_limits_set",
+                              details={"customer": customer.pk, "max_keys": max_keys,
+                                       "rate_ceiling": rate_ceiling})  # fmt: skip
+
+
 def institution_key_issue(
-    *, actor: Actor, customer: Customer, scope: KeyScope, rotated_from: ApiKey | None = None
-) -> tuple[ApiKey, str]:
-    """Create a key; the secret is returned once and never stored."""
+    *, actor: Actor, customer: Customer, scope: KeyScope, rotated_from: ApiKey | None = None,
+    self_service: bool = False,
+) -> tuple[ApiKey, str]:  # fmt: skip
+    """Create a key; the secret is returned once and never stored. `self_service`: the
+    institution issues it itself, within the operator's limits (`key_limits_check`)."""
     clean = _scope_clean(scope)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
+        if self_service:
+            # The customer's row serialises concurrent self-service issues (the count is exact).
+            locked = Customer.objects.select_for_update().get(pk=customer.pk)
+            key_limits_check(locked, clean, replacing=rotated_from)
         key = ApiKey.objects.create(
             customer=customer, name=clean.name, prefix=secret[:11], key_hash=_hash(secret),
             products=clean.products, districts=clean.districts, allowed_ips=clean.allowed_ips,
             rate_per_minute=clean.rate_per_minute, expires_at=clean.expires_at,
-            rotated_from=rotated_from, created_by=actor.label,
+            rotated_from=rotated_from, created_by=actor.label, self_service=self_service,
         )  # fmt: skip
         platform_audit_record(actor=actor, action="billing.key_issue",
                               details={"customer": customer.pk, "key": key.prefix,
-                                       "products": clean.products, "districts": clean.districts})  # fmt: skip
+                                       "products": clean.products, "districts": clean.districts,
+                                       "self_service": self_service})  # fmt: skip
     return key, secret
 
 
 def institution_key_rotate(
-    *, actor: Actor, key: ApiKey, overlap_hours: int = 24
+    *, actor: Actor, key: ApiKey, overlap_hours: int = 24, self_service: bool = False
 ) -> tuple[ApiKey, str]:
     """A new key with the same scope; the old one keeps working for `overlap_hours` (0–168) so the
-    institution can switch without an outage, then expires."""
+    institution can switch without an outage, then expires. `self_service`: the institution
+    rotates it itself, so the new key is checked against the operator's limits (the old one is
+    not counted)."""
     if not 0 <= overlap_hours <= 168:
         raise ValidationFailed("新旧密钥并行时间应在0到168小时之间", field="overlap_hours")
     if key.revoked_at is not None:
@@ -120,8 +207,9 @@ def institution_key_rotate(
         if scope.expires_at <= timezone.now():
             raise ValidationFailed("密钥已过期，请签发新密钥", field="key")
         new, secret = institution_key_issue(
-            actor=actor, customer=key.customer, scope=scope, rotated_from=key
-        )
+            actor=actor, customer=key.customer, scope=scope, rotated_from=key,
+            self_service=self_service,
+        )  # fmt: skip
         ApiKey.objects.filter(pk=key.pk).update(
             expires_at=min(key.expires_at, timezone.now() + timedelta(hours=overlap_hours))
         )

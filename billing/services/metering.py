@@ -182,30 +182,150 @@ def _charge_locked(
             recorded_by=f"api:{key.prefix}" if key is not None else "system:renewal",
             from_package=price.model == PricingModel.PACKAGE,
         )  # fmt: skip
-        rollup_add(locked, price.product_id, today, units, amount)
-        schema = current_schema()
-        label = (
-            schema
-            if schema != "public"
-            else District.objects.get(pk=locked.district_id).schema_name
+        _booked(
+            locked,
+            price,
+            product,
+            today,
+            units,
+            amount,
+            packaged=price.model == PricingModel.PACKAGE,
         )
-        transaction.on_commit(
-            lambda: metered_call_count(district=label, product=product, units=units)
-        )
-        if price.model == PricingModel.PACKAGE:
-            packages_for_update(locked.pk).filter(product=price.product).update(
-                units_remaining=F("units_remaining") - units
-            )
-        if locked.mode == BillingMode.PREPAID and amount:
-            Contract.objects.filter(pk=locked.pk).update(
-                wallet_balance_yuan=F("wallet_balance_yuan") - amount
-            )
-            locked.wallet_balance_yuan -= amount  # the row is locked: no need to read it back
         after = MonthUsage(units=used.units + units, amount_yuan=used.amount_yuan + amount,
                            by_product={})  # fmt: skip
         notices = notices_raise(contract=locked, before=used, after=after, today=today)
         return _charge(locked, event, replayed=False, usage=after, notices=notices,
                        packaged=price.model == PricingModel.PACKAGE)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RowCall:
+    """One row of a chunk metered together (a bulk job's row): one unit, its own key."""
+
+    idempotency_key: str
+    params: str
+    reference: str
+    subject: str
+    response: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RowsCharged:
+    charged: list[int]  # indexes into the calls charged now
+    replayed: list[int]  # indexes charged by an earlier run (same key, same parameters)
+    amount_yuan: Decimal  # what was charged now
+    stopped: str = ""  # the message of the limit that stopped the chunk, if one did
+    stopped_at: int | None = None  # index of the first call not charged (a limit)
+
+
+def metered_rows(
+    *, key: ApiKey | None, contract: Contract, product: str, calls: list[RowCall],
+    serve: Callable[[list[int]], None], recorded_by: str,
+) -> RowsCharged:  # fmt: skip
+    """Charge a chunk of one-unit calls under one acquisition of the contract lock, each with its
+    own idempotency key, exactly as `metered_call` would one after the other: a key already in the
+    ledger is not charged again (a different call with it is refused), each call is priced after
+    the ones before it (graduated tiers), and the first call a limit refuses stops the chunk — it
+    and every call after it are left uncharged and unserved (`stopped`). `serve(indexes)` is given
+    the calls charged now, inside the transaction: anything it raises rolls the chunk back."""
+    # The keys are the platform's own (`job:<id>:<row>`, which may be shorter than the 8
+    # characters asked of callers' keys); they are unique per contract all the same.
+    today = timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        locked = contract_for_update(contract.pk)
+        effective = price_effective(locked, product, today)
+        if effective is None:
+            raise PermissionDenied("该产品在本区县尚未定价，暂不可购买", code="NOT_FOR_SALE")
+        price = effective.price
+        earlier = dict(
+            UsageEvent.objects.filter(
+                contract=locked, idempotency_key__in=[c.idempotency_key for c in calls]
+            ).values_list("idempotency_key", "fingerprint")
+        )
+        used = month_usage(locked.pk, today)
+        packaged = price.model == PricingModel.PACKAGE
+        left = package_units(locked.pk).get(price.product.code, 0) if packaged else None
+        by_product = used.by_product.get(product, 0)
+        units, amount = 0, Decimal("0.00")
+        charged: list[int] = []
+        replayed: list[int] = []
+        costs: list[Decimal] = []
+        stopped, stopped_at = "", None
+        for index, call in enumerate(calls):
+            if call.idempotency_key in earlier:
+                if earlier[call.idempotency_key] != call.params:
+                    raise Conflict(
+                        "该幂等键已用于另一次不同参数的调用；新调用请使用新的幂等键",
+                        code="IDEMPOTENCY_KEY_REUSED", field="idempotencyKey",
+                    )  # fmt: skip
+                replayed.append(index)
+                continue
+            if stopped_at is not None:
+                continue
+            cost = effective.cost(used=by_product + units, units=1)
+            so_far = MonthUsage(units=used.units + units, amount_yuan=used.amount_yuan + amount,
+                                by_product={})  # fmt: skip
+            try:
+                _check_limits(locked, price, so_far, 1, cost,
+                              package_left=None if left is None else left - units)  # fmt: skip
+            except QuotaExceeded as refused:
+                stopped, stopped_at = refused.message, index
+                continue
+            charged.append(index)
+            costs.append(cost)
+            units += 1
+            amount += cost
+            if locked.mode == BillingMode.PREPAID:
+                locked.wallet_balance_yuan -= cost  # the next call's wallet check sees it
+        if not charged:
+            return RowsCharged(charged, replayed, amount, stopped, stopped_at)
+        serve(charged)
+        UsageEvent.objects.bulk_create(
+            [UsageEvent(
+                contract=locked, customer_id=locked.customer_id, district_id=locked.district_id,
+                product=price.product, api_key=key, kind=EntryKind.CHARGE,
+                idempotency_key=calls[i].idempotency_key, fingerprint=calls[i].params, units=1,
+                amount_yuan=cost, period=month_start(today), occurred_at=now,
+                reference=calls[i].reference, response=calls[i].response,
+                subject=calls[i].subject, recorded_by=recorded_by, from_package=packaged,
+            ) for i, cost in zip(charged, costs, strict=True)],
+            batch_size=1000,
+        )  # fmt: skip
+        _booked(locked, price, product, today, units, amount, packaged=packaged)
+        after = MonthUsage(units=used.units + units, amount_yuan=used.amount_yuan + amount,
+                           by_product={})  # fmt: skip
+        notices_raise(contract=locked, before=used, after=after, today=today)
+    return RowsCharged(charged, replayed, amount, stopped, stopped_at)
+
+
+def _booked(
+    locked: Contract,
+    price: Price,
+    product: str,
+    today: date,
+    units: int,
+    amount: Decimal,
+    *,
+    packaged: bool,
+) -> None:
+    """What follows the ledger rows of a charge, under the contract lock: the month's rollup, the
+    metrics counter, the package's units and the prepaid wallet."""
+    rollup_add(locked, price.product_id, today, units, amount)
+    schema = current_schema()
+    label = (
+        schema if schema != "public" else District.objects.get(pk=locked.district_id).schema_name
+    )
+    transaction.on_commit(lambda: metered_call_count(district=label, product=product, units=units))
+    if packaged:
+        packages_for_update(locked.pk).filter(product=price.product).update(
+            units_remaining=F("units_remaining") - units
+        )
+    if locked.mode == BillingMode.PREPAID and amount:
+        Contract.objects.filter(pk=locked.pk).update(
+            wallet_balance_yuan=F("wallet_balance_yuan") - amount
+        )
+        locked.wallet_balance_yuan -= amount  # the row is locked: no need to read it back
 
 
 def charge_replayed(contract: Contract, idempotency_key: str, params: str) -> Charge | None:
@@ -229,8 +349,9 @@ def charge_replayed(contract: Contract, idempotency_key: str, params: str) -> Ch
 
 
 def _check_limits(
-    contract: Contract, price: Price, used: MonthUsage, units: int, amount: Decimal
-) -> None:
+    contract: Contract, price: Price, used: MonthUsage, units: int, amount: Decimal,
+    package_left: int | None = None,
+) -> None:  # fmt: skip
     cap_units, cap_yuan = contract.monthly_cap_units, contract.monthly_cap_yuan
     if cap_units is not None and used.units + units > cap_units:
         raise QuotaExceeded(
@@ -242,7 +363,11 @@ def _check_limits(
             f"已达本月金额上限：上限{cap_yuan}元，已用{used.amount_yuan}元，本次需{amount}元"
         )
     if price.model == PricingModel.PACKAGE:
-        left = package_units(contract.pk).get(price.product.code, 0)
+        left = (
+            package_units(contract.pk).get(price.product.code, 0)
+            if package_left is None
+            else package_left
+        )
         if left < units:
             raise QuotaExceeded(
                 f"预付套餐余量不足：剩余{left}{price.product.unit}，本次需{units}{price.product.unit}",

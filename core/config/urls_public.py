@@ -40,6 +40,19 @@ urlpatterns = [
     path("institution/usage/export/", institution.usage_export, name="institution-usage-export"),
     path("institution/invoices/", institution.invoices, name="institution-invoices"),
     path("institution/webhooks/", institution.webhooks, name="institution-webhooks"),
+    path("institution/keys/", institution.keys, name="institution-keys"),
+    path("institution/jobs/", institution.jobs, name="institution-jobs"),
+    path(
+        "institution/jobs/<int:pk>/results.<str:fmt>",
+        institution.job_results,
+        name="institution-job-results",
+    ),
+    path(
+        "institution/keys/<int:pk>/rotate/", institution.key_rotate, name="institution-key-rotate"
+    ),
+    path(
+        "institution/keys/<int:pk>/revoke/", institution.key_revoke, name="institution-key-revoke"
+    ),
     path("institution/webhooks/<int:pk>/", institution.webhook_detail, name="institution-webhook"),
     path(
         "institution/webhooks/<int:pk>/rotate/",

@@ -8,9 +8,13 @@ from enum import Enum
 
 import strawberry
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
+from billing.models import BulkJob
+from billing.services.bulk_jobs import bulk_job_submit
 from billing.services.consents import consent_lodge_for_institution
-from billing.services.keys import RateLimited
+from billing.services.keys import RateLimited, rate_limit_take
+from billing.services.metering import call_authorise_any
 from billing.services.monitoring import monitoring_subscribe, monitoring_unsubscribe
 from billing.services.purchases import report_purchase, score_purchase
 from core.common.errors import ApplicationError
@@ -20,6 +24,7 @@ from core.reports.services import ConsentTerms
 from graphql_api.billing.types import (
     BillingError,
     BillingErrorCode,
+    BulkJobType,
     ChargeType,
     PurchasedReport,
     ScoreResult,
@@ -137,6 +142,36 @@ class ConsentLodgePayload:
     errors: list[BillingError]
 
 
+@strawberry.input(description="A bulk job (批量任务): up to 100,000 codes for one product.")
+class BulkJobSubmitInput:
+    product: str = strawberry.field(
+        description="score (scores, priced as batch_query per organisation found) or monitoring."
+    )
+    codes: list[str] = strawberry.field(description="统一社会信用代码, 1–100,000, in variables.")
+    purpose: str = strawberry.field(description="Why (e.g. 贷后管理).")
+    idempotency_key: str = strawberry.field(
+        description="New for each job; the same on a retry returns the job already made."
+    )
+
+
+@strawberry.type(description="Result of bulkJobSubmit.")
+class BulkJobSubmitPayload:
+    job: BulkJobType | None
+    errors: list[BillingError]
+
+
+def bulk_job_type(job: BulkJob, *, offset: int = 0, first: int = 0) -> BulkJobType:
+    from graphql_api.billing.types import BulkJobRowType
+
+    rows = job.rows.order_by("row")[offset : offset + min(max(first, 0), 1000)] if first else []
+    return BulkJobType(
+        id=job.pk, product=job.product, status=job.status.upper(), total=job.total,
+        done=job.done, found=job.found, amount_yuan=job.amount_yuan, stop_reason=job.stop_reason,
+        rows=[BulkJobRowType(row=r.row, code=r.code, status=r.status.upper(), reason=r.reason,
+                             result=r.result or None) for r in rows],
+    )  # fmt: skip
+
+
 def _error(info: Info, exc: ApplicationError) -> BillingError:
     retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
     if retry_after is not None:
@@ -221,6 +256,26 @@ class BillingMutation:
         return MonitoringSubscribePayload(subscribed=done.subscribed, already_monitored=done.already,
                                           not_found=done.not_found,
                                           charge=ChargeType.from_charge(done.charge), errors=[])  # fmt: skip
+
+    @strawberry.mutation(
+        description=(
+            "Submit a bulk job (批量任务): processed asynchronously; poll bulkJob(id) for progress "
+            "and rows. Each found row is charged once (idempotency key job:<id>:<row>); a monthly "
+            "cap stops the job (CAPPED) with the rows after it unprocessed."
+        )
+    )
+    def bulk_job_submit(self, info: Info, data: BulkJobSubmitInput) -> BulkJobSubmitPayload:
+        try:
+            key, district = info.context.require_institution()
+            rate_limit_take(key)
+            contract = call_authorise_any(key=key, district=district, today=timezone.localdate())
+            job = bulk_job_submit(contract=contract, key=key, product=data.product,
+                                  codes=data.codes, purpose=data.purpose,
+                                  idempotency_key=data.idempotency_key, source="api",
+                                  created_by=f"api:{key.prefix}")  # fmt: skip
+        except ApplicationError as exc:
+            return BulkJobSubmitPayload(job=None, errors=[_error(info, exc)])
+        return BulkJobSubmitPayload(job=bulk_job_type(job), errors=[])
 
     @strawberry.mutation(description="Stop monitoring organisations. Free.")
     def monitoring_unsubscribe(

@@ -16,6 +16,7 @@ from billing.services.metering import call_authorise_any
 from core.common.errors import PermissionDenied
 from graphql_api.billing.types import (
     BillingAccount,
+    BulkJobType,
     InvoiceSummary,
     MonitoredSubject,
     MonitoringChange,
@@ -49,6 +50,23 @@ class BillingQuery:
                                      issued_at=i.issued_at)
                       for i in invoices_of(key.customer_id).filter(contract=contract)],
         )  # fmt: skip
+
+    @strawberry.field(
+        description="A bulk job of the calling institution here: progress and, with `first` "
+        "(≤ 1000) from `offset`, its rows in order."
+    )
+    def bulk_job(self, info: Info, id: int, offset: int = 0, first: int = 0) -> BulkJobType:
+        from billing.models import BulkJob
+        from core.common.errors import NotFound
+        from graphql_api.billing.mutations import bulk_job_type
+
+        key, district = info.context.require_institution()
+        rate_limit_take(key)
+        contract = call_authorise_any(key=key, district=district, today=timezone.localdate())
+        job = BulkJob.objects.filter(pk=id, contract=contract).first()
+        if job is None:
+            raise NotFound("没有该批量任务", field="id")
+        return bulk_job_type(job, offset=max(offset, 0), first=first)
 
     @strawberry.field(
         description="信用监测: the subjects the institution monitors here and the changes to their "

@@ -160,3 +160,31 @@ class MonitoringFeed:
     cursor: str = strawberry.field(
         description="Pass as `after` next time; the same value when nothing new happened."
     )
+
+
+@strawberry.type(description="A bulk job row: the code, what was found, why not.")
+class BulkJobRowType:
+    row: int = strawberry.field(description="Position in the submitted list, from 1.")
+    code: str
+    status: str = strawberry.field(
+        description="PENDING, FOUND, NOT_FOUND, NO_CONSENT, INVALID, DUPLICATE or ALREADY."
+    )
+    reason: str = strawberry.field(description="Why, in Chinese (empty when found).")
+    result: strawberry.scalars.JSON | None = strawberry.field(
+        description="The answer for a found row (score line, or the subscribed subject)."
+    )
+
+
+@strawberry.type(description="A bulk job (批量任务) and its progress.")
+class BulkJobType:
+    id: int
+    product: str = strawberry.field(description="score or monitoring.")
+    status: str = strawberry.field(description="QUEUED, RUNNING, DONE or CAPPED.")
+    total: int = strawberry.field(description="Rows submitted.")
+    done: int = strawberry.field(description="Rows with a final status.")
+    found: int = strawberry.field(description="Rows found and charged.")
+    amount_yuan: Decimal = strawberry.field(description="Charged so far, yuan, VAT included.")
+    stop_reason: str = strawberry.field(description="Why the job stopped early (a cap), if it did.")
+    rows: list[BulkJobRowType] = strawberry.field(
+        description="The rows asked for (`offset`, `first` ≤ 1000), in order."
+    )

@@ -7,6 +7,7 @@ from django.db import connection
 
 from billing.models import (
     ApiKey,
+    BulkJob,
     Contract,
     CreditNote,
     Customer,
@@ -36,7 +37,7 @@ def billing_remove(*districts: District) -> None:
             CreditNote.objects.filter(invoice__contract__in=contracts).delete()
             WebhookDelivery.objects.filter(endpoint__contract__in=contracts).delete()
             WebhookEndpoint.objects.filter(contract__in=contracts).delete()
-            for model in (Invoice, ThresholdNotice, UsageRollup, UsageEvent, WalletTopUp,
+            for model in (BulkJob, Invoice, ThresholdNotice, UsageRollup, UsageEvent, WalletTopUp,
                           PackageBalance, MonitoringSubscription):  # fmt: skip
                 model.objects.filter(contract__in=contracts).delete()
             contracts.delete()

@@ -1,0 +1,305 @@
+"""Bulk jobs (批量任务): codes in, an asynchronous job with per-row statuses and reasons, results as
+CSV/XLSX/JSON, each found row charged exactly once (key `job:<id>:<row>`) even when the task runs
+again, a monthly cap that stops the job cleanly, and a signed `job.completed` webhook."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import schema_context
+from openpyxl import Workbook, load_workbook
+
+from billing.enums import JobStatus, ProductCode, RowStatus
+from billing.models import BulkJob, BulkJobRow, Contract, UsageEvent
+from billing.services.bulk_jobs import (
+    bulk_job_run,
+    results_csv,
+    results_json,
+    results_xlsx,
+)
+from core.common.identifiers import ID_CHECK, ID_WEIGHTS, uscc_problem
+from tests.billing.conftest import Sale, priced
+from tests.billing.test_api import call
+from tests.billing.test_institution_pages import member
+from tests.billing.test_webhooks import endpoint_for, signed_in, signed_with
+from tests.core.collection.files import uscc
+from tests.support.webhook_receiver import WebhookReceiver
+
+SUBMIT = """
+mutation Submit($data: BulkJobSubmitInput!) {
+  bulkJobSubmit(data: $data) {
+    job { id status total done found amountYuan stopReason }
+    errors { code message field }
+  }
+}
+"""
+JOB = """
+query Job($id: Int!) {
+  bulkJob(id: $id, first: 100) {
+    id status total done found amountYuan stopReason rows { row code status reason result }
+  }
+}
+"""
+TWO, FIVE = Decimal("2.00"), Decimal("5.00")
+BAD_CODE = uscc(3)[:-1] + ("0" if uscc(3)[-1] != "0" else "1")
+
+
+def person_number() -> str:
+    body = "50010119900101123"
+    return body + ID_CHECK[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=False)) % 11]
+
+
+MIXED = [uscc(1), uscc(2), uscc(9), uscc(1), BAD_CODE, person_number()]
+
+
+@pytest.fixture
+def scoring(sale: Sale) -> Sale:
+    priced(sale.district, ProductCode.BATCH_QUERY, unit_price="2.00")
+    return sale
+
+
+@pytest.fixture
+def receiver(settings: Any) -> Iterator[WebhookReceiver]:
+    server = WebhookReceiver().start()
+    server.allow(settings)
+    yield server
+    server.stop()
+
+
+def submit(sale: Sale, codes: list[str], key: str = "job-0000001", product: str = "score") -> Any:
+    data = {"product": product, "codes": codes, "purpose": "贷后管理", "idempotencyKey": key}
+    return call(sale, SUBMIT, {"data": data}).json()["data"]["bulkJobSubmit"]
+
+
+def run(job_id: int, capture: Any) -> BulkJob:
+    with capture(execute=True):
+        bulk_job_run(job_id)
+    with schema_context("public"):
+        return BulkJob.objects.get(pk=job_id)
+
+
+def charges(sale: Sale) -> list[tuple[str, Decimal]]:
+    with schema_context("public"):
+        return list(
+            UsageEvent.objects.filter(contract=sale.contract)
+            .order_by("idempotency_key")
+            .values_list("idempotency_key", "amount_yuan")
+        )
+
+
+def test_a_mixed_job_has_exact_statuses_and_reasons_and_charges_found_rows(
+    scoring: Sale, django_capture_on_commit_callbacks: Any
+) -> None:
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = submit(scoring, MIXED)
+    assert answer["errors"] == []
+    job = run(answer["job"]["id"], django_capture_on_commit_callbacks)
+    got = call(scoring, JOB, {"id": job.pk}).json()["data"]["bulkJob"]
+
+    # then
+    assert (got["status"], got["total"], got["done"], got["found"], got["amountYuan"]) == (
+        "DONE", 6, 6, 2, "4.00"
+    )  # fmt: skip
+    problem = uscc_problem(BAD_CODE)
+    assert problem is not None
+    assert [(r["row"], r["status"], r["reason"]) for r in got["rows"]] == [
+        (1, "FOUND", ""),
+        (2, "FOUND", ""),
+        (3, "NOT_FOUND", "本平台没有该法人或非法人组织的信用信息，未计费"),
+        (4, "DUPLICATE", "与第1行重复，未计费"),
+        (5, "INVALID", f"代码无效：{problem.message}"),
+        (6, "NO_CONSENT", "自然人的信用信息须凭本人书面授权逐笔查询，批量任务不受理"),
+    ]
+    assert got["rows"][0]["result"]["code"] == uscc(1)
+    assert charges(scoring) == [(f"job:{job.pk}:1", TWO), (f"job:{job.pk}:2", TWO)]
+
+
+def test_a_rerun_or_a_resubmission_charges_nothing_twice(
+    scoring: Sale, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: the job has run
+    job_id = submit(scoring, MIXED)["job"]["id"]
+    run(job_id, django_capture_on_commit_callbacks)
+
+    # when: the same task runs again from scratch (rows back to pending), and the job is resubmitted
+    with schema_context("public"):
+        BulkJobRow.objects.filter(job_id=job_id, row__in=[1, 2]).update(status=RowStatus.PENDING)
+        BulkJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, done=4, found=0)
+    again = run(job_id, django_capture_on_commit_callbacks)
+    resubmitted = submit(scoring, MIXED)
+
+    # then
+    assert (again.status, again.done, again.found) == (JobStatus.DONE, 6, 2)
+    assert resubmitted["job"]["id"] == job_id
+    assert charges(scoring) == [(f"job:{job_id}:1", TWO), (f"job:{job_id}:2", TWO)]
+    changed = submit(scoring, [uscc(1)])
+    assert changed["errors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_the_monthly_cap_stops_the_job_and_leaves_the_rest_unprocessed(
+    scoring: Sale, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: one call left under the cap
+    with schema_context("public"):
+        Contract.objects.filter(pk=scoring.contract.pk).update(monthly_cap_units=1)
+
+    # when
+    job = run(submit(scoring, [uscc(1), uscc(9), uscc(2)])["job"]["id"],
+              django_capture_on_commit_callbacks)  # fmt: skip
+
+    # then
+    assert job.status == JobStatus.CAPPED
+    assert job.stop_reason.startswith("已达月度上限：已达本月调用上限：上限1次")
+    with schema_context("public"):
+        rows = list(BulkJob.objects.get(pk=job.pk).rows.values_list("row", "status", "reason"))
+    assert rows[0][:2] == (1, RowStatus.FOUND)
+    assert rows[1][:2] == (2, RowStatus.NOT_FOUND)
+    assert rows[2][:2] == (3, RowStatus.PENDING)
+    assert rows[2][2].startswith("已达月度上限，未处理：")
+    assert charges(scoring) == [(f"job:{job.pk}:1", TWO)]
+    assert (job.done, job.found, job.amount_yuan) == (2, 1, TWO)
+
+
+def test_results_download_as_csv_xlsx_and_json(
+    scoring: Sale, django_capture_on_commit_callbacks: Any
+) -> None:
+    job = run(submit(scoring, MIXED)["job"]["id"], django_capture_on_commit_callbacks)
+    client = signed_in(member(scoring.customer, "risk@bank.test"))
+
+    # when
+    got = {
+        f: client.get(f"/institution/jobs/{job.pk}/results.{f}") for f in ("csv", "xlsx", "json")
+    }
+
+    # then
+    assert {f: r.status_code for f, r in got.items()} == {"csv": 200, "xlsx": 200, "json": 200}
+    lines = list(csv.reader(io.StringIO(got["csv"].content.decode("utf-8-sig"))))
+    assert lines[0][:4] == ["行号", "代码", "状态", "说明"]
+    assert [line[2] for line in lines[1:]] == [
+        "已查得",
+        "已查得",
+        "未查得",
+        "重复",
+        "代码无效",
+        "未获授权",
+    ]
+    sheet = load_workbook(io.BytesIO(got["xlsx"].content)).active
+    assert sheet is not None
+    assert [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        line[2] for line in lines[1:]
+    ]
+    body = json.loads(got["json"].content)
+    assert (body["status"], body["found"], [r["status"] for r in body["rows"]][:3]) == (
+        "DONE", 2, ["FOUND", "FOUND", "NOT_FOUND"]
+    )  # fmt: skip
+    with schema_context("public"):
+        assert results_csv(job) == got["csv"].content
+        assert results_xlsx(job)[:2] == b"PK"
+        assert json.loads(results_json(job)) == body
+    stranger = signed_in(member(None, "someone@elsewhere.test"))
+    assert stranger.get(f"/institution/jobs/{job.pk}/results.csv").status_code == 403
+
+
+def test_completion_is_posted_signed_to_the_contracts_endpoints(
+    scoring: Sale, receiver: WebhookReceiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    endpoint, secret = endpoint_for(scoring, receiver.url)
+
+    # when
+    job = run(submit(scoring, MIXED)["job"]["id"], django_capture_on_commit_callbacks)
+
+    # then
+    [request] = receiver.requests
+    assert signed_with(secret, request)
+    assert request.headers["X-Credit-Event-Id"] == f"job:{job.pk}"
+    body = json.loads(request.raw)
+    assert (body["type"], body["contract"], body["job"]["status"], body["job"]["found"]) == (
+        "job.completed", scoring.contract.number, "DONE", 2
+    )  # fmt: skip
+    run(job.pk, django_capture_on_commit_callbacks)  # finished: nothing is posted again
+    assert len(receiver.requests) == 1
+
+
+def _xlsx(codes: list[str]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["统一社会信用代码"])
+    for code in codes:
+        sheet.append([code])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_upload_page_takes_a_gbk_csv_or_an_xlsx(
+    scoring: Sale, kind: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = signed_in(member(scoring.customer, "risk@bank.test"))
+    codes = [uscc(1), uscc(9), uscc(2)]
+    content = (
+        ("统一社会信用代码\r\n" + "\r\n".join(codes) + "\r\n").encode("gbk")
+        if kind == "csv"
+        else _xlsx(codes)
+    )
+
+    # when
+    page = client.post("/institution/jobs/", {
+        "contract": scoring.contract.pk, "product": "score", "purpose": "贷后管理",
+        "file": SimpleUploadedFile(f"名单.{kind}", content),
+    })  # fmt: skip
+
+    # then
+    assert page.status_code == 302, page.content.decode()
+    with schema_context("public"):
+        job = BulkJob.objects.get(contract=scoring.contract)
+    assert (job.total, job.source, job.api_key) == (3, f"名单.{kind}", None)
+    job = run(job.pk, django_capture_on_commit_callbacks)
+    assert (job.status, job.found) == (JobStatus.DONE, 2)
+    listing = client.get("/institution/jobs/").content.decode()
+    assert "3 / 3" in listing
+    assert "已完成" in listing
+
+
+def test_chinese_errors_for_an_empty_list_too_many_codes_and_an_unknown_product(
+    scoring: Sale,
+) -> None:
+    empty = submit(scoring, [])["errors"][0]
+    many = submit(scoring, [uscc(1)] * 100_001, key="job-0000002")["errors"][0]
+    unknown = submit(scoring, [uscc(1)], key="job-0000003", product="full_report")["errors"][0]
+
+    assert (empty["field"], empty["message"]) == (
+        "codes",
+        "代码列表为空：请至少提交1个统一社会信用代码",
+    )
+    assert many["message"] == "一次至多提交100000个代码，本次为100001个：请拆分为多个任务"
+    assert unknown["message"] == (
+        "不支持的批量产品“full_report”：应为 score（信用评分）或 monitoring（信用监测订阅）"
+    )
+    with schema_context("public"):
+        assert not BulkJob.objects.exists()
+
+
+def test_a_monitoring_job_enrols_new_subjects_once(
+    scoring: Sale, django_capture_on_commit_callbacks: Any
+) -> None:
+    priced(scoring.district, ProductCode.MONITORING, unit_price="5.00")
+    first = run(submit(scoring, [uscc(1)], key="watch-job-01", product="monitoring")["job"]["id"],
+                django_capture_on_commit_callbacks)  # fmt: skip
+    second = run(
+        submit(scoring, [uscc(1), uscc(2)], key="watch-job-02", product="monitoring")["job"]["id"],
+        django_capture_on_commit_callbacks,
+    )
+    with schema_context("public"):
+        statuses = list(second.rows.values_list("status", flat=True))
+    assert (first.found, first.amount_yuan, second.found, second.amount_yuan) == (1, FIVE, 1, FIVE)
+    assert statuses == [RowStatus.ALREADY, RowStatus.FOUND]
