@@ -117,3 +117,15 @@ def bulk_job_task(job_id: int) -> bool:
     if more:
         delay_or_defer(bulk_job_task, job_id, deferred=f"bulk job {job_id} waits for a rerun")
     return more
+
+
+@shared_task(name="billing.bulk_jobs_resume_task")
+def bulk_jobs_resume_task() -> int:
+    """Every 10 minutes: queue again the bulk jobs no worker is finishing."""
+    from billing.services.bulk_jobs import bulk_jobs_stalled
+
+    with schema_context("public"):
+        stalled = bulk_jobs_stalled()
+    for job_id in stalled:
+        delay_or_defer(bulk_job_task, job_id, deferred=f"bulk job {job_id} waits for a rerun")
+    return len(stalled)

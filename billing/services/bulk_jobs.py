@@ -23,6 +23,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any
 
@@ -191,6 +192,23 @@ def codes_from_file(stream: IO[bytes], filename: str, size: int) -> list[str]:
 
 
 # --- Processing -----------------------------------------------------------------------------
+
+
+# A job whose worker died (or whose queueing was lost with the broker) waits in 排队中/处理中;
+# the sweep queues it again. A second runner is harmless: each chunk takes the job's row lock and
+# resumes at the first pending row, and rows are charged under their own idempotency keys.
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def bulk_jobs_stalled(*, now: datetime | None = None) -> list[int]:
+    """Unfinished jobs submitted more than STALLED_AFTER ago (a 100,000-row job takes under a
+    minute when its worker runs)."""
+    since = (now or timezone.now()) - STALLED_AFTER
+    return list(
+        BulkJob.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+                               created_at__lt=since)
+        .order_by("pk").values_list("pk", flat=True)
+    )  # fmt: skip
 
 
 def bulk_job_run(job_id: int, *, chunks: int = CHUNKS_PER_RUN, chunk: int = CHUNK) -> bool:

@@ -8,11 +8,13 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from openpyxl import Workbook, load_workbook
 
@@ -24,12 +26,14 @@ from billing.services.bulk_jobs import (
     results_json,
     results_xlsx,
 )
+from billing.tasks import bulk_jobs_resume_task
 from core.common.identifiers import ID_CHECK, ID_WEIGHTS, uscc_problem
 from tests.billing.conftest import Sale, priced
 from tests.billing.test_api import call
 from tests.billing.test_institution_pages import member
 from tests.billing.test_webhooks import endpoint_for, signed_in, signed_with
 from tests.core.collection.files import uscc
+from tests.support.clock import Clock
 from tests.support.webhook_receiver import WebhookReceiver
 
 SUBMIT = """
@@ -303,3 +307,25 @@ def test_a_monitoring_job_enrols_new_subjects_once(
         statuses = list(second.rows.values_list("status", flat=True))
     assert (first.found, first.amount_yuan, second.found, second.amount_yuan) == (1, FIVE, 1, FIVE)
     assert statuses == [RowStatus.ALREADY, RowStatus.FOUND]
+
+
+def test_a_job_no_worker_ran_is_queued_again_by_the_sweep(
+    scoring: Sale, django_capture_on_commit_callbacks: Any, clock: Clock
+) -> None:
+    # given: a job submitted, its queueing lost (the test transaction never commits)
+    job_id = submit(scoring, MIXED)["job"]["id"]
+    with schema_context("public"):
+        assert BulkJob.objects.get(pk=job_id).status == JobStatus.QUEUED
+        assert bulk_jobs_resume_task() == 0  # not stalled yet
+
+    # when: ten minutes later the sweep runs
+    clock.move_to(timezone.now() + timedelta(minutes=11))
+    with django_capture_on_commit_callbacks(execute=True):
+        resumed = bulk_jobs_resume_task()
+
+    # then
+    with schema_context("public"):
+        job = BulkJob.objects.get(pk=job_id)
+    assert resumed == 1
+    assert (job.status, job.done, job.found) == (JobStatus.DONE, 6, 2)
+    assert charges(scoring) == [(f"job:{job_id}:1", TWO), (f"job:{job_id}:2", TWO)]

@@ -120,6 +120,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.webhook_digests_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Bulk jobs whose worker died or whose queueing was lost: queued again (billing/services/
+    # bulk_jobs.py, STALLED_AFTER).
+    "resume-bulk-jobs": {
+        "task": "billing.bulk_jobs_resume_task",
+        "schedule": 600,
+    },
     "purge-due-districts": {
         "task": "tenants.district_purge_due_task",
         "schedule": 24 * 3600,
