@@ -41,7 +41,13 @@ def styles() -> dict[str, ParagraphStyle]:
     return {
         "title": ParagraphStyle("title", fontName=font, fontSize=18, leading=26, alignment=1),
         "h2": ParagraphStyle(
-            "h2", fontName=font, fontSize=13, leading=20, spaceBefore=8, spaceAfter=4
+            "h2",
+            fontName=font,
+            fontSize=13,
+            leading=20,
+            spaceBefore=8,
+            spaceAfter=4,
+            keepWithNext=1,  # a heading never ends a page without its table
         ),
         "body": ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14),
         "muted": ParagraphStyle(

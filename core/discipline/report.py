@@ -119,7 +119,7 @@ def _results(rows: list[CheckRow], s: dict[str, Any]) -> list[Any]:
     if len(found) > 1:
         parts += [
             Paragraph("发现的信息（公示期内）", s["h2"]),
-            table(found, [12 * mm, 34 * mm, 40 * mm, 36 * mm, DATE, DATE], s["body"], plain=True),
+            table(found, [12 * mm, 30 * mm, 46 * mm, 34 * mm, DATE, DATE], s["body"], plain=True),
         ]  # fmt: skip
     if measures:
         basis = [["适用措施", "类别", "依据"]]
