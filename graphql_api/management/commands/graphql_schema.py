@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from core.common.commands import Command as ProjectCommand
 from graphql_api.sdl import schemas, sdl_path
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Export the SDL of every GraphQL schema (or, with --check, fail when a file is stale)."
 
     def add_arguments(self, parser: CommandParser) -> None:

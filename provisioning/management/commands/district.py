@@ -19,11 +19,13 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from core.common.actors import Actor
+from core.common.commands import Command as ProjectCommand
 from core.common.errors import ApplicationError
 from core.upstream.selectors import district_upstream_endpoint_list
+from provisioning.management.ready import require_migrated
 from provisioning.services import lifecycle
 from provisioning.services.domains import district_domain_add
 from provisioning.services.onboarding import OnboardingRequest, district_onboard
@@ -46,7 +48,7 @@ LIFECYCLE = {
 }
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Onboard districts and move them through their lifecycle."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -88,6 +90,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_migrated()
         action = options["action"]
         actor = Actor.cli()
         try:

@@ -10,15 +10,17 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from core.common.actors import Actor
+from core.common.commands import Command as ProjectCommand
 from core.common.errors import ApplicationError
+from provisioning.management.ready import require_migrated
 from provisioning.services.backup import ArchiveSummary, district_export, district_import
 from tenants.selectors import district_get
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Export a district (schema and files) to an archive, or restore one as a new district."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -33,6 +35,7 @@ class Command(BaseCommand):
         restore.add_argument("--region-code", default="", help="defaults to the archive's")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_migrated()
         actor = Actor.cli()
         try:
             if options["action"] == "export":

@@ -8,18 +8,19 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django_tenants.utils import schema_context
 
 from core.accounts.services import login_lock_clear
 from core.common.actors import Actor
+from core.common.commands import Command as ProjectCommand
 from core.common.errors import ApplicationError
 from core.common.softcache import CACHE_ERRORS
 from core.common.tenancy import PUBLIC_SCHEMA
 from tenants.selectors import district_get
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Unlock an account (by e-mail) and/or an address locked by the login limits."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

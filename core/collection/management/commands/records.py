@@ -13,7 +13,7 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django_tenants.utils import schema_context
 
 from core.catalog.models import Department
@@ -23,6 +23,7 @@ from core.collection.readers import read_head
 from core.collection.selectors import batch_mapping_view
 from core.collection.services import batch_create, batch_ingest, batch_mapping_confirm
 from core.common.actors import Actor
+from core.common.commands import Command as ProjectCommand
 from core.common.errors import ApplicationError
 from core.records.fields import FIELD_SETS
 from core.records.headers import ColumnStatus, detect_kind
@@ -30,7 +31,7 @@ from core.storage.api import where_stored
 from tenants.selectors import district_get
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Import national-format department files (CSV or XLSX) into a district."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

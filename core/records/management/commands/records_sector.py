@@ -10,18 +10,19 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.common.actors import Actor
+from core.common.commands import Command as ProjectCommand
 from core.common.errors import ApplicationError
 from core.publicity.enums import Sector
 from core.records.services import records_sector_recompute
 from tenants.selectors import district_schemas
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Infer penalties' fields again and recompute their publicity windows (2023 rules)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

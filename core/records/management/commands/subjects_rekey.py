@@ -10,17 +10,18 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django_tenants.utils import schema_context
 
 from core.common.actors import Actor
+from core.common.commands import Command as ProjectCommand
 from core.records.services import records_reseal
 from core.subjects.services import subjects_rekey
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Re-hash and re-encrypt identity numbers with the current keys, in every district."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -10,17 +10,18 @@ from argparse import ArgumentParser
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.common.actors import Actor
+from core.common.commands import Command as ProjectCommand
 from core.common.errors import ApplicationError
 from core.retention.services import KIND_LABELS, records_retention_delete
 from tenants.selectors import district_schemas
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = (
         "Delete negative information about people kept past its retention (征信业管理条例 Art. 16)."
     )
