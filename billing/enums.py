@@ -63,6 +63,7 @@ class BulkProduct(models.TextChoices):
 
     SCORE = "score", "信用评分（批量评分查询）"
     MONITORING = "monitoring", "信用监测订阅"
+    BASIC_REPORT = "basic_report", "基础版信用报告"
 
 
 class JobStatus(models.TextChoices):

@@ -260,6 +260,8 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
     # Issued by the institution's own login (within the customer's limits), not the operator.
     self_service = models.BooleanField("机构自助签发", default=False)
+    # A `ck_test_` key: answers only in the developers' sandbox (generated data, never charged).
+    sandbox = models.BooleanField("沙箱密钥", default=False)
     created_by = models.CharField(max_length=254)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -563,6 +565,9 @@ class BulkJob(models.Model):
     idempotency_key = models.CharField("幂等键", max_length=64)
     fingerprint = models.CharField(max_length=64)
     source = models.CharField("来源", max_length=200, blank=True)  # "api" or the file's name
+    # Where the reports of a basic-report job say they can be checked (the district's
+    # verification page, absolute): known when the job is submitted, not in the task.
+    verify_url = models.CharField("报告验证地址", max_length=300, blank=True)
     status = models.CharField(
         "状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
     )

@@ -31,6 +31,7 @@ from billing.models import (
 from billing.money import month_start, next_month
 from billing.pricing import price_describe
 from core.common.errors import NotFound, ValidationFailed
+from tenants.enums import DistrictKind
 
 
 def price_current(district_id: int, product: str, day: date) -> Price | None:
@@ -126,7 +127,9 @@ class UsageRow:
 
 def usage_table(*, start: date, end: date, customer_id: int | None = None) -> list[UsageRow]:
     """Usage per customer, district and product between two days (inclusive), from rollups."""
-    rows: QuerySet[UsageRollup] = UsageRollup.objects.filter(day__gte=start, day__lte=end)
+    rows: QuerySet[UsageRollup] = UsageRollup.objects.filter(day__gte=start, day__lte=end).exclude(
+        district__kind=DistrictKind.SANDBOX
+    )  # test calls are not sales
     if customer_id is not None:
         rows = rows.filter(customer_id=customer_id)
     # Grouped by ids (two customers may share a name), shown by name.
@@ -319,8 +322,10 @@ def usage_calls(
 ) -> QuerySet[UsageEvent]:
     """A customer's ledger entries of a month (by the month they are billed in), oldest first;
     optionally of one product (code) or contract."""
-    events = UsageEvent.objects.select_related("district", "contract", "product").filter(
-        customer_id=customer_id, period=month_start(month)
+    events = (
+        UsageEvent.objects.select_related("district", "contract", "product")
+        .filter(customer_id=customer_id, period=month_start(month))
+        .exclude(district__kind=DistrictKind.SANDBOX)  # never invoiced, so never reconciled
     )
     if product:
         events = events.filter(product__code=product)

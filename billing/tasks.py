@@ -16,6 +16,7 @@ from billing.services.monitoring import monitoring_renew_due
 from billing.services.notices import notice_send
 from billing.services.webhooks import (
     deliveries_due,
+    deliveries_send,
     delivery_attempt,
     webhook_digests_send,
     webhooks_fan_out,
@@ -80,10 +81,23 @@ def webhooks_fan_out_task() -> int:
         return webhooks_fan_out()
 
 
+@shared_task(name="billing.webhook_deliveries_send_task")
+def webhook_deliveries_send_task(endpoint_id: int, delivery_ids: list[int]) -> dict[str, int]:
+    """One attempt at each of a batch of one endpoint's deliveries, on one connection; a failed
+    attempt is rescheduled on its row (backoff) and picked up again by `webhooks_retry_task`.
+    Returns how many ended in each status."""
+    with schema_context("public"):
+        outcomes = deliveries_send(endpoint_id=endpoint_id, delivery_ids=delivery_ids)
+    counts: dict[str, int] = {}
+    for outcome in outcomes.values():
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return counts
+
+
 @shared_task(name="billing.webhook_deliver_task")
 def webhook_deliver_task(delivery_id: int) -> str:
-    """One attempt at one delivery; a failed attempt is rescheduled on the row (backoff) and
-    picked up again by `webhooks_retry_task`."""
+    """One attempt at one delivery (queued one by one before the batches; kept for messages
+    still in the broker)."""
     with schema_context("public"):
         outcome = delivery_attempt(delivery_id)
     return "" if outcome is None else outcome.status
@@ -91,12 +105,13 @@ def webhook_deliver_task(delivery_id: int) -> str:
 
 @shared_task(name="billing.webhooks_retry_task")
 def webhooks_retry_task() -> int:
-    """Every minute: queue the deliveries whose next attempt is due."""
+    """Every minute: queue the deliveries whose next attempt is due, in batches per endpoint."""
     with schema_context("public"):
-        ids = deliveries_due()
-    for pk in ids:
-        delay_or_defer(webhook_deliver_task, pk, deferred=f"delivery {pk} waits for the sweep")
-    return len(ids)
+        batches = deliveries_due()
+    for endpoint_id, ids in batches:
+        delay_or_defer(webhook_deliveries_send_task, endpoint_id, ids,
+                       deferred=f"{len(ids)} deliveries to endpoint {endpoint_id} wait for the sweep")  # fmt: skip
+    return sum(len(ids) for _, ids in batches)
 
 
 @shared_task(name="billing.webhook_digests_task")

@@ -19,15 +19,17 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from billing.enums import BulkProduct, ProductCode
 from billing.http import (
+    district_absolute,
     invoice_csv_response,
     invoice_pdf_response,
+    job_results_response,
     month_end,
     month_param,
     product_param,
@@ -47,19 +49,14 @@ from billing.selectors import (
     webhook_endpoint_of,
     webhook_endpoints_of,
 )
-from billing.services.bulk_jobs import (
-    bulk_job_submit,
-    codes_from_file,
-    results_csv,
-    results_json,
-    results_xlsx,
-)
+from billing.services.bulk_jobs import bulk_job_submit, codes_from_file
 from billing.services.keys import (
     KeyScope,
     institution_key_issue,
     institution_key_revoke,
     institution_key_rotate,
 )
+from billing.services.sandbox import SANDBOX_MAX_KEYS, sandbox_district, sandbox_key_issue
 from billing.services.webhooks import (
     webhook_create,
     webhook_enable,
@@ -70,12 +67,13 @@ from core.accounts.forms import LoginForm, password_set_by_link
 from core.accounts.services import LINK_INVALID, login_link_peek
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, NotFound
-from core.common.forms import form_submit
+from core.common.forms import date_input, form_submit
+from tenants.enums import DistrictKind
 from tenants.models import District
 
 LOGIN_URL = "/institution/login/"
 
-MemberView = Callable[..., HttpResponse]
+MemberView = Callable[..., HttpResponseBase]
 CALLS_PER_PAGE = 50
 
 
@@ -108,12 +106,12 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
                   {"form": form, "account": account, "customer": customer})  # fmt: skip
 
 
-def member_required(view: MemberView) -> Callable[..., HttpResponse]:
+def member_required(view: MemberView) -> Callable[..., HttpResponseBase]:
     """Signed in, and a member of a customer (passed to the view); otherwise the login page or a
     403 page that says why."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), LOGIN_URL)
         customer = customer_get_for_user(request.user.pk)
@@ -292,7 +290,7 @@ class KeyForm(forms.Form):
         label="产品范围", choices=ProductCode.choices, widget=forms.CheckboxSelectMultiple
     )
     expires_on = forms.DateField(
-        label="有效期至", widget=forms.DateInput(attrs={"type": "date"}),
+        label="有效期至", widget=date_input(),
         help_text="不晚于所选区县合同的截止日期",
     )  # fmt: skip
     allowed_ips = forms.CharField(
@@ -307,9 +305,10 @@ class KeyForm(forms.Form):
         today = timezone.localdate()
         contracts = (
             Contract.objects.select_related("district")
-            .filter(customer=customer, status="active", valid_from__lte=today)
+            .filter(customer=customer, status="active", valid_from__lte=today,
+                    district__kind=DistrictKind.DISTRICT)  # sandbox keys have their own form
             .exclude(valid_until__lt=today)
-        )
+        )  # fmt: skip
         self.fields["districts"].choices = [  # type: ignore[attr-defined]
             (c.district.schema_name, c.district.name) for c in contracts
         ]
@@ -326,6 +325,15 @@ class KeyForm(forms.Form):
             allowed_ips=[n.strip() for n in data["allowed_ips"].splitlines() if n.strip()],
             rate_per_minute=data["rate_per_minute"],
         )  # fmt: skip
+
+
+class SandboxKeyForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=100, initial="接口联调",
+                           help_text="用途，如 信贷系统联调")  # fmt: skip
+    products = forms.MultipleChoiceField(
+        label="产品范围", choices=ProductCode.choices, widget=forms.CheckboxSelectMultiple,
+        initial=list(ProductCode.values),
+    )  # fmt: skip
 
 
 class KeyRevokeForm(forms.Form):
@@ -369,13 +377,35 @@ def keys(request: HttpRequest, customer: Customer) -> HttpResponse:
     names = dict(District.objects.values_list("schema_name", "name"))
     return render(request, "billing/institution/keys.html", {
         "customer": customer, "form": form, "now": now,
+        "sandbox_form": SandboxKeyForm(prefix="sandbox"), "sandbox_max": SANDBOX_MAX_KEYS,
+        "sandbox_open": sandbox_district() is not None,
         "keys": [(k, "、".join(str(dict(ProductCode.choices).get(p, p)) for p in k.products),
                   "、".join(names.get(s, s) for s in k.districts),
                   "已吊销" if k.revoked_at else "已过期" if k.expires_at <= now else "有效")
                  for k in rows],
-        "active": sum(1 for k in rows if k.revoked_at is None and k.expires_at > now),
+        "active": sum(1 for k in rows
+                      if not k.sandbox and k.revoked_at is None and k.expires_at > now),
         "revoke_form": KeyRevokeForm(),
     })  # fmt: skip
+
+
+@require_POST
+@member_required
+def sandbox_key_new(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """A `ck_test_` key for the developers' sandbox (billing/services/sandbox.py)."""
+    form = SandboxKeyForm(request.POST, prefix="sandbox")
+    if not form.is_valid():
+        messages.error(request, "请填写沙箱密钥的名称并选择产品")
+        return redirect("institution-keys")
+    try:
+        key, secret = sandbox_key_issue(
+            actor=_actor(request), customer=customer, name=form.cleaned_data["name"],
+            products=list(form.cleaned_data["products"]),
+        )  # fmt: skip
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("institution-keys")
+    return _key_secret_page(request, customer, key, secret)
 
 
 @require_POST
@@ -435,6 +465,11 @@ def _own_job(customer: Customer, pk: int) -> BulkJob:
     return job
 
 
+def _verify_url(request: HttpRequest, district: District) -> str:
+    """The district's report verification page (reports print it), on its own domain."""
+    return district_absolute(request, district, "/reports/verify/")
+
+
 @member_required
 def jobs(request: HttpRequest, customer: Customer) -> HttpResponse:
     """The customer's bulk jobs with their progress, and a new one from an uploaded file."""
@@ -448,6 +483,7 @@ def jobs(request: HttpRequest, customer: Customer) -> HttpResponse:
             contract=contract, key=None, product=data["product"], codes=codes,
             purpose=data["purpose"], idempotency_key=f"upload-{secrets.token_hex(12)}",
             source=upload.name, created_by=f"user:{request.user.get_username()}",
+            actor=_actor(request), verify_url=_verify_url(request, contract.district),
         )  # fmt: skip
         messages.success(request, f"已提交批量任务{job.pk}：共{job.total}行")
         return redirect("institution-jobs")
@@ -463,17 +499,5 @@ def jobs(request: HttpRequest, customer: Customer) -> HttpResponse:
 
 
 @member_required
-def job_results(request: HttpRequest, customer: Customer, pk: int, fmt: str) -> HttpResponse:
-    job = _own_job(customer, pk)
-    writers = {
-        "csv": (results_csv, "text/csv; charset=utf-8"),
-        "xlsx": (results_xlsx,
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        "json": (results_json, "application/json; charset=utf-8"),
-    }  # fmt: skip
-    if fmt not in writers:
-        raise Http404("不支持的格式")
-    write, content_type = writers[fmt]
-    response = HttpResponse(write(job), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="bulk-job-{job.pk}.{fmt}"'
-    return response
+def job_results(request: HttpRequest, customer: Customer, pk: int, fmt: str) -> HttpResponseBase:
+    return job_results_response(request, _own_job(customer, pk), fmt)

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from console.access import staff_permitted
-from core.common.forms import form_submit
+from core.common.forms import date_input, form_submit
 from core.content.models import Article, ArticleCategory, ArticleFormat
 from core.content.permissions import ARTICLE_EDIT
 from core.content.services import ArticleDraft, article_delete, article_save
@@ -24,7 +24,7 @@ class ArticleForm(forms.Form):
     source = forms.CharField(label="来源或发文机关", max_length=100, required=False)
     document_number = forms.CharField(label="文号（选填）", max_length=60, required=False)
     published_on = forms.DateField(label="发布日期（留空则不发布）", required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+                                   widget=date_input())  # fmt: skip
     # Not given (a form from before the choice): Markdown, as every article was then.
     body_format = forms.TypedChoiceField(label="正文格式", choices=ArticleFormat.choices, required=False,
                                          initial=ArticleFormat.MARKDOWN, empty_value=ArticleFormat.MARKDOWN)  # fmt: skip

@@ -19,6 +19,7 @@ from core.audit.models import AuditEntry
 from core.audit.selectors import audit_entries
 from core.audit.wording import CATEGORIES, detail_lines, sentence
 from core.catalog.actors import actor_names
+from core.common.forms import date_input
 from core.records.models import Record
 from core.subjects.models import Subject
 from core.subjects.selectors import subject_search
@@ -33,12 +34,8 @@ class AuditFilterForm(forms.Form):
         choices=[("", "全部"), *((k, label) for k, (label, _) in CATEGORIES.items())],
     )  # fmt: skip
     subject = forms.CharField(label="主体名称或代码", required=False, max_length=200)
-    start = forms.DateField(
-        label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label="起始日期", required=False, widget=date_input())
+    end = forms.DateField(label="截止日期", required=False, widget=date_input())
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from console.access import staff_permitted
 from core.accounts.policy import can
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, NotFound
+from core.common.forms import date_input
 from core.common.identifiers import normalise
 from core.records.selectors import record_list_for_subject
 from core.subjects.models import Subject
@@ -65,7 +66,7 @@ def _district(request: HttpRequest) -> District:
 def _date_field(label: str) -> forms.DateField:
     return forms.DateField(
         label=label, error_messages=DATE_ERRORS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=date_input(),
     )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from core.catalog.permissions import DEPARTMENT_DATA
 from core.collection.services import record_enter, validation_context
 from core.common.actors import Actor
 from core.common.errors import ApplicationError, NotFound
+from core.common.forms import date_input
 from core.common.tenancy import current_schema
 from core.records.fields import (
     COMMON_SUBJECT,
@@ -64,9 +65,7 @@ def _record(record_id: int, today: date) -> Record:
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label="撤回原因", max_length=300)
-    revoked_on = forms.DateField(
-        label="撤销或变更决定日期", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    revoked_on = forms.DateField(label="撤销或变更决定日期", widget=date_input())
 
 
 @login_required
@@ -256,7 +255,7 @@ def _field(prefix: str, spec: FieldSpec, current: object) -> forms.Field:
         else forms.TextInput(attrs=attrs)
     )
     if spec.type == FieldType.DATE:
-        widget = forms.DateInput(attrs={"type": "date", **attrs})
+        widget = date_input(**attrs)
     return forms.CharField(label=spec.label, required=False, widget=widget, help_text=help_text)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from console.access import staff_permitted
 from core.common.errors import ApplicationError
-from core.common.forms import form_error
+from core.common.forms import date_input, form_error
 from core.reports.assembly import printable
 from core.reports.enums import ConsentStatus, QueryProduct, RequesterKind
 from core.reports.models import Consent, Report, WindowPrice
@@ -66,8 +66,8 @@ class ConsentForm(forms.Form):
     grantee_name = forms.CharField(label="被授权人名称", max_length=200)
     grantee_code = forms.CharField(label="被授权人证件号或统一社会信用代码", max_length=30)
     purpose = forms.CharField(label="查询用途", max_length=200)
-    valid_from = forms.DateField(label="授权起始", widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(label="授权截止", widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label="授权起始", widget=date_input())
+    valid_until = forms.DateField(label="授权截止", widget=date_input())
     document = forms.FileField(label="签字授权书（PDF或图片）")
 
 

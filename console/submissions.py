@@ -16,6 +16,7 @@ from core.collection.models import Submission
 from core.collection.permissions import SUBMISSION_REVIEW, SUBMISSION_VIEW
 from core.collection.submissions import submission_accept, submission_reject
 from core.common.errors import ApplicationError
+from core.common.forms import date_input
 from core.records.fields import RECORD_KINDS
 
 
@@ -37,12 +38,10 @@ class AcceptForm(forms.Form):
     WSH = forms.CharField(label="认定文书号", max_length=128)
     NR = forms.CharField(label="认定事由或内容", widget=forms.Textarea(attrs={"rows": 3}))
     # <input type=date> reads only ISO dates (2026-12-07), whatever the locale's format.
-    JDRQ = forms.DateField(
-        label="认定日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    JDRQ = forms.DateField(label="认定日期", widget=date_input())
     YXQZI = forms.DateField(
         label="有效期至（选填）", required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=date_input(),
     )  # fmt: skip
     note = forms.CharField(label="审核意见", max_length=500, required=False)
 

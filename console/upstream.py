@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from console.access import staff_permitted
 from core.common.errors import ApplicationError, NotFound
-from core.common.forms import form_error
+from core.common.forms import date_input, form_error
 from core.upstream.enums import ExportFormat, ItemResult, OutboxBatchStatus
 from core.upstream.models import OutboxItem, UpstreamEndpoint
 from core.upstream.permissions import UPSTREAM_MANAGE
@@ -46,7 +46,7 @@ def _date_field(label: str) -> forms.DateField:
         label=label,
         error_messages=DATE_ERRORS,
         # The ISO form whatever the locale: a date input shows nothing else.
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=date_input(),
     )
 
 

@@ -24,10 +24,10 @@ BulkJobRowType.row|在提交列表中的位置，从1开始。
 BulkJobRowType.code|提交的代码（已规范化）。
 BulkJobRowType.status|状态：PENDING（未处理）、FOUND（已查得，已计费）、NOT_FOUND（未查得）、NO_CONSENT（未获授权）、INVALID（代码无效）、DUPLICATE（重复）、ALREADY（已在监测中）。
 BulkJobRowType.reason|原因说明（已查得时为空）。
-BulkJobRowType.result|已查得行的结果（评分或订阅的主体）；其他为 null。
+BulkJobRowType.result|已查得行的结果（评分、订阅的主体，或基础版信用报告的报告编号 report 及其PDF短时下载链接 pdfUrl）；其他为 null。
 BulkJobType|批量任务及其进度。
 BulkJobType.id|任务编号。
-BulkJobType.product|产品：score（信用评分）或 monitoring（信用监测订阅）。
+BulkJobType.product|产品：score（信用评分）、monitoring（信用监测订阅）或 basic_report（基础版信用报告）。
 BulkJobType.status|状态：QUEUED（排队中）、RUNNING（处理中）、DONE（已完成）或 CAPPED（已达月度上限）。
 BulkJobType.total|提交的行数。
 BulkJobType.done|已有最终状态的行数。
@@ -36,8 +36,8 @@ BulkJobType.amountYuan|已计费金额（元，含税）。
 BulkJobType.stopReason|任务提前停止（如达到月度上限）的原因。
 BulkJobType.rows|所请求的行（自 offset 起至多 first 行，first 不超过1000），按行号排列。
 BulkJobSubmitInput|批量任务：一个产品，至多100000个代码。
-BulkJobSubmitInput.product|产品：score（信用评分，按批量评分查询价格对每个查得的组织计费）或 monitoring（信用监测订阅）。
-BulkJobSubmitInput.codes|统一社会信用代码，1–100000个，放在变量中提交。
+BulkJobSubmitInput.product|产品：score（信用评分，按批量评分查询价格对每个查得的组织计费）、monitoring（信用监测订阅）或 basic_report（基础版信用报告，按基础版信用报告价格对每份出具的报告计费）。
+BulkJobSubmitInput.codes|统一社会信用代码，1–100000个，放在变量中提交（也可将CSV/XLSX文件上传至 /api/bulk-jobs/，见接口文档）。
 BulkJobSubmitInput.purpose|查询用途（如：贷后管理）。
 BulkJobSubmitInput.idempotencyKey|幂等键：每个任务新生成；重试时保持不变，返回已创建的任务。
 BulkJobSubmitPayload|bulkJobSubmit 的结果。
@@ -82,6 +82,8 @@ BillingErrorCode.PACKAGE_EXHAUSTED|预付费套餐次数已用完。
 BillingErrorCode.RATE_LIMITED|调用过于频繁，请在 retryAfter 秒后重试。
 BillingErrorCode.IDEMPOTENCY_KEY_REUSED|幂等键已用于另一内容不同的请求。
 BillingErrorCode.CONFLICT|与同时进行的另一请求冲突，请稍后重试。
+BillingErrorCode.SANDBOX_KEY|沙箱密钥（ck_test_ 开头）调用了正式区县；沙箱密钥只能调用开发者沙箱。
+BillingErrorCode.LIVE_KEY_IN_SANDBOX|正式密钥调用了开发者沙箱；沙箱只接受沙箱密钥。
 CatalogCategory|信息目录的一个类别。
 CatalogCategory.number|在所属版本中的序号（全国目录为 1–11）。
 CatalogCategory.name|类别名称。

@@ -16,9 +16,14 @@ from django.views.decorators.http import require_GET
 from graphql import get_introspection_query, graphql_sync
 
 from billing.services.keys import KEY_PREFIX as INSTITUTION_KEY_PREFIX
+from billing.services.keys import SANDBOX_KEY_PREFIX
 from billing.services.notices import SIGNATURE_HEADER
+from billing.services.sandbox import SANDBOX_MAX_KEYS, SANDBOX_MONTHLY_UNITS
 from core.common.middleware import POLICY
+from core.subjects.enums import SubjectKind
+from core.subjects.models import Subject
 from graphql_api.district.schema import schema as district_schema
+from tenants.enums import DistrictKind
 from tenants.models import District, Domain
 
 # Latin runs in a Chinese description are technical tokens (field names, codes, headers): set them
@@ -50,6 +55,8 @@ ADVICE = {
     "NOTHING_FOUND": "无需反馈。",
     "ALREADY_FED_BACK": "无需再次反馈；如需更正请联系区县。",
     "UNKNOWN_FIELDS": "按全国字段集改正 unknownFields 中的键后重新报送。",
+    "SANDBOX_KEY": "正式区县请使用正式密钥；沙箱密钥只用于沙箱接口地址。",
+    "LIVE_KEY_IN_SANDBOX": "在沙箱中使用机构“接口密钥”页签发的沙箱密钥。",
 }
 
 # Answers outside the payloads: `errors[].extensions.code` of an ApplicationError, and the
@@ -169,6 +176,16 @@ def reference() -> dict[str, Any]:
     }
 
 
+def _sandbox() -> dict[str, str] | None:
+    """The sandbox's primary domain, when the operator has set one up."""
+    host = (
+        Domain.objects.filter(is_primary=True, tenant__kind=DistrictKind.SANDBOX)
+        .values_list("domain", flat=True)
+        .first()
+    )
+    return None if host is None else {"host": host}
+
+
 def _districts() -> list[dict[str, str]]:
     """Each district's name and primary domain, for the endpoint list."""
     hosts = dict(
@@ -192,6 +209,10 @@ def reference_page(request: HttpRequest) -> HttpResponse:
         "port": "" if request.get_port() in ("80", "443") else f":{request.get_port()}",
         "institution_prefix": INSTITUTION_KEY_PREFIX,
         "signature_header": SIGNATURE_HEADER,
+        "sandbox": _sandbox(),
+        "sandbox_prefix": SANDBOX_KEY_PREFIX,
+        "sandbox_max_keys": SANDBOX_MAX_KEYS,
+        "sandbox_monthly_units": SANDBOX_MONTHLY_UNITS,
     }
     response = render(request, "developers/reference.html", context)
     response["Cache-Control"] = "public, max-age=300"
@@ -216,3 +237,20 @@ def graphiql_page(request: HttpRequest) -> HttpResponse:
     response["Content-Security-Policy"] = GRAPHIQL_POLICY
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+SANDBOX_SAMPLES = 12
+
+
+@require_GET
+def sandbox_home(request: HttpRequest) -> HttpResponse:
+    """The sandbox's own domain: what it is, where to call it, and companies to try."""
+    samples = list(
+        Subject.objects.filter(kind=SubjectKind.LEGAL, uscc__isnull=False)
+        .order_by("id")
+        .values("name", "uscc")[:SANDBOX_SAMPLES]
+    )
+    return render(request, "developers/sandbox.html", {
+        "samples": samples, "sandbox_prefix": SANDBOX_KEY_PREFIX,
+        "sandbox_monthly_units": SANDBOX_MONTHLY_UNITS,
+    })  # fmt: skip

@@ -5,6 +5,8 @@ class DistrictKind(models.TextChoices):
     OPERATOR = "operator", "运营方（公共模式）"
     TEMPLATE = "template", "模板"
     DISTRICT = "district", "区县"
+    # The developers' sandbox: generated companies and records only, answering `ck_test_` keys.
+    SANDBOX = "sandbox", "开发者沙箱"
 
 
 class DistrictStatus(models.TextChoices):

@@ -19,6 +19,7 @@ from core.common.tenancy import use_public_schema
 from core.ops.urls import OPS_PATHS, OPS_URLCONF
 from tenants.enums import DistrictKind, DistrictStatus
 
+SANDBOX_URLCONF = "core.config.urls_sandbox"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Paths that still work in an archived (read-only) district: reading needs logging in and out.
 ARCHIVED_WRITABLE_PATHS = (
@@ -60,6 +61,9 @@ class DistrictRoutingMiddleware(TenantMainMiddleware):
             # domain: a request that names no site reaches none (issue 18, finding 11).
             return self.no_tenant_found(request, "（请求未提供 Host）")
         response: HttpResponse | None = super().process_request(request)
+        tenant = getattr(request, "tenant", None)
+        if response is None and tenant is not None and tenant.kind == DistrictKind.SANDBOX:
+            request.urlconf = SANDBOX_URLCONF  # type: ignore[attr-defined]  # Django reads it
         return response
 
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:

@@ -19,6 +19,7 @@ from tenants.enums import DistrictStatus
 
 SENTENCES = {
     "district.onboard": "{actor}开通了区县{district}",
+    "district.sandbox_create": "{actor}开通了开发者沙箱",
     "district.suspend": "{actor}暂停了区县{district}",
     "district.resume": "{actor}恢复了区县{district}的运行",
     "district.archive": "{actor}归档了区县{district}",
@@ -52,6 +53,7 @@ SENTENCES = {
     "billing.invoice_issue": "{actor}开具了区县{district}的账单",
     "billing.monitoring_renewal_failed": "{actor}续期区县{district}的信用监测失败",
     "billing.key_issue": "{actor}签发了接口密钥",
+    "billing.sandbox_key_issue": "{actor}签发了沙箱密钥",
     "billing.key_rotate": "{actor}轮换了接口密钥",
     "billing.key_revoke": "{actor}吊销了接口密钥",
     "billing.key_limits_set": "{actor}设定了客户机构自助管理接口密钥的限额",
@@ -60,6 +62,7 @@ SENTENCES = {
     "billing.webhook_disable": "{actor}停用了区县{district}的变动推送地址",
     "billing.webhook_enable": "{actor}启用了区县{district}的变动推送地址",
     "billing.webhook_redeliver": "{actor}重新推送了区县{district}的一条信用变动",
+    "billing.bulk_job_submit": "{actor}向区县{district}提交了批量任务",
     "login.locked": "{actor}锁定了登录",
     "login.unlocked": "{actor}解除了登录锁定",
 }
@@ -96,6 +99,7 @@ DETAIL_LABELS = {
     "organiser_unit": "承办单位", "logo": "标志文件",
     "unit_price": "合同单价（元）", "discount_percent": "折扣（%）",
     "self_service": "机构自助", "max_keys": "自助密钥数量上限", "rate_ceiling": "每分钟调用上限",
+    "job": "批量任务", "source": "来源",
 }  # fmt: skip
 # Labels that differ for one action: district.restore's "from" is the source district.
 ACTION_DETAIL_LABELS = {"district.restore": {"from": "来源区县"}}

@@ -25,13 +25,13 @@ from billing.enums import ProductCode
 from core.accounts.actors import public_actor_name
 from core.accounts.models import User
 from core.common.actors import Actor
-from core.common.forms import Act, form_submit
+from core.common.forms import Act, date_input, form_submit
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District
 
 M = TypeVar("M", bound=Model)
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = date_input()
 PRODUCT_NAMES = dict(ProductCode.choices)
 
 # An extra console URL: route, view, URL name (reversed as "admin:<name>").

@@ -1,11 +1,21 @@
 """Bulk jobs (批量任务): up to 100,000 codes for one product — scores (the batch query's price,
-per organisation found) or monitoring enrolments — submitted over the API or as a CSV/XLSX file on
-the institution pages, and processed by a task in chunks of `CHUNK` rows.
+per organisation found), monitoring enrolments or basic credit reports — submitted over the API
+(codes in GraphQL variables, or a CSV/XLSX file posted to the REST endpoint in billing/api.py) or
+as a file on the institution pages, and processed by a task in chunks of `CHUNK` rows
+(`REPORT_CHUNK` for reports, whose PDFs a chunk holds until it is stored).
 
 - Submission decides what needs no lookup: a code seen before in the job is `duplicate`, a code
   that is neither a valid 统一社会信用代码 nor an ID number is `invalid` (with the check-digit
-  message), a valid ID number is `no_consent` (natural persons need their own written consent,
-  which a bulk job cannot carry; whether the person has records here is never told).
+  message). Every submission is in the platform audit log.
+- A valid ID number is refused `no_consent` when its chunk is processed (natural persons need
+  their own written consent, which a bulk job cannot carry), exactly as a single report purchase
+  refuses it: a person the district holds is logged in its query log as refused, a person it does
+  not hold is audited with the masked number; the row reads the same either way, so whether the
+  person has records here is never told.
+- A basic-report row is issued as `report_purchase` issues one: the same authorisation, number,
+  rendering (JSON and PDF, before the contract lock) and storage (`report_store`, which logs the
+  query as issued), charged per row; a rerun answers a charged row with its report from the
+  ledger and renders nothing again.
 - Each chunk (`bulk_job_chunk`) takes the job's row lock, looks its organisations up in the
   district and charges the found rows through `metering.metered_rows`: one acquisition of the
   contract lock for the chunk, one ledger entry per row with the idempotency key
@@ -21,12 +31,15 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import IO, Any
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -46,6 +59,7 @@ from billing.models import (
     BulkJobRow,
     Contract,
     MonitoringSubscription,
+    UsageEvent,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -60,21 +74,45 @@ from core.audit.services import audit_record
 from core.collection.readers import check_size, check_upload, read_rows
 from core.common.actors import Actor, ActorKind
 from core.common.errors import Conflict, PermissionDenied, ValidationFailed
-from core.common.identifiers import normalise, resident_id_problem, uscc_problem
+from core.common.identifiers import (
+    mask_resident_id,
+    normalise,
+    resident_id_problem,
+    uscc_problem,
+)
 from core.common.spreadsheets import neutralise
 from core.common.tenancy import on_commit_here
 from core.reports.enums import QueryProduct, QueryResult, RequesterKind
-from core.reports.models import QueryLog
+from core.reports.models import QueryLog, Report
+from core.reports.selectors import report_site
+from core.reports.services import (
+    PreparedReport,
+    Requester,
+    query_authorise,
+    report_prepare,
+    report_store,
+)
+from core.reports.services.issuing import PERSON_NEEDS_CONSENT
 from core.scoring.models import SubjectScore
 from core.subjects.enums import SubjectKind
 from core.subjects.models import Subject
+from core.subjects.protection import lookup_hashes
+from tenants.audit import platform_audit_record
 
 MAX_CODES = 100_000
 CHUNK = 500
+REPORT_CHUNK = 50  # a report chunk holds its rendered PDFs until they are stored
 CHUNKS_PER_RUN = 20  # a task run does this many chunks, then queues the next run
 LEDGER_PRODUCT = {
     BulkProduct.SCORE: ProductCode.BATCH_QUERY,
     BulkProduct.MONITORING: ProductCode.MONITORING,
+    BulkProduct.BASIC_REPORT: ProductCode.BASIC_REPORT,
+}
+# What a refused person's query-log entry names as the product asked for.
+QUERY_PRODUCT = {
+    BulkProduct.SCORE: QueryProduct.CREDIT_SCORE,
+    BulkProduct.MONITORING: QueryProduct.CREDIT_CHECK,
+    BulkProduct.BASIC_REPORT: QueryProduct.CREDIT_REPORT,
 }
 PERSON_REASON = "自然人的信用信息须凭本人书面授权逐笔查询，批量任务不受理"
 NOT_FOUND_REASON = "本平台没有该法人或非法人组织的信用信息，未计费"
@@ -84,13 +122,16 @@ EVENT_TYPE = "job.completed"
 # --- Submission -----------------------------------------------------------------------------
 
 
-def _product_check(product: str, contract: Contract) -> str:
+def _product_check(product: str, contract: Contract, key: ApiKey | None) -> str:
     if product not in BulkProduct.values:
         raise ValidationFailed(
-            f"不支持的批量产品“{product}”：应为 score（信用评分）或 monitoring（信用监测订阅）",
+            f"不支持的批量产品“{product}”：应为 score（信用评分）、monitoring（信用监测订阅）"
+            "或 basic_report（基础版信用报告）",
             field="product",
         )
     ledger = LEDGER_PRODUCT[BulkProduct(product)]
+    if key is not None and ledger not in key.products:
+        raise PermissionDenied("该密钥无权调用此产品", code="OUT_OF_SCOPE")
     if ledger not in contract.products:
         raise PermissionDenied("合同不包括此产品", code="OUT_OF_SCOPE")
     return ledger
@@ -106,6 +147,10 @@ def _codes_check(codes: list[str]) -> None:
         )
 
 
+def _is_person(code: str) -> bool:
+    return len(code) == 18 and resident_id_problem(code) is None
+
+
 def _classified(job: BulkJob, codes: list[str]) -> Iterator[BulkJobRow]:
     seen: dict[str, int] = {}
     for row, raw in enumerate(codes, start=1):
@@ -113,8 +158,8 @@ def _classified(job: BulkJob, codes: list[str]) -> Iterator[BulkJobRow]:
         status, reason = RowStatus.PENDING, ""
         if code in seen:
             status, reason = RowStatus.DUPLICATE, f"与第{seen[code]}行重复，未计费"
-        elif len(code) == 18 and resident_id_problem(code) is None:
-            status, reason = RowStatus.NO_CONSENT, PERSON_REASON
+        elif _is_person(code):
+            pass  # refused when its chunk is processed, with the query logged (`_refuse_persons`)
         elif (problem := uscc_problem(code)) is not None:
             status, reason = RowStatus.INVALID, f"代码无效：{problem.message}"
         seen.setdefault(code, row)
@@ -123,10 +168,13 @@ def _classified(job: BulkJob, codes: list[str]) -> Iterator[BulkJobRow]:
 
 def bulk_job_submit(
     *, contract: Contract, key: ApiKey | None, product: str, codes: list[str], purpose: str,
-    idempotency_key: str, source: str, created_by: str,
+    idempotency_key: str, source: str, created_by: str, actor: Actor | None = None,
+    verify_url: str = "",
 ) -> BulkJob:  # fmt: skip
-    """A new job (queued after commit), or the job this idempotency key already made."""
-    _product_check(product, contract)
+    """A new job (queued after commit, written to the platform audit log), or the job this
+    idempotency key already made. `verify_url`: the district's report verification page
+    (absolute), printed on the reports of a basic-report job."""
+    ledger = _product_check(product, contract, key)
     _codes_check(codes)
     purpose = purpose.strip()
     if not 1 <= len(purpose) <= 200:
@@ -142,13 +190,19 @@ def bulk_job_submit(
             job = BulkJob.objects.create(
                 contract=contract, api_key=key, product=product, purpose=purpose,
                 idempotency_key=idempotency_key, fingerprint=params, source=source[:200],
-                total=len(codes), created_by=created_by,
+                total=len(codes), created_by=created_by, verify_url=verify_url[:300],
             )  # fmt: skip
             rows = list(_classified(job, codes))
             BulkJobRow.objects.bulk_create(rows, batch_size=5000)
             decided = sum(1 for r in rows if r.status != RowStatus.PENDING)
             BulkJob.objects.filter(pk=job.pk).update(done=decided)
             job.done = decided
+            platform_audit_record(
+                actor=actor or Actor(kind=ActorKind.USER, label=created_by),
+                action="billing.bulk_job_submit", district_schema=contract.district.schema_name,
+                details={"job": job.pk, "contract": contract.number, "product": ledger,
+                         "rows": job.total, "source": job.source},
+            )  # fmt: skip
             on_commit_here(lambda: _enqueue(job.pk))
     except IntegrityError:  # the same key submitted concurrently: that job is the answer
         return _same(
@@ -232,6 +286,8 @@ def bulk_job_chunk(job_id: int, *, chunk: int = CHUNK) -> bool:
         )
         if job.status in (JobStatus.DONE, JobStatus.CAPPED):
             return False
+        if job.product == BulkProduct.BASIC_REPORT:
+            chunk = min(chunk, REPORT_CHUNK)
         rows = list(
             BulkJobRow.objects.filter(job=job, status=RowStatus.PENDING).order_by("row")[:chunk]
         )
@@ -286,6 +342,9 @@ def _process(job: BulkJob, rows: list[BulkJobRow]) -> _Outcome:
     subjects = {
         s.uscc: s for s in Subject.objects.filter(uscc__in=codes).exclude(kind=SubjectKind.NATURAL)
     }
+    # A valid ID number is a person's, unless no person has it and an organisation does (the
+    # order `purchases.subject_for_code` looks them up in).
+    persons = _refuse_persons(job, [r for r in rows if _is_person(r.code)], subjects)
     candidates: list[BulkJobRow] = []
     already: set[str] = set()
     if job.product == BulkProduct.MONITORING:
@@ -296,6 +355,8 @@ def _process(job: BulkJob, rows: list[BulkJobRow]) -> _Outcome:
         )
     for r in rows:
         subject = subjects.get(r.code)
+        if r.row in persons:
+            continue
         if subject is None:
             r.status, r.reason = RowStatus.NOT_FOUND, NOT_FOUND_REASON
         elif r.code in already:
@@ -305,12 +366,16 @@ def _process(job: BulkJob, rows: list[BulkJobRow]) -> _Outcome:
             candidates.append(r)
     if not candidates:
         return _Outcome(Decimal("0.00"), "")
-    results = _results(job, [subjects[r.code] for r in candidates])
+    prepared: dict[int, PreparedReport] = {}
+    if job.product == BulkProduct.BASIC_REPORT:
+        results = _reports(job, candidates, subjects, prepared)
+    else:
+        results = _results(job, [subjects[r.code] for r in candidates])
     calls = [
         RowCall(
             idempotency_key=f"job:{job.pk}:{r.row}",
             params=fingerprint(job=job.pk, row=r.row, code=r.code, product=job.product),
-            reference=f"批量任务{job.pk}第{r.row}行"[:64],
+            reference=str(result.get("report") or f"批量任务{job.pk}第{r.row}行")[:64],
             subject=f"{subjects[r.code].name}（{r.code}）",
             response=result,
         )
@@ -318,6 +383,11 @@ def _process(job: BulkJob, rows: list[BulkJobRow]) -> _Outcome:
     ]
 
     def serve(indexes: list[int]) -> None:
+        if job.product == BulkProduct.BASIC_REPORT:
+            actor = _actor(job)
+            for i in indexes:  # exactly as `report_purchase` stores its report
+                report_store(prepared[i], actor=actor)
+            return
         _serve(job, [subjects[candidates[i].code] for i in indexes])
 
     charged = metered_rows(
@@ -328,6 +398,86 @@ def _process(job: BulkJob, rows: list[BulkJobRow]) -> _Outcome:
         candidates[i].status, candidates[i].reason = RowStatus.FOUND, ""
         candidates[i].result = calls[i].response
     return _Outcome(charged.amount_yuan, charged.stopped)
+
+
+def _requester(job: BulkJob) -> Requester:
+    customer = job.contract.customer
+    return Requester(kind=RequesterKind.INSTITUTION, name=customer.name, code=customer.uscc)
+
+
+def _actor(job: BulkJob) -> Actor:
+    return Actor(kind=ActorKind.USER, label=_recorded_by(job),
+                 schema=job.contract.district.schema_name)  # fmt: skip
+
+
+def _refuse_persons(
+    job: BulkJob, rows: list[BulkJobRow], organisations: dict[str | None, Subject]
+) -> set[int]:
+    """Refuse the chunk's persons as a report purchase without consent refuses one: a person
+    held here gets a refused entry in the query log (`query_authorise`), one not held an audit
+    entry with the masked number (`query_refuse_unknown_person`); both rows read the same.
+    Written with the chunk, so a rerun of a chunk that rolled back logs them once. Returns the
+    rows refused (a code that is only an organisation's is left to the caller)."""
+    if not rows:
+        return set()
+    hashes = {r.row: lookup_hashes(r.code) for r in rows}
+    held = {
+        s.id_hash: s
+        for s in Subject.objects.filter(
+            id_hash__in=[h for row_hashes in hashes.values() for h in row_hashes]
+        )
+    }
+    requester, handled_by, now = _requester(job), _recorded_by(job), timezone.now()
+    logs: list[QueryLog] = []
+    refused: set[int] = set()
+    for r in rows:
+        person = next((held[h] for h in hashes[r.row] if h in held), None)
+        if person is None and r.code in organisations:
+            continue
+        if person is not None:
+            logs.append(QueryLog(
+                subject=person, requester_kind=requester.kind, requester_name=requester.name,
+                requester_code=normalise(requester.code), purpose=job.purpose,
+                product=QUERY_PRODUCT[BulkProduct(job.product)], result=QueryResult.REFUSED,
+                reason=PERSON_NEEDS_CONSENT, handled_by=handled_by, at=now,
+            ))  # fmt: skip
+        else:
+            audit_record(actor=_actor(job), action="query.refuse",
+                         details={"subject": mask_resident_id(r.code), "requester": requester.name,
+                                  "purpose": job.purpose, "reason": PERSON_NEEDS_CONSENT})  # fmt: skip
+        r.status, r.reason = RowStatus.NO_CONSENT, PERSON_REASON
+        refused.add(r.row)
+    QueryLog.objects.bulk_create(logs)
+    return refused
+
+
+def _reports(
+    job: BulkJob, rows: list[BulkJobRow], subjects: dict[str | None, Subject],
+    prepared: dict[int, PreparedReport],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Each row's answer: a row charged by an earlier run keeps its report (from the ledger);
+    the others get a basic report authorised and rendered as `report_purchase` does, kept in
+    `prepared` (by index) to be stored if the row is charged."""
+    earlier = dict(
+        UsageEvent.objects.filter(
+            contract_id=job.contract_id,
+            idempotency_key__in=[f"job:{job.pk}:{r.row}" for r in rows],
+        ).values_list("idempotency_key", "response")
+    )
+    site = report_site(verify_url=job.verify_url)
+    requester, handled_by = _requester(job), _recorded_by(job)
+    answers: list[dict[str, Any]] = []
+    for index, r in enumerate(rows):
+        if (answer := earlier.get(f"job:{job.pk}:{r.row}")) is not None:
+            answers.append(answer)
+            continue
+        subject = subjects[r.code]
+        grant = query_authorise(subject=subject, requester=requester, purpose=job.purpose,
+                                product=QueryProduct.CREDIT_REPORT, consent_id=None,
+                                handled_by=handled_by)  # fmt: skip
+        prepared[index] = report_prepare(grant, site=site, restricted=False)
+        answers.append({"code": r.code, "name": subject.name, "report": prepared[index].number})
+    return answers
 
 
 def _recorded_by(job: BulkJob) -> str:
@@ -439,16 +589,62 @@ def _completion_deliveries(job: BulkJob) -> None:
 # --- Results --------------------------------------------------------------------------------
 
 COLUMNS = ["行号", "代码", "状态", "说明", "名称", "信用评分", "等级", "评分日期"]
+REPORT_COLUMNS = ["行号", "代码", "状态", "说明", "名称", "报告编号", "报告PDF下载链接（短时有效）"]
+PdfLink = Callable[[str], str]  # a storage URL (relative or not) → the link handed out
 
 
-def _lines(job: BulkJob) -> Iterable[list[Any]]:
-    labels = dict(RowStatus.choices)
+def _rows(job: BulkJob) -> Iterator[tuple[int, str, str, str, dict[str, Any]]]:
     rows = (
         BulkJobRow.objects.filter(job=job)
         .order_by("row")
         .values_list("row", "code", "status", "reason", "result")
     )
-    for row, code, status, reason, result in rows.iterator(chunk_size=2000):
+    yield from rows.iterator(chunk_size=2000)
+
+
+def _with_pdfs(
+    job: BulkJob, link: PdfLink | None
+) -> Iterator[tuple[int, str, str, str, dict[str, Any], str]]:
+    """The rows, each with its report's PDF link for a basic-report job: the short-lived link a
+    single purchase gives (`pdfUrl`), made now, in batches of rows."""
+    batch: list[tuple[int, str, str, str, dict[str, Any]]] = []
+
+    def flush() -> Iterator[tuple[int, str, str, str, dict[str, Any], str]]:
+        numbers = [str(res["report"]) for *_, res in batch if res and res.get("report")]
+        links = report_pdf_links(job, numbers, link) if link and numbers else {}
+        for r, c, st, why, res in batch:
+            yield r, c, st, why, res, links.get(str((res or {}).get("report", "")), "")
+        batch.clear()
+
+    for line in _rows(job):
+        batch.append(line)
+        if len(batch) >= 2000:
+            yield from flush()
+    yield from flush()
+
+
+def report_pdf_links(job: BulkJob, numbers: list[str], link: PdfLink) -> dict[str, str]:
+    """Report number → link to its PDF, read in the job's district (storage names resolve there)."""
+    with schema_context(job.contract.district.schema_name):
+        return {
+            number: link(default_storage.url(pdf))
+            for number, pdf in Report.objects.filter(number__in=numbers).values_list(
+                "number", "stored_pdf"
+            )
+            if pdf
+        }
+
+
+def _lines(job: BulkJob, link: PdfLink | None) -> Iterable[list[Any]]:
+    labels = dict(RowStatus.choices)
+    if job.product == BulkProduct.BASIC_REPORT:
+        for row, code, status, reason, result, pdf in _with_pdfs(job, link):
+            yield [
+                row, neutralise(code), labels[status], neutralise(reason),
+                neutralise(str(result.get("name", ""))), result.get("report", ""), pdf,
+            ]  # fmt: skip
+        return
+    for row, code, status, reason, result in _rows(job):
         yield [
             row, neutralise(code), labels[status], neutralise(reason),
             neutralise(str(result.get("name", ""))),
@@ -456,38 +652,80 @@ def _lines(job: BulkJob) -> Iterable[list[Any]]:
         ]  # fmt: skip
 
 
-def results_csv(job: BulkJob) -> bytes:
-    """UTF-8 with a byte-order mark (Excel opens it as Chinese)."""
+def _columns(job: BulkJob) -> list[str]:
+    return REPORT_COLUMNS if job.product == BulkProduct.BASIC_REPORT else COLUMNS
+
+
+def results_csv(job: BulkJob, *, link: PdfLink | None = None) -> bytes:
+    """UTF-8 with a byte-order mark (Excel opens it as Chinese). `link` makes a report's PDF
+    link absolute (given by the view, which knows the host)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for line in _lines(job):
+    writer.writerow(_columns(job))
+    for line in _lines(job, link):
         writer.writerow(["" if v is None else v for v in line])
     return out.getvalue().encode("utf-8-sig")
 
 
-def results_xlsx(job: BulkJob) -> bytes:
+def results_xlsx(job: BulkJob, *, link: PdfLink | None = None) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("批量任务结果")
-    sheet.append(COLUMNS)
-    for line in _lines(job):
+    sheet.append(_columns(job))
+    for line in _lines(job, link):
         sheet.append(line)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def results_json(job: BulkJob) -> bytes:
-    rows = (
-        BulkJobRow.objects.filter(job=job)
-        .order_by("row")
-        .values_list("row", "code", "status", "reason", "result")
-    )
-    body = {
-        **job_payload(job)["job"],
-        "rows": [
-            {"row": r, "code": c, "status": s.upper(), "reason": why, "result": res or None}
-            for r, c, s, why, res in rows.iterator(chunk_size=2000)
-        ],
-    }
+def results_json(job: BulkJob, *, link: PdfLink | None = None) -> bytes:
+    rows = []
+    for r, c, s, why, res, pdf in _with_pdfs(job, link):
+        result = res or None
+        if result is not None and pdf:
+            result = {**result, "pdfUrl": pdf}
+        rows.append({"row": r, "code": c, "status": s.upper(), "reason": why, "result": result})
+    body = {**job_payload(job)["job"], "rows": rows}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def results_zip(job: BulkJob) -> IO[bytes]:
+    """The PDFs of a basic-report job's reports in a ZIP (`<行号>-<报告编号>.pdf`), written to a
+    temporary file one PDF at a time, so memory holds one PDF whatever the job's size. The
+    caller closes the file (Django's FileResponse does)."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115  (handed to the response, which closes it)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        if job.product == BulkProduct.BASIC_REPORT:
+            _zip_reports(job, archive)
+    out.seek(0)
+    return out
+
+
+def _zip_reports(job: BulkJob, archive: zipfile.ZipFile) -> None:
+    found = (
+        BulkJobRow.objects.filter(job=job, status=RowStatus.FOUND)
+        .order_by("row")
+        .values_list("row", "result")
+    )
+    batch: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        with schema_context(job.contract.district.schema_name):
+            names = dict(
+                Report.objects.filter(number__in=[n for _, n in batch]).values_list(
+                    "number", "stored_pdf"
+                )
+            )
+            for row, number in batch:
+                if names.get(number):
+                    with default_storage.open(names[number], "rb") as pdf:
+                        archive.writestr(f"{row:06d}-{number}.pdf", pdf.read())
+        batch.clear()
+
+    for row, result in found.iterator(chunk_size=500):
+        if result and result.get("report"):
+            batch.append((row, str(result["report"])))
+        if len(batch) >= 500:
+            flush()
+    if batch:
+        flush()

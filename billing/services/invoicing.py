@@ -24,6 +24,7 @@ from billing.money import VAT_RATE, month_start, next_month, vat_included
 from core.common.actors import Actor
 from core.common.errors import ValidationFailed
 from tenants.audit import platform_audit_record
+from tenants.enums import DistrictKind
 
 
 def period_closable(period: date, today: date) -> bool:
@@ -43,6 +44,8 @@ def period_close(*, period: date, actor: Actor, today: date | None = None) -> li
         contract_ids = (
             UsageEvent.objects.filter(period=period)
             .exclude(contract__invoices__period=period)
+            # The sandbox's zero-priced test calls are never invoiced (billing/services/sandbox.py).
+            .exclude(district__kind=DistrictKind.SANDBOX)
             .values_list("contract_id", flat=True)
             .distinct()
         )

@@ -21,9 +21,12 @@ from core.common.actors import Actor
 from core.common.errors import ApplicationError, PermissionDenied, ValidationFailed
 from core.common.softcache import CACHE_ERRORS
 from tenants.audit import platform_audit_record
+from tenants.enums import DistrictKind
 from tenants.models import District
 
 KEY_PREFIX = "ck_"
+# The developers' sandbox's keys (billing/services/sandbox.py); a live key never starts so.
+SANDBOX_KEY_PREFIX = "ck_test_"
 MAX_VALIDITY_DAYS = 3 * 366
 
 
@@ -51,7 +54,7 @@ class KeyScope:
     rate_per_minute: int = 60
 
 
-def _hash(secret: str) -> str:
+def key_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -87,8 +90,9 @@ def _scope_clean(scope: KeyScope) -> KeyScope:
 
 
 def _active_keys(customer: Customer) -> QuerySet[ApiKey]:
+    """The customer's live keys in force (sandbox keys have their own limit)."""
     return ApiKey.objects.filter(
-        customer=customer, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        customer=customer, sandbox=False, revoked_at__isnull=True, expires_at__gt=timezone.now()
     )
 
 
@@ -171,13 +175,15 @@ def institution_key_issue(
     institution issues it itself, within the operator's limits (`key_limits_check`)."""
     clean = _scope_clean(scope)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    while secret.startswith(SANDBOX_KEY_PREFIX):  # one in 10^9: a live key must not look like one
+        secret = KEY_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         if self_service:
             # The customer's row serialises concurrent self-service issues (the count is exact).
             locked = Customer.objects.select_for_update().get(pk=customer.pk)
             key_limits_check(locked, clean, replacing=rotated_from)
         key = ApiKey.objects.create(
-            customer=customer, name=clean.name, prefix=secret[:11], key_hash=_hash(secret),
+            customer=customer, name=clean.name, prefix=secret[:11], key_hash=key_hash(secret),
             products=clean.products, districts=clean.districts, allowed_ips=clean.allowed_ips,
             rate_per_minute=clean.rate_per_minute, expires_at=clean.expires_at,
             rotated_from=rotated_from, created_by=actor.label, self_service=self_service,
@@ -200,6 +206,8 @@ def institution_key_rotate(
         raise ValidationFailed("新旧密钥并行时间应在0到168小时之间", field="overlap_hours")
     if key.revoked_at is not None:
         raise ValidationFailed("已吊销的密钥不能轮换", field="key")
+    if key.sandbox:
+        raise ValidationFailed("沙箱密钥不能轮换：请签发新的沙箱密钥，再吊销旧密钥", field="key")
     with transaction.atomic():
         scope = KeyScope(name=key.name, products=key.products, districts=key.districts,
                          expires_at=key.expires_at, allowed_ips=key.allowed_ips,
@@ -227,16 +235,25 @@ def institution_key_revoke(*, actor: Actor, key: ApiKey, reason: str) -> None:
                               details={"key": key.prefix, "reason": reason.strip()})  # fmt: skip
 
 
-def institution_key_authenticate(secret: str, *, address: str) -> ApiKey:
-    """The key for `secret`, checked for revocation, expiry and source address; raises with the
-    reason otherwise (the caller presented an institution's key, so it is told what is wrong)."""
+def institution_key_authenticate(secret: str, *, address: str, sandbox: bool) -> ApiKey:
+    """The key for `secret`, checked for its environment (`sandbox`: the request reached the
+    developers' sandbox), revocation, expiry and source address; raises with the reason otherwise
+    (the caller presented an institution's key, so it is told what is wrong)."""
+    if secret.startswith(SANDBOX_KEY_PREFIX) and not sandbox:
+        # Refused before any lookup: a test key never reaches a real district's data.
+        raise PermissionDenied(
+            "沙箱密钥（ck_test_ 开头）只能调用开发者沙箱，不能查询真实数据；请改用正式密钥",
+            code="SANDBOX_KEY",
+        )
     key = (
-        ApiKey.objects.select_related("customer").filter(key_hash=_hash(secret)).first()
+        ApiKey.objects.select_related("customer").filter(key_hash=key_hash(secret)).first()
         if secret.startswith(KEY_PREFIX)
         else None
     )
     if key is None:
         raise PermissionDenied("接口密钥无效", code="UNAUTHENTICATED")
+    if key.sandbox != sandbox:
+        raise _wrong_environment(key)
     if key.revoked_at is not None:
         raise PermissionDenied("接口密钥已吊销", code="UNAUTHENTICATED")
     if key.expires_at <= timezone.now():
@@ -245,6 +262,23 @@ def institution_key_authenticate(secret: str, *, address: str) -> ApiKey:
     if key.allowed_ips and not _address_allowed(address, key.allowed_ips):
         raise PermissionDenied(f"来源地址 {address} 不在该密钥的白名单内", code="FORBIDDEN")
     return key
+
+
+def _wrong_environment(key: ApiKey) -> PermissionDenied:
+    if key.sandbox:
+        return PermissionDenied(
+            "沙箱密钥只能调用开发者沙箱，不能查询真实数据；请改用正式密钥", code="SANDBOX_KEY"
+        )
+    return PermissionDenied(
+        "正式密钥不能调用开发者沙箱：请使用以 ck_test_ 开头的沙箱密钥", code="LIVE_KEY_IN_SANDBOX"
+    )
+
+
+def key_environment_check(key: ApiKey, district: District) -> None:
+    """A sandbox key only in the sandbox, a live key only in real districts (again where the key
+    is used, whatever the request's host said)."""
+    if key.sandbox != (district.kind == DistrictKind.SANDBOX):
+        raise _wrong_environment(key)
 
 
 def _address_allowed(address: str, networks: list[str]) -> bool:

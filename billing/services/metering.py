@@ -26,6 +26,7 @@ from billing.models import ApiKey, Contract, Price, UsageEvent, UsageRollup
 from billing.money import month_start
 from billing.pricing import price_effective
 from billing.selectors import MonthUsage, contract_active, month_usage, package_units
+from billing.services.keys import key_environment_check
 from billing.services.notices import notices_raise
 from core.common.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from core.common.tenancy import current_schema
@@ -100,7 +101,9 @@ def call_authorise(
 def call_authorise_any(
     *, key: ApiKey, district: District, today: date, idempotency_key: str = ""
 ) -> Contract:
-    """The key may be used in this district and the customer has a contract here."""
+    """The key may be used in this district (a sandbox key only in the sandbox, a live key only in
+    real districts) and the customer has a contract here."""
+    key_environment_check(key, district)
     if district.schema_name not in key.districts:
         raise PermissionDenied(f"该密钥无权调用{district.name}的接口", code="OUT_OF_SCOPE")
     contract = contract_active(key.customer_id, district.pk, today, idempotency_key=idempotency_key)

@@ -5,11 +5,16 @@
   endpoint's cursor, record one `WebhookDelivery` per event (unique per endpoint and event id) and
   move the cursor in the same transaction; the deliveries are queued after commit. A crash before
   the commit reads the same events again next time, so every event is delivered at least once.
-- Delivery (`delivery_attempt`): claims the delivery (a short lease on `next_attempt_at`), checks
-  the URL again (HTTPS, resolved now, every address public: core/upstream/egress.py, so a name
-  re-pointed at an internal address after it was saved is refused) and connects to the addresses
-  it checked. A 2xx answer delivers it; anything else schedules the next attempt with exponential
-  backoff (1, 2, 4 … minutes, at most 6 hours apart) until three days have passed, then it fails.
+- Delivery (`deliveries_send`, one task per endpoint and DELIVERY_BATCH deliveries): claims the
+  batch with one statement (FOR UPDATE SKIP LOCKED and a lease on `next_attempt_at`, so two
+  workers never send the same delivery), checks the URL again (HTTPS, resolved now, every
+  address public: core/upstream/egress.py, so a name re-pointed at an internal address after it
+  was saved is refused) and sends the batch one POST after another on one persistent connection
+  to the addresses it checked (the TLS context, with its CA file, is made once per process). A
+  2xx answer delivers a delivery; anything else schedules its next attempt with exponential
+  backoff (1, 2, 4 … minutes, at most 6 hours apart) until three days have passed, then it fails;
+  the outcomes are recorded with one statement. A connection that breaks mid-batch fails the
+  delivery being sent; the ones after it are released unsent, due again at once.
   `deliveries_due` (beat every minute) queues what is due, so no retry depends on the broker.
 - Signing: `X-Credit-Signature: t=<unix>,v1=<hex>[,v1=<hex>]`, HMAC-SHA256 over `<t>.<body>` as
   the threshold notices (`notices.sign`); during a rotation's overlap the previous secret signs
@@ -25,14 +30,15 @@ import logging
 import secrets
 import ssl
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -44,7 +50,12 @@ from core.common.actors import Actor
 from core.common.broker import delay_or_defer
 from core.common.errors import NotFound, ValidationFailed
 from core.common.tenancy import on_commit_here
-from core.upstream.egress import CheckedConnection, EgressRefused, destination_resolve
+from core.upstream.egress import (
+    CheckedConnection,
+    EgressRefused,
+    destination_resolve,
+    tls_context,
+)
 from tenants.audit import platform_audit_record
 
 logger = logging.getLogger(__name__)
@@ -55,6 +66,11 @@ MAX_BACKOFF = timedelta(hours=6)
 ROTATION_OVERLAP = timedelta(hours=24)
 FAN_OUT_BATCH = 500
 MAX_ENDPOINTS_PER_CONTRACT = 5
+# Deliveries of one endpoint sent by one task on one connection, and the time it may take.
+DELIVERY_BATCH = 100
+BATCH_SECONDS = 60
+ANSWER_BYTES = 4096
+DISCONNECTED = "接收方未给出应答就断开了连接"
 
 
 # --- URLs -----------------------------------------------------------------------------------
@@ -243,27 +259,58 @@ def endpoint_fan_out(endpoint: WebhookEndpoint, *, batch: int = FAN_OUT_BATCH) -
                     status=DeliveryStatus.PENDING,
                 ).values_list("pk", flat=True)
             )  # fmt: skip
-            on_commit_here(lambda ids=ids: _enqueue(ids))  # type: ignore[misc]
+            batches = delivery_batches((locked.pk, pk) for pk in sorted(ids))
+            on_commit_here(lambda batches=batches: _queue(batches))  # type: ignore[misc]
         endpoint.cursor = cursor
         created += len(events)
 
 
 def _enqueue(ids: list[int]) -> None:
-    from billing.tasks import webhook_deliver_task
+    """Queue the deliveries `ids` (after a commit): one task per endpoint and DELIVERY_BATCH."""
+    if not ids:
+        return
+    pairs = (
+        WebhookDelivery.objects.filter(pk__in=ids)
+        .order_by("endpoint_id", "pk")
+        .values_list("endpoint_id", "pk")
+    )
+    _queue(delivery_batches(pairs))
 
-    for pk in ids:
-        # Not queued now (broker down): `deliveries_due` picks it up on its next run.
-        delay_or_defer(webhook_deliver_task, pk, deferred=f"delivery {pk} waits for the sweep")
+
+def _queue(batches: list[tuple[int, list[int]]]) -> None:
+    from billing.tasks import webhook_deliveries_send_task
+
+    for endpoint_id, ids in batches:
+        # Not queued now (broker down): `deliveries_due` picks them up on its next run.
+        delay_or_defer(webhook_deliveries_send_task, endpoint_id, ids,
+                       deferred=f"{len(ids)} deliveries to endpoint {endpoint_id} wait for the sweep")  # fmt: skip
 
 
-def deliveries_due(*, limit: int = 1000) -> list[int]:
-    """Pending deliveries of enabled endpoints whose next attempt is due."""
-    return list(
+def delivery_batches(
+    pairs: Iterable[tuple[int, int]], *, size: int = DELIVERY_BATCH
+) -> list[tuple[int, list[int]]]:
+    """(endpoint id, delivery id) pairs as batches of at most `size` deliveries of one endpoint,
+    in the pairs' order."""
+    grouped: dict[int, list[int]] = {}
+    for endpoint_id, pk in pairs:
+        grouped.setdefault(endpoint_id, []).append(pk)
+    return [
+        (endpoint_id, ids[at : at + size])
+        for endpoint_id, ids in grouped.items()
+        for at in range(0, len(ids), size)
+    ]
+
+
+def deliveries_due(*, limit: int = 1000) -> list[tuple[int, list[int]]]:
+    """Pending deliveries of enabled endpoints whose next attempt is due, in batches per
+    endpoint (see `delivery_batches`)."""
+    pairs = (
         WebhookDelivery.objects.filter(
             status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now(),
             endpoint__enabled=True,
-        ).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+        ).order_by("next_attempt_at", "pk").values_list("endpoint_id", "pk")[:limit]
     )  # fmt: skip
+    return delivery_batches(pairs)
 
 
 # --- Delivery -------------------------------------------------------------------------------
@@ -285,56 +332,129 @@ class Outcome:
     error: str
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """A delivery taken for this attempt (its `attempts` already counts it)."""
+
+    pk: int
+    event_id: str
+    payload: dict[str, Any]
+    attempts: int
+    retry_until: datetime
+
+
 def delivery_attempt(delivery_id: int) -> Outcome | None:
     """One attempt at a pending, due delivery (None: not due, taken by another worker, or its
-    endpoint is disabled)."""
-    now = timezone.now()
-    lease = now + timedelta(seconds=3 * settings.BILLING_WEBHOOK_TIMEOUT + 30)
-    claimed = (
-        WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING,
-                                       endpoint__enabled=True)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(next_attempt_at=lease, attempts=F("attempts") + 1)
-    )  # fmt: skip
-    if not claimed:
+    endpoint is disabled). A batch of one: see `deliveries_send`."""
+    endpoint_id = (
+        WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).first()
+    )
+    if endpoint_id is None:
         return None
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
-    endpoint = delivery.endpoint
-    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
-    headers = {
-        "Content-Type": "application/json; charset=utf-8",
-        "User-Agent": "credit-platform-webhooks/1",
-        SIGNATURE_HEADER: webhook_signature(endpoint, body, int(time.time())),
-        EVENT_ID_HEADER: delivery.event_id,
-    }
-    code: int | None = None
-    error = ""
-    try:
-        code = _post(endpoint.url, body, headers)
-    except WebhookFailure as failure:
-        error = failure.message
+    return deliveries_send(endpoint_id=endpoint_id, delivery_ids=[delivery_id]).get(delivery_id)
+
+
+def deliveries_send(*, endpoint_id: int, delivery_ids: list[int]) -> dict[int, Outcome]:
+    """One attempt at each of `delivery_ids` (one endpoint's) that is pending and due, on one
+    connection; the outcomes by delivery id. The ones not due, taken by another worker, or of a
+    disabled endpoint are left alone (no outcome).
+
+    Claimed with one statement (FOR UPDATE SKIP LOCKED: a concurrent claimer skips them, and
+    the lease on `next_attempt_at` keeps later claimers and the sweep off them until the batch
+    is over), the URL checked and resolved once for the batch, sent one after another on one
+    persistent connection to the checked addresses, then recorded with one statement. If the
+    receiver cannot be reached at the batch's first delivery, every delivery of the batch has
+    that failed attempt; if the connection breaks later (or the batch runs out of time), the
+    delivery being sent has a failed attempt and the ones not sent yet are released, due now
+    and their attempt not counted, for the next run of the sweep."""
+    if not delivery_ids:
+        return {}
+    claimed = _claim(endpoint_id, delivery_ids)
+    if not claimed:
+        return {}
+    endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
+    answers, unsent = _send_batch(endpoint, claimed, deadline=time.monotonic() + BATCH_SECONDS)
     now = timezone.now()
+    outcomes = {
+        delivery.pk: _outcome(delivery, code, error, now) for delivery, code, error in answers
+    }
+    _record([(d, outcomes[d.pk]) for d, _, _ in answers], now)
+    if unsent:
+        _release([d.pk for d in unsent], now)
+    return outcomes
+
+
+def _claim(endpoint_id: int, delivery_ids: list[int]) -> list[_Claimed]:
+    now = timezone.now()
+    lease = now + timedelta(seconds=BATCH_SECONDS + 3 * settings.BILLING_WEBHOOK_TIMEOUT + 30)
+    deliveries = WebhookDelivery._meta.db_table
+    endpoints = WebhookEndpoint._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE public.{deliveries} AS d SET next_attempt_at = %s, attempts = d.attempts + 1 "  # noqa: S608
+            f"FROM (SELECT c.id FROM public.{deliveries} AS c "
+            f"      JOIN public.{endpoints} AS e ON e.id = c.endpoint_id "
+            "      WHERE c.endpoint_id = %s AND c.id = ANY(%s) AND c.status = %s AND e.enabled "
+            "        AND (c.next_attempt_at IS NULL OR c.next_attempt_at <= %s) "
+            "      ORDER BY c.id FOR UPDATE OF c SKIP LOCKED) AS due "
+            "WHERE d.id = due.id "
+            "RETURNING d.id, d.event_id, d.payload, d.attempts, d.retry_until",
+            [lease, endpoint_id, list(delivery_ids), DeliveryStatus.PENDING, now],
+        )
+        rows = cursor.fetchall()
+    return sorted(
+        (
+            _Claimed(pk, event_id, json.loads(payload) if isinstance(payload, str) else payload,
+                     attempts, retry_until)
+            for pk, event_id, payload, attempts, retry_until in rows
+        ),
+        key=lambda d: d.pk,
+    )  # fmt: skip
+
+
+def _outcome(delivery: _Claimed, code: int | None, error: str, now: datetime) -> Outcome:
     if code is not None and 200 <= code < 300:
-        outcome = Outcome(DeliveryStatus.DELIVERED, code, "")
-        WebhookDelivery.objects.filter(pk=delivery_id).update(
-            status=outcome.status, response_code=code, last_error="", delivered_at=now,
-            next_attempt_at=None,
-        )  # fmt: skip
-        return outcome
+        return Outcome(DeliveryStatus.DELIVERED, code, "")
     if code is not None:
         error = f"接收方应答 HTTP {code}"
     backoff = min(timedelta(minutes=2 ** (delivery.attempts - 1)), MAX_BACKOFF)
     if now + backoff > delivery.retry_until:
-        outcome = Outcome(DeliveryStatus.FAILED, code, error)
-        WebhookDelivery.objects.filter(pk=delivery_id).update(
-            status=outcome.status, response_code=code, last_error=error[:300], failed_at=now,
-            next_attempt_at=None,
-        )  # fmt: skip
-        return outcome
-    WebhookDelivery.objects.filter(pk=delivery_id).update(
-        response_code=code, last_error=error[:300], next_attempt_at=now + backoff
-    )
+        return Outcome(DeliveryStatus.FAILED, code, error)
     return Outcome(DeliveryStatus.PENDING, code, error)
+
+
+def _record(outcomes: list[tuple[_Claimed, Outcome]], now: datetime) -> None:
+    """Every outcome of a batch in one statement: delivered (when), failed (when), or pending
+    with the next attempt after the backoff."""
+    if not outcomes:
+        return
+    table = WebhookDelivery._meta.db_table
+    rows = []
+    for delivery, outcome in outcomes:
+        delivered = outcome.status == DeliveryStatus.DELIVERED
+        failed = outcome.status == DeliveryStatus.FAILED
+        backoff = min(timedelta(minutes=2 ** (delivery.attempts - 1)), MAX_BACKOFF)
+        rows.append((delivery.pk, outcome.status, outcome.response_code, outcome.error[:300],
+                     now if delivered else None, now if failed else None,
+                     None if delivered or failed else now + backoff))  # fmt: skip
+    columns = list(zip(*rows, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE public.{table} AS d SET status = v.status, response_code = v.code, "  # noqa: S608
+            "last_error = v.error, delivered_at = COALESCE(v.delivered_at, d.delivered_at), "
+            "failed_at = COALESCE(v.failed_at, d.failed_at), next_attempt_at = v.next_at "
+            "FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::text[], %s::timestamptz[], "
+            "%s::timestamptz[], %s::timestamptz[]) "
+            "AS v(id, status, code, error, delivered_at, failed_at, next_at) WHERE d.id = v.id",
+            [list(column) for column in columns],
+        )
+
+
+def _release(ids: list[int], now: datetime) -> None:
+    """Deliveries claimed but not sent: due again now, their attempt not counted."""
+    WebhookDelivery.objects.filter(pk__in=ids).update(
+        next_attempt_at=now, attempts=F("attempts") - 1
+    )
 
 
 class WebhookFailure(Exception):
@@ -343,32 +463,79 @@ class WebhookFailure(Exception):
         self.message = message
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST to the URL, checked and resolved now; the answer's status code. Redirects are not
-    followed (a 3xx is a failed attempt)."""
+def _request(endpoint: WebhookEndpoint, delivery: _Claimed) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "credit-platform-webhooks/1",
+        SIGNATURE_HEADER: webhook_signature(endpoint, body, int(time.time())),
+        EVENT_ID_HEADER: delivery.event_id,
+    }
+    return body, headers
+
+
+def _send_batch(
+    endpoint: WebhookEndpoint, claimed: list[_Claimed], *, deadline: float
+) -> tuple[list[tuple[_Claimed, int | None, str]], list[_Claimed]]:
+    """POST the deliveries in order on one connection to the URL, checked and resolved now;
+    (delivery, status code or None, error) for each one attempted, and the ones not sent.
+    Redirects are not followed (a 3xx is a failed attempt)."""
     try:
-        destination = destination_resolve(url, any_host=True)
+        destination = destination_resolve(endpoint.url, any_host=True)
     except EgressRefused as refused:
-        raise WebhookFailure(_worded(refused)) from refused
+        return [(d, None, _worded(refused)) for d in claimed], []
     seconds = settings.BILLING_WEBHOOK_TIMEOUT
     try:
-        connection = CheckedConnection(
-            destination, timeout=seconds, ca_file=settings.BILLING_WEBHOOK_CA_FILE
-        )
-        try:
-            connection.request("POST", destination.target, body=body, headers=headers)
-            answer = connection.getresponse()
-            answer.read(4096)
-            return answer.status
-        finally:
-            connection.close()
-    except ssl.SSLCertVerificationError as error:
-        raise WebhookFailure(f"接收方的HTTPS证书未通过校验：{error.verify_message}") from error
-    except TimeoutError as error:
-        raise WebhookFailure(f"接收方在{seconds}秒内没有应答") from error
+        tls = tls_context(settings.BILLING_WEBHOOK_CA_FILE)
+    except OSError as error:  # an unreadable CA file (ssl.SSLError is an OSError)
+        return [(d, None, _failure(error, seconds).message) for d in claimed], []
+    checked = CheckedConnection(destination, timeout=seconds, tls=tls)
+    answers: list[tuple[_Claimed, int | None, str]] = []
+    try:
+        for index, delivery in enumerate(claimed):
+            if index and time.monotonic() > deadline:
+                return answers, claimed[index:]
+            body, headers = _request(endpoint, delivery)
+            try:
+                code = _exchange(checked, destination.target, body, headers, seconds)
+            except WebhookFailure as failure:
+                if index == 0:  # not reached at all: the whole batch has this attempt
+                    return [(d, None, failure.message) for d in claimed], []
+                answers.append((delivery, None, failure.message))
+                return answers, claimed[index + 1 :]
+            answers.append((delivery, code, ""))
+        return answers, []
+    finally:
+        checked.close()
+
+
+def _exchange(
+    checked: CheckedConnection, target: str, body: bytes, headers: dict[str, str], seconds: int
+) -> int:
+    """One POST on the connection (opened again to the checked addresses if it is closed); the
+    answer's status code. The answer is read whole (up to ANSWER_BYTES) so the connection can
+    carry the next request; a longer one closes it."""
+    try:
+        checked.request("POST", target, body=body, headers=headers)
+        answer = checked.getresponse()
+        answer.read(ANSWER_BYTES)
+        if not answer.isclosed():
+            checked.close()
+        return answer.status
     except (http.client.HTTPException, OSError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-        raise WebhookFailure(f"无法连接接收方：{reason}") from error
+        checked.close()
+        raise _failure(error, seconds) from error
+
+
+def _failure(error: Exception, seconds: int) -> WebhookFailure:
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return WebhookFailure(f"接收方的HTTPS证书未通过校验：{error.verify_message}")
+    if isinstance(error, TimeoutError):
+        return WebhookFailure(f"接收方在{seconds}秒内没有应答")
+    if isinstance(error, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
+        return WebhookFailure(DISCONNECTED)
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+    return WebhookFailure(f"无法连接接收方：{reason}")
 
 
 # --- Daily digest ---------------------------------------------------------------------------

@@ -16,6 +16,13 @@ from core.common.errors import ApplicationError
 Act = Callable[[dict[str, Any]], HttpResponse]
 
 
+def date_input(**attrs: Any) -> forms.DateInput:
+    """A browser date picker. Its value must be ISO (`2026-12-07`): Django's default for zh-Hans
+    (`2026/12/07`) is dropped by browsers, so an initial value or a value sent back with an error
+    came back empty."""
+    return forms.DateInput(attrs={"type": "date", **attrs}, format="%Y-%m-%d")
+
+
 def form_error(form: forms.BaseForm, exc: ApplicationError) -> None:
     """Put a service's refusal on the form field it names, or on the form."""
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)

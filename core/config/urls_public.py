@@ -41,6 +41,7 @@ urlpatterns = [
     path("institution/invoices/", institution.invoices, name="institution-invoices"),
     path("institution/webhooks/", institution.webhooks, name="institution-webhooks"),
     path("institution/keys/", institution.keys, name="institution-keys"),
+    path("institution/keys/sandbox/", institution.sandbox_key_new, name="institution-sandbox-key"),
     path("institution/jobs/", institution.jobs, name="institution-jobs"),
     path(
         "institution/jobs/<int:pk>/results.<str:fmt>",

@@ -33,6 +33,7 @@ import portal.reports
 import portal.search
 import portal.stats
 import portal.submissions
+from billing import api as billing_api
 from core.storage.views import signed_file
 from graphql_api import developers
 from graphql_api.exchange.views import exchange_graphql_view
@@ -216,4 +217,5 @@ urlpatterns = [
     path("graphql/", district_graphql_view, name="graphql"),
     path("exchange/graphql/", exchange_graphql_view, name="exchange-graphql"),
     path("files/<str:token>/", signed_file, name="storage-file"),
+    *billing_api.urlpatterns,
 ]

@@ -5,13 +5,14 @@ import binascii
 import io
 from datetime import date
 from enum import Enum
+from typing import Any
 
 import strawberry
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from billing.models import BulkJob
-from billing.services.bulk_jobs import bulk_job_submit
+from billing.models import BulkJob, BulkJobRow
+from billing.services.bulk_jobs import PdfLink, bulk_job_submit, report_pdf_links
 from billing.services.consents import consent_lodge_for_institution
 from billing.services.keys import RateLimited, rate_limit_take
 from billing.services.metering import call_authorise_any
@@ -145,9 +146,12 @@ class ConsentLodgePayload:
 @strawberry.input(description="A bulk job (批量任务): up to 100,000 codes for one product.")
 class BulkJobSubmitInput:
     product: str = strawberry.field(
-        description="score (scores, priced as batch_query per organisation found) or monitoring."
+        description="score (scores, priced as batch_query per organisation found), monitoring, "
+        "or basic_report (a basic credit report per organisation found, priced as basic_report)."
     )
-    codes: list[str] = strawberry.field(description="统一社会信用代码, 1–100,000, in variables.")
+    codes: list[str] = strawberry.field(
+        description="统一社会信用代码, 1–100,000, in variables (or post a file to /api/bulk-jobs/)."
+    )
     purpose: str = strawberry.field(description="Why (e.g. 贷后管理).")
     idempotency_key: str = strawberry.field(
         description="New for each job; the same on a retry returns the job already made."
@@ -160,15 +164,28 @@ class BulkJobSubmitPayload:
     errors: list[BillingError]
 
 
-def bulk_job_type(job: BulkJob, *, offset: int = 0, first: int = 0) -> BulkJobType:
+def bulk_job_type(
+    job: BulkJob, *, offset: int = 0, first: int = 0, link: PdfLink | None = None
+) -> BulkJobType:
+    """The job and the rows asked for; a basic report's row gets its PDF link (`link` makes the
+    storage URL absolute), as reportPurchase gives `pdfUrl`."""
     from graphql_api.billing.types import BulkJobRowType
 
-    rows = job.rows.order_by("row")[offset : offset + min(max(first, 0), 1000)] if first else []
+    rows = (
+        list(job.rows.order_by("row")[offset : offset + min(max(first, 0), 1000)]) if first else []
+    )
+    numbers = [str(r.result["report"]) for r in rows if r.result and r.result.get("report")]
+    links = report_pdf_links(job, numbers, link) if link is not None and numbers else {}
+
+    def result(r: BulkJobRow) -> Any:  # strawberry's JSON scalar
+        number = str((r.result or {}).get("report", ""))
+        return {**r.result, "pdfUrl": links[number]} if number in links else (r.result or None)
+
     return BulkJobType(
         id=job.pk, product=job.product, status=job.status.upper(), total=job.total,
         done=job.done, found=job.found, amount_yuan=job.amount_yuan, stop_reason=job.stop_reason,
         rows=[BulkJobRowType(row=r.row, code=r.code, status=r.status.upper(), reason=r.reason,
-                             result=r.result or None) for r in rows],
+                             result=result(r)) for r in rows],
     )  # fmt: skip
 
 
@@ -269,10 +286,12 @@ class BillingMutation:
             key, district = info.context.require_institution()
             rate_limit_take(key)
             contract = call_authorise_any(key=key, district=district, today=timezone.localdate())
+            request = info.context.request
             job = bulk_job_submit(contract=contract, key=key, product=data.product,
                                   codes=data.codes, purpose=data.purpose,
                                   idempotency_key=data.idempotency_key, source="api",
-                                  created_by=f"api:{key.prefix}")  # fmt: skip
+                                  created_by=f"api:{key.prefix}",
+                                  verify_url=request.build_absolute_uri("/reports/verify/"))  # fmt: skip
         except ApplicationError as exc:
             return BulkJobSubmitPayload(job=None, errors=[_error(info, exc)])
         return BulkJobSubmitPayload(job=bulk_job_type(job), errors=[])

@@ -66,7 +66,8 @@ class BillingQuery:
         job = BulkJob.objects.filter(pk=id, contract=contract).first()
         if job is None:
             raise NotFound("没有该批量任务", field="id")
-        return bulk_job_type(job, offset=max(offset, 0), first=first)
+        return bulk_job_type(job, offset=max(offset, 0), first=first,
+                             link=info.context.request.build_absolute_uri)  # fmt: skip
 
     @strawberry.field(
         description="信用监测: the subjects the institution monitors here and the changes to their "

@@ -27,6 +27,8 @@ class BillingErrorCode(Enum):
     RATE_LIMITED = "RATE_LIMITED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     CONFLICT = "CONFLICT"
+    SANDBOX_KEY = "SANDBOX_KEY"
+    LIVE_KEY_IN_SANDBOX = "LIVE_KEY_IN_SANDBOX"
 
 
 @strawberry.type(description="A problem with the request; nothing was charged.")
@@ -171,14 +173,15 @@ class BulkJobRowType:
     )
     reason: str = strawberry.field(description="Why, in Chinese (empty when found).")
     result: strawberry.scalars.JSON | None = strawberry.field(
-        description="The answer for a found row (score line, or the subscribed subject)."
+        description="The answer for a found row (score line, the subscribed subject, or the "
+        "basic report's number `report` and its short-lived PDF link `pdfUrl`)."
     )
 
 
 @strawberry.type(description="A bulk job (批量任务) and its progress.")
 class BulkJobType:
     id: int
-    product: str = strawberry.field(description="score or monitoring.")
+    product: str = strawberry.field(description="score, monitoring or basic_report.")
     status: str = strawberry.field(description="QUEUED, RUNNING, DONE or CAPPED.")
     total: int = strawberry.field(description="Rows submitted.")
     done: int = strawberry.field(description="Rows with a final status.")

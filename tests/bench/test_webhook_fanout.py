@@ -1,16 +1,18 @@
 """变动推送 at volume: 10,000 monitoring events (1,000 monitored organisations in 万州, ten
 records each, all withdrawn after the subscriptions began) fanned out to one enabled endpoint and
 POSTed to a real local HTTPS receiver (tests/support/webhook_receiver.py, a thread of this
-process). Run as production runs without a broker (no CELERY_BROKER_URL: Celery eager): the
-fan-out task in-process, each batch's deliveries queued after its commit and each
-`webhook_deliver_task` run in-process, one after another. Goal (issue 24): every event at the
-receiver, signature valid, no duplicate event id, within 60 s. Runs in the test's transaction
+process, speaking HTTP/1.1 with persistent connections as receivers in production do:
+`KeepAliveReceiver`). Run as production runs without a broker (no CELERY_BROKER_URL: Celery
+eager): the fan-out task in-process, each fan-out batch's deliveries queued after its commit as
+tasks of DELIVERY_BATCH deliveries (one endpoint, one connection each), each
+`webhook_deliveries_send_task` run in-process, one after another. Goal (issue 24): every event at
+the receiver, signature valid, no duplicate event id, within 60 s. Runs in the test's transaction
 (rolled back): the after-commit callbacks are captured and run as the outer commit would run them.
 
 Run: python3 dev.py bench -k webhook      Figures: docs/benchmarks.md
-BENCH_WEBHOOK_EVENTS changes the number of events (a multiple of 10); BENCH_PROFILE=1 prints a
-cProfile of the fan-out and of the deliveries.
-"""
+BENCH_WEBHOOK_EVENTS changes the number of events (a multiple of 10); BENCH_WEBHOOK_HTTP10=1 uses
+the plain receiver (HTTP/1.0: a new connection for every POST); BENCH_PROFILE=1 prints a cProfile
+of the fan-out and of the deliveries."""
 
 from __future__ import annotations
 
@@ -32,11 +34,12 @@ from django_tenants.utils import schema_context
 
 from billing.enums import DeliveryStatus, ProductCode
 from billing.models import MonitoringSubscription, WebhookDelivery
-from billing.services.webhooks import FAN_OUT_BATCH, webhook_create
+from billing.services.webhooks import DELIVERY_BATCH, FAN_OUT_BATCH, webhook_create
 from billing.tasks import webhooks_fan_out_task
 from core.catalog.models import CatalogItem, Department
 from core.common.actors import Actor
 from tests.billing.conftest import Sale, priced, sale  # noqa: F401  (fixture)
+from tests.billing.test_webhooks import KeepAliveReceiver
 from tests.core.collection.conftest import district  # noqa: F401  (fixture)
 from tests.core.collection.files import uscc
 from tests.support.upstream_server import Received
@@ -51,10 +54,17 @@ BANK = Actor.system("bench")
 
 @pytest.fixture
 def receiver(settings: Any) -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver().start()
+    plain = os.environ.get("BENCH_WEBHOOK_HTTP10") == "1"
+    server = (WebhookReceiver() if plain else KeepAliveReceiver()).start()
     server.allow(settings)
     yield server
     server.stop()
+
+
+def _connections(receiver: WebhookReceiver) -> str:
+    if isinstance(receiver, KeepAliveReceiver):
+        return f"{len(set(receiver.connections)):,} (HTTP/1.1 keep-alive)"
+    return f"{len(receiver.requests):,} (HTTP/1.0, one per POST)"
 
 
 def _signed_with(secret: str, request: Received) -> bool:
@@ -180,7 +190,8 @@ def test_10000_events_fanned_out_and_delivered(
     print(f"fan-out: {created:,} deliveries in {fan_out:.2f} s ({created / fan_out:,.0f} rows/s), "
           f"{len(queued)} batches of ≤ {FAN_OUT_BATCH}")  # fmt: skip
     print(f"delivery: {len(receiver.requests):,} POSTs in {delivery:.2f} s "
-          f"({len(receiver.requests) / delivery:,.0f} rows/s, {delivery / EVENTS * 1000:.2f} ms each)")  # fmt: skip
+          f"({len(receiver.requests) / delivery:,.0f} rows/s, {delivery / EVENTS * 1000:.2f} ms each), "
+          f"tasks of ≤ {DELIVERY_BATCH}, connections: {_connections(receiver)}")  # fmt: skip
     print(f"end to end: {total:.2f} s ({EVENTS / total:,.0f} events/s); signatures valid {valid:,}, "
           f"distinct event ids {len(set(ids)):,}, delivered rows {delivered:,}")  # fmt: skip
     for name, profile in (("fan-out", fan_profile), ("delivery", send_profile)):

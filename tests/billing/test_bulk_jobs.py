@@ -7,13 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from openpyxl import Workbook, load_workbook
@@ -27,11 +31,19 @@ from billing.services.bulk_jobs import (
     results_xlsx,
 )
 from billing.tasks import bulk_jobs_resume_task
-from core.common.identifiers import ID_CHECK, ID_WEIGHTS, uscc_problem
+from core.audit.models import AuditEntry
+from core.common.identifiers import ID_CHECK, ID_WEIGHTS, mask_resident_id, uscc_problem
+from core.reports.models import QueryLog, Report
+from core.reports.services.issuing import PERSON_NEEDS_CONSENT
+from core.subjects.models import Subject
+from core.subjects.protection import lookup_hash
+from tenants.models import PlatformAuditEntry
+from tenants.wording import sentence
 from tests.billing.conftest import Sale, priced
 from tests.billing.test_api import call
 from tests.billing.test_institution_pages import member
 from tests.billing.test_webhooks import endpoint_for, signed_in, signed_with
+from tests.conftest import WANZHOU
 from tests.core.collection.files import uscc
 from tests.support.clock import Clock
 from tests.support.webhook_receiver import WebhookReceiver
@@ -287,7 +299,8 @@ def test_chinese_errors_for_an_empty_list_too_many_codes_and_an_unknown_product(
     )
     assert many["message"] == "一次至多提交100000个代码，本次为100001个：请拆分为多个任务"
     assert unknown["message"] == (
-        "不支持的批量产品“full_report”：应为 score（信用评分）或 monitoring（信用监测订阅）"
+        "不支持的批量产品“full_report”：应为 score（信用评分）、monitoring（信用监测订阅）"
+        "或 basic_report（基础版信用报告）"
     )
     with schema_context("public"):
         assert not BulkJob.objects.exists()
@@ -329,3 +342,214 @@ def test_a_job_no_worker_ran_is_queued_again_by_the_sweep(
     assert resumed == 1
     assert (job.status, job.done, job.found) == (JobStatus.DONE, 6, 2)
     assert charges(scoring) == [(f"job:{job_id}:1", TWO), (f"job:{job_id}:2", TWO)]
+
+
+# --- Basic reports, file upload over the API, audit and query log (issue 24) -------------------
+
+REPORTS = [uscc(1), uscc(9), person_number(), uscc(2)]
+TEN = Decimal("10.00")
+
+
+def other_person() -> str:
+    body = "50010119850505432"
+    return body + ID_CHECK[sum(int(c) * w for c, w in zip(body, ID_WEIGHTS, strict=False)) % 11]
+
+
+def test_a_basic_report_job_issues_each_report_as_a_single_purchase_does(
+    sale: Sale, django_capture_on_commit_callbacks: Any
+) -> None:
+    # when
+    job = run(submit(sale, REPORTS, key="reports-0001", product="basic_report")["job"]["id"],
+              django_capture_on_commit_callbacks)  # fmt: skip
+
+    # then: found rows have stored, logged reports; the rest are answered per row
+    with schema_context("public"):
+        rows = list(job.rows.order_by("row").values_list("status", "result"))
+    assert [status for status, _ in rows] == [
+        RowStatus.FOUND, RowStatus.NOT_FOUND, RowStatus.NO_CONSENT, RowStatus.FOUND
+    ]  # fmt: skip
+    numbers = [rows[0][1]["report"], rows[3][1]["report"]]
+    assert all(re.fullmatch(r"XY\d{8}\d{8}", n) for n in numbers)
+    reports = {r.number: r for r in Report.objects.filter(number__in=numbers)}
+    assert sorted(reports) == sorted(numbers)
+    assert all(default_storage.exists(r.stored_pdf) for r in reports.values())
+    assert sorted(
+        QueryLog.objects.filter(result="issued").values_list("report_number", flat=True)
+    ) == sorted(numbers)
+    assert charges(sale) == [(f"job:{job.pk}:1", TEN), (f"job:{job.pk}:4", TEN)]
+    assert (job.status, job.found, job.amount_yuan) == (JobStatus.DONE, 2, TEN * 2)
+    with schema_context("public"):
+        refs = set(
+            UsageEvent.objects.filter(contract=sale.contract).values_list("reference", flat=True)
+        )
+    assert refs == set(numbers)
+
+    # when: the task runs again from scratch
+    with schema_context("public"):
+        BulkJobRow.objects.filter(job_id=job.pk, row__in=[1, 4]).update(status=RowStatus.PENDING)
+        BulkJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, done=2, found=0)
+    again = run(job.pk, django_capture_on_commit_callbacks)
+
+    # then: nothing charged or issued twice; the rows keep their reports
+    with schema_context("public"):
+        results = list(
+            again.rows.filter(row__in=[1, 4]).order_by("row").values_list("result", flat=True)
+        )
+    assert [r["report"] for r in results] == numbers
+    assert Report.objects.count() == 2
+    assert charges(sale) == [(f"job:{job.pk}:1", TEN), (f"job:{job.pk}:4", TEN)]
+
+
+def test_report_results_give_each_report_number_and_its_pdf_link_and_a_zip(
+    sale: Sale, django_capture_on_commit_callbacks: Any
+) -> None:
+    job = run(submit(sale, REPORTS, key="reports-0002", product="basic_report")["job"]["id"],
+              django_capture_on_commit_callbacks)  # fmt: skip
+    number = Report.objects.get(subject__uscc=uscc(1)).number
+    client = signed_in(member(sale.customer, "risk@bank.test"))
+
+    # when
+    got = {f: client.get(f"/institution/jobs/{job.pk}/results.{f}") for f in ("csv", "json", "zip")}
+    api = call(sale, JOB, {"id": job.pk}).json()["data"]["bulkJob"]
+
+    # then
+    lines = list(csv.reader(io.StringIO(got["csv"].content.decode("utf-8-sig"))))
+    assert lines[0] == [
+        "行号",
+        "代码",
+        "状态",
+        "说明",
+        "名称",
+        "报告编号",
+        "报告PDF下载链接（短时有效）",
+    ]
+    assert lines[1][5] == number
+    assert lines[1][6].startswith(f"http://{WANZHOU.domain}/files/")  # served in the district
+    assert lines[2][5:] == ["", ""]
+    pdf = Client(HTTP_HOST=WANZHOU.domain).get(lines[1][6].removeprefix(f"http://{WANZHOU.domain}"))
+    assert pdf.status_code == 200
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
+    body = json.loads(got["json"].content)
+    assert body["rows"][0]["result"]["report"] == number
+    assert "/files/" in body["rows"][0]["result"]["pdfUrl"]
+    assert api["rows"][0]["result"]["report"] == number
+    assert "/files/" in api["rows"][0]["result"]["pdfUrl"]
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(got["zip"].streaming_content)))  # type: ignore[attr-defined]
+    assert sorted(archive.namelist())[0] == f"000001-{number}.pdf"
+    assert len(archive.namelist()) == 2
+    assert archive.read(f"000001-{number}.pdf").startswith(b"%PDF")
+
+
+def test_persons_are_refused_per_row_and_logged_as_single_refusals_are(
+    sale: Sale, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: the district holds one of the two persons
+    held, unknown = person_number(), other_person()
+    person = Subject.objects.create(kind="natural", name="张三", name_as_of=timezone.localdate(),
+                                    id_hash=lookup_hash(held), id_masked=mask_resident_id(held))  # fmt: skip
+
+    # when
+    job = run(submit(sale, [held, unknown, uscc(1)], key="reports-0003", product="basic_report")["job"]["id"],
+              django_capture_on_commit_callbacks)  # fmt: skip
+
+    # then: both rows read the same; the held person's query is logged as refused, the other audited
+    with schema_context("public"):
+        rows = list(job.rows.order_by("row").values_list("status", "reason"))
+    assert (
+        rows[0]
+        == rows[1]
+        == (RowStatus.NO_CONSENT, "自然人的信用信息须凭本人书面授权逐笔查询，批量任务不受理")
+    )
+    [refused] = QueryLog.objects.filter(result="refused")
+    assert (refused.subject_id, refused.product, refused.reason, refused.requester_name) == (
+        person.pk, "credit_report", PERSON_NEEDS_CONSENT, sale.customer.name
+    )  # fmt: skip
+    [audited] = AuditEntry.objects.filter(action="query.refuse")
+    assert audited.details["subject"] == mask_resident_id(unknown)
+    assert audited.details["reason"] == PERSON_NEEDS_CONSENT
+    assert charges(sale) == [(f"job:{job.pk}:3", TEN)]
+
+
+def test_a_submission_is_in_the_platform_audit_log(sale: Sale) -> None:
+    priced(sale.district, ProductCode.BATCH_QUERY, unit_price="2.00")
+    job_id = submit(sale, MIXED, key="audited-0001")["job"]["id"]
+    submit(sale, MIXED, key="audited-0001")  # a retry makes no second job and no second entry
+
+    with schema_context("public"):
+        [entry] = PlatformAuditEntry.objects.filter(action="billing.bulk_job_submit")
+    assert (entry.actor_label, entry.district_schema) == (f"api:{sale.key.prefix}", "wanzhou")
+    assert entry.details == {"job": job_id, "contract": sale.contract.number,
+                             "product": "batch_query", "rows": 6, "source": "api"}  # fmt: skip
+    assert (
+        sentence(entry.action, actor="某银行", district="万州区")
+        == "某银行向区县万州区提交了批量任务"
+    )
+
+
+def upload_api(
+    sale: Sale, content: bytes, name: str, secret: str | None = None, **fields: str
+) -> Any:
+    client = Client(HTTP_HOST=WANZHOU.domain, enforce_csrf_checks=True)
+    data = {"product": "basic_report", "purpose": "贷前审查", "idempotencyKey": "upload-api-0001",
+            "file": SimpleUploadedFile(name, content)} | fields  # fmt: skip
+    headers: dict[str, Any] = (
+        {} if secret == "" else {"HTTP_AUTHORIZATION": f"Bearer {secret or sale.secret}"}
+    )
+    return client.post("/api/bulk-jobs/", data, **headers)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_file_uploaded_with_the_key_makes_a_job_with_unreadable_rows_answered(
+    sale: Sale, kind: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    codes = [uscc(1), "不是代码", uscc(9)]
+    content = (
+        ("统一社会信用代码\r\n" + "\r\n".join(codes) + "\r\n").encode("gbk")
+        if kind == "csv"
+        else _xlsx(codes)
+    )
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = upload_api(sale, content, f"名单.{kind}")
+
+    # then
+    assert answer.status_code == 200, answer.content.decode()
+    body = answer.json()
+    assert (body["errors"], body["job"]["total"], body["job"]["product"]) == ([], 3, "basic_report")
+    with schema_context("public"):
+        job = BulkJob.objects.get(pk=body["job"]["id"])
+        rows = list(job.rows.order_by("row").values_list("status", flat=True))
+    assert (job.source, job.api_key_id) == (f"名单.{kind}", sale.key.pk)
+    assert job.verify_url == f"http://{WANZHOU.domain}/reports/verify/"
+    assert rows == [RowStatus.FOUND, RowStatus.INVALID, RowStatus.NOT_FOUND]
+    results = Client(HTTP_HOST=WANZHOU.domain).get(
+        f"/api/bulk-jobs/{job.pk}/results.json", HTTP_AUTHORIZATION=f"Bearer {sale.secret}"
+    )
+    assert results.status_code == 200
+    assert json.loads(results.content)["rows"][0]["result"]["report"].startswith("XY")
+
+
+def test_the_upload_endpoint_answers_in_chinese_without_a_key_a_file_or_a_valid_product(
+    sale: Sale,
+) -> None:
+    content = (uscc(1) + "\r\n").encode()
+
+    no_key = upload_api(sale, content, "a.csv", secret="")
+    no_file = Client(HTTP_HOST=WANZHOU.domain).post(
+        "/api/bulk-jobs/",
+        {"product": "score", "purpose": "贷后管理", "idempotencyKey": "upload-api-0002"},
+        HTTP_AUTHORIZATION=f"Bearer {sale.secret}",
+    )
+    bad_product = upload_api(sale, content, "a.csv", product="full_report")
+    others = Client(HTTP_HOST=WANZHOU.domain).get(
+        "/api/bulk-jobs/999999/results.csv", HTTP_AUTHORIZATION=f"Bearer {sale.secret}"
+    )
+
+    assert (no_key.status_code, no_key.json()["errors"][0]["code"]) == (401, "UNAUTHENTICATED")
+    assert (no_file.status_code, no_file.json()["errors"][0]["field"]) == (400, "file")
+    assert bad_product.status_code == 400
+    assert bad_product.json()["errors"][0]["message"].startswith("不支持的批量产品“full_report”")
+    assert others.status_code == 404
+    with schema_context("public"):
+        assert not BulkJob.objects.exists()

@@ -16,9 +16,9 @@ from django_tenants.utils import schema_context
 from billing.models import ApiKey, Contract, Customer
 from billing.services.keys import (
     KeyScope,
-    _hash,
     institution_key_authenticate,
     institution_key_issue,
+    key_hash,
     key_limits_check,
     key_limits_set,
 )
@@ -99,13 +99,13 @@ def test_issue_shows_the_secret_once_and_the_key_works(sale: Sale, institution: 
     assert found is not None
     secret = found.group(1)
     with schema_context("public"):
-        key = ApiKey.objects.get(key_hash=_hash(secret))
+        key = ApiKey.objects.get(key_hash=key_hash(secret))
         assert key.self_service
         assert key.customer_id == sale.customer.pk
         assert key.products == ["basic_report"]
         assert key.districts == ["wanzhou"]
         assert timezone.localtime(key.expires_at).date() == date(2027, 6, 30)
-        assert institution_key_authenticate(secret, address="203.0.113.9") == key
+        assert institution_key_authenticate(secret, address="203.0.113.9", sandbox=False) == key
         entry = PlatformAuditEntry.objects.get(action="billing.key_issue",
                                                details__key=key.prefix)  # fmt: skip
         assert entry.actor_label == "risk@bank.test"
@@ -156,14 +156,14 @@ def test_rotate_and_revoke_own_keys_only(sale: Sale, institution: Client) -> Non
     secret = SECRET.search(_issue(institution))
     assert secret is not None
     with schema_context("public"):
-        key = ApiKey.objects.get(key_hash=_hash(secret.group(1)))
+        key = ApiKey.objects.get(key_hash=key_hash(secret.group(1)))
     # At the limit (2 active keys) a rotation is allowed: the key it replaces is not counted.
     page = institution.post(f"/institution/keys/{key.pk}/rotate/").content.decode()
     new_secret = SECRET.search(page)
     assert new_secret is not None
     assert "密钥已轮换" in page
     with schema_context("public"):
-        new = ApiKey.objects.get(key_hash=_hash(new_secret.group(1)))
+        new = ApiKey.objects.get(key_hash=key_hash(new_secret.group(1)))
         assert new.rotated_from_id == key.pk
         assert new.self_service
         key.refresh_from_db()

@@ -344,21 +344,30 @@ def test_keys_are_checked_for_revocation_expiry_scope_and_address(
     sale: Sale, kaizhou: object
 ) -> None:
     with schema_context("public"):
-        assert institution_key_authenticate(sale.secret, address="10.0.0.1").pk == sale.key.pk
+        assert (
+            institution_key_authenticate(sale.secret, address="10.0.0.1", sandbox=False).pk
+            == sale.key.pk
+        )
         with pytest.raises(ApplicationError, match="接口密钥无效"):
-            institution_key_authenticate("ck_not-a-key", address="10.0.0.1")
+            institution_key_authenticate("ck_not-a-key", address="10.0.0.1", sandbox=False)
         ApiKey.objects.filter(pk=sale.key.pk).update(allowed_ips=["192.168.1.0/24"])
         with pytest.raises(ApplicationError, match="来源地址 10.0.0.1 不在该密钥的白名单内"):
-            institution_key_authenticate(sale.secret, address="10.0.0.1")
-        assert institution_key_authenticate(sale.secret, address="192.168.1.7").pk == sale.key.pk
+            institution_key_authenticate(sale.secret, address="10.0.0.1", sandbox=False)
+        assert (
+            institution_key_authenticate(sale.secret, address="192.168.1.7", sandbox=False).pk
+            == sale.key.pk
+        )
         new, new_secret = institution_key_rotate(actor=OPS, key=sale.key, overlap_hours=0)
         with pytest.raises(ApplicationError, match="过期"):
-            institution_key_authenticate(sale.secret, address="192.168.1.7")
-        assert institution_key_authenticate(new_secret, address="192.168.1.7").pk == new.pk
+            institution_key_authenticate(sale.secret, address="192.168.1.7", sandbox=False)
+        assert (
+            institution_key_authenticate(new_secret, address="192.168.1.7", sandbox=False).pk
+            == new.pk
+        )
         assert new_secret not in str(ApiKey.objects.values_list("key_hash", "prefix"))
         institution_key_revoke(actor=OPS, key=new, reason="泄露")
         with pytest.raises(ApplicationError, match="接口密钥已吊销"):
-            institution_key_authenticate(new_secret, address="192.168.1.7")
+            institution_key_authenticate(new_secret, address="192.168.1.7", sandbox=False)
     with pytest.raises(ApplicationError) as refused:
         report_purchase(key=sale.key, district=kaizhou, product="basic_report",  # type: ignore[arg-type]
                         subject_code=sale.company_code, purpose="贷款审查", consent_id=None,

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import socket
+import ssl
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,8 +23,12 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from billing.enums import DeliveryStatus
 from billing.models import WebhookDelivery, WebhookEndpoint
 from billing.services.webhooks import (
+    RETRY_WINDOW,
+    deliveries_due,
+    deliveries_send,
     webhook_create,
     webhook_digests_send,
     webhook_redeliver,
@@ -40,10 +49,12 @@ from tests.billing.test_institution_pages import member
 from tests.billing.test_monitoring import at, subscribe, watching  # noqa: F401  (fixture)
 from tests.conftest import OPERATOR_HOST, client_for, make_staff
 from tests.core.collection.files import uscc
+from tests.support.certificates import local_ca
 from tests.support.clock import Clock
 from tests.support.dns import FakeDns
+from tests.support.servers import port_open, wait_for
 from tests.support.upstream_server import Received
-from tests.support.webhook_receiver import WebhookReceiver
+from tests.support.webhook_receiver import WebhookReceiver, _handler
 
 BANK = Actor.system("tests")
 FEED = """
@@ -57,9 +68,54 @@ query Feed($after: String!) {
 """
 
 
+@dataclass
+class KeepAliveReceiver(WebhookReceiver):
+    """The receiver speaking HTTP/1.1 as receivers in production do (persistent connections;
+    the plain one answers HTTP/1.0 and closes each connection), noting each POST's connection
+    (the sender's port). `drop`: the POSTs (1 = the first) read, then answered by closing the
+    connection without an answer."""
+
+    connections: list[int] = field(default_factory=list)
+    drop: set[int] = field(default_factory=set)
+
+    def start(self) -> KeepAliveReceiver:
+        receiver = self
+
+        class Handler(_handler(self)):  # type: ignore[misc]
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                with receiver._lock:
+                    receiver.connections.append(self.client_address[1])
+                    dropped = len(receiver.connections) in receiver.drop
+                if not dropped:
+                    super().do_POST()
+                    return
+                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver._lock:
+                    receiver.requests.append(Received(dict(self.headers.items()), raw))
+                self.close_connection = True
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(local_ca().cert_file, local_ca().key_file)
+        self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        wait_for(lambda: port_open(self.port), "webhook receiver")
+        return self
+
+
 @pytest.fixture
 def receiver(settings: Any) -> Iterator[WebhookReceiver]:
     server = WebhookReceiver().start()
+    server.allow(settings)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def keep_alive(settings: Any) -> Iterator[KeepAliveReceiver]:
+    server = KeepAliveReceiver().start()
     server.allow(settings)
     yield server
     server.stop()
@@ -338,3 +394,232 @@ def test_another_customers_endpoint_is_not_found(sale: Sale, receiver: WebhookRe
 
     assert client.get(f"/institution/webhooks/{endpoint.pk}/").status_code == 404
     assert client.post(f"/institution/webhooks/{endpoint.pk}/rotate/").status_code == 404
+
+
+# --- Batches: one endpoint's deliveries on one connection -----------------------------------
+
+
+def pending_deliveries(endpoint: WebhookEndpoint, count: int) -> list[int]:
+    """`count` pending deliveries to the endpoint, due now (events e1, e2, …); their ids."""
+    now = timezone.now()
+    with schema_context("public"):
+        WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(endpoint=endpoint, event_id=f"e{n}", change="withdrawn",
+                            payload={"id": f"e{n}", "n": n, "名称": "撤销"}, created_at=now,
+                            next_attempt_at=now, retry_until=now + RETRY_WINDOW)
+            for n in range(1, count + 1)
+        )  # fmt: skip
+        return list(
+            WebhookDelivery.objects.filter(endpoint=endpoint)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def states(endpoint: WebhookEndpoint) -> dict[str, tuple[str, int, int | None, str]]:
+    """event id → (status, attempts, response code, last error)."""
+    with schema_context("public"):
+        return {
+            d.event_id: (d.status, d.attempts, d.response_code, d.last_error)
+            for d in WebhookDelivery.objects.filter(endpoint=endpoint)
+        }
+
+
+def test_a_batch_arrives_once_each_on_one_connection_signed(
+    sale: Sale, keep_alive: KeepAliveReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: five deliveries due, the receiver's name resolved by the test's DNS
+    dns = FakeDns()
+    dns.answer("localhost", "127.0.0.1")
+    monkeypatch.setattr(socket, "getaddrinfo", dns.getaddrinfo)
+    endpoint, secret = endpoint_for(sale, keep_alive.url)
+    pending_deliveries(endpoint, 5)
+    dns.asked.clear()
+
+    # when: the sweep queues them (one batch) and the task sends them
+    queued = webhooks_retry_task()
+
+    # then: five POSTs in order on one connection, after one lookup; each signed, its own id
+    assert queued == 5
+    assert [r.headers["X-Credit-Event-Id"] for r in keep_alive.requests] == [
+        f"e{n}" for n in range(1, 6)
+    ]
+    assert len(set(keep_alive.connections)) == 1
+    assert dns.asked == ["localhost"]
+    assert all(signed_with(secret, r) for r in keep_alive.requests)
+    assert [len(signatures(r)[1]) for r in keep_alive.requests] == [1] * 5
+    with schema_context("public"):  # the body as the row's payload reads, compact UTF-8 JSON
+        payload = WebhookDelivery.objects.get(endpoint=endpoint, event_id="e2").payload
+    assert (
+        keep_alive.requests[1].raw
+        == json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    )
+    assert keep_alive.requests[1].body == {"id": "e2", "n": 2, "名称": "撤销"}
+    assert set(states(endpoint).values()) == {("delivered", 1, 204, "")}
+
+    # and: nothing due any more, so running again sends nothing
+    assert webhooks_retry_task() == 0
+    assert len(keep_alive.requests) == 5
+
+
+def test_a_failed_delivery_in_a_batch_is_the_only_one_retried(
+    sale: Sale, clock: Clock, keep_alive: KeepAliveReceiver
+) -> None:
+    endpoint, _ = endpoint_for(sale, keep_alive.url)
+    pending_deliveries(endpoint, 4)
+    keep_alive.answers = [204, 500, 204]
+
+    webhooks_retry_task()
+
+    assert states(endpoint) == {
+        "e1": ("delivered", 1, 204, ""),
+        "e2": ("pending", 1, 500, "接收方应答 HTTP 500"),
+        "e3": ("delivered", 1, 204, ""),
+        "e4": ("delivered", 1, 204, ""),
+    }
+    assert len(set(keep_alive.connections)) == 1
+    assert webhooks_retry_task() == 0  # e2's backoff: a minute
+
+    clock.shift(timedelta(minutes=2))
+    assert webhooks_retry_task() == 1
+
+    assert [r.headers["X-Credit-Event-Id"] for r in keep_alive.requests] == [
+        "e1",
+        "e2",
+        "e3",
+        "e4",
+        "e2",
+    ]
+    assert states(endpoint)["e2"] == ("delivered", 2, 204, "")
+
+
+def test_a_connection_broken_mid_batch_leaves_the_rest_for_the_retry(
+    sale: Sale, clock: Clock, keep_alive: KeepAliveReceiver
+) -> None:
+    # given: the receiver reads the third POST and closes the connection without an answer
+    endpoint, _ = endpoint_for(sale, keep_alive.url)
+    pending_deliveries(endpoint, 5)
+    keep_alive.drop = {3}
+
+    webhooks_retry_task()
+
+    # then: two delivered, the third failed (it may have arrived: sent again later, same id),
+    # the last two not sent, not counted, due again
+    assert states(endpoint) == {
+        "e1": ("delivered", 1, 204, ""),
+        "e2": ("delivered", 1, 204, ""),
+        "e3": ("pending", 1, None, "接收方未给出应答就断开了连接"),
+        "e4": ("pending", 0, None, ""),
+        "e5": ("pending", 0, None, ""),
+    }
+    assert [r.headers["X-Credit-Event-Id"] for r in keep_alive.requests] == ["e1", "e2", "e3"]
+
+    # when: the next sweeps, now and after the third's backoff
+    assert webhooks_retry_task() == 2
+    clock.shift(timedelta(minutes=2))
+    assert webhooks_retry_task() == 1
+
+    # then: every event arrived, the third twice (at least once), nothing delivered twice more
+    assert [r.headers["X-Credit-Event-Id"] for r in keep_alive.requests] == [
+        "e1",
+        "e2",
+        "e3",
+        "e4",
+        "e5",
+        "e3",
+    ]
+    assert states(endpoint) == {
+        "e1": ("delivered", 1, 204, ""),
+        "e2": ("delivered", 1, 204, ""),
+        "e3": ("delivered", 2, 204, ""),
+        "e4": ("delivered", 1, 204, ""),
+        "e5": ("delivered", 1, 204, ""),
+    }
+
+
+def test_an_unreachable_receiver_fails_the_whole_batch_once(sale: Sale, settings: Any) -> None:
+    # given: nothing listens on the receiver's port
+    closed = KeepAliveReceiver()
+    closed.allow(settings)
+    endpoint, _ = endpoint_for(sale, closed.url)
+    pending_deliveries(endpoint, 3)
+
+    webhooks_retry_task()
+
+    found = states(endpoint)
+    assert {(status, attempts) for status, attempts, _, _ in found.values()} == {("pending", 1)}
+    assert all(error.startswith("无法连接接收方") for *_, error in found.values())
+
+
+def test_two_claimers_never_take_the_same_delivery(
+    sale: Sale, keep_alive: KeepAliveReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: four deliveries due; while the first worker sends its batch, a second worker and the
+    # sweep try to take the same deliveries
+    endpoint, _ = endpoint_for(sale, keep_alive.url)
+    ids = pending_deliveries(endpoint, 4)
+    from billing.services import webhooks
+
+    exchange = webhooks._exchange
+    meanwhile: list[Any] = []
+
+    def exchange_while_others_claim(*args: Any) -> int:
+        if not meanwhile:
+            with schema_context("public"):
+                meanwhile.append(deliveries_send(endpoint_id=endpoint.pk, delivery_ids=ids))
+                meanwhile.append(deliveries_due())
+        return exchange(*args)
+
+    monkeypatch.setattr(webhooks, "_exchange", exchange_while_others_claim)
+
+    with schema_context("public"):
+        first = deliveries_send(endpoint_id=endpoint.pk, delivery_ids=ids)
+
+    # then: the first worker sent all four, the second none, the sweep saw none due
+    assert meanwhile == [{}, []]
+    assert sorted(first) == ids
+    assert {o.status for o in first.values()} == {DeliveryStatus.DELIVERED}
+    assert [r.headers["X-Credit-Event-Id"] for r in keep_alive.requests] == ["e1", "e2", "e3", "e4"]
+    assert set(states(endpoint).values()) == {("delivered", 1, 204, "")}
+
+
+def test_a_disabled_endpoints_batch_is_not_sent(sale: Sale, keep_alive: KeepAliveReceiver) -> None:
+    endpoint, _ = endpoint_for(sale, keep_alive.url)
+    ids = pending_deliveries(endpoint, 2)
+    with schema_context("public"):
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(enabled=False)
+        sent = deliveries_send(endpoint_id=endpoint.pk, delivery_ids=ids)
+
+    assert sent == {}
+    assert keep_alive.requests == []
+    assert set(states(endpoint).values()) == {("pending", 0, None, "")}
+
+
+def test_the_tls_context_is_made_once_for_many_connections(
+    sale: Sale, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: the plain receiver, which closes the connection after each answer
+    from core.upstream import egress
+
+    made: list[Any] = []
+    create = ssl.create_default_context
+
+    def counted(**options: Any) -> ssl.SSLContext:
+        made.append(options)
+        return create(**options)
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    egress._tls_context.cache_clear()
+    endpoint, _ = endpoint_for(sale, receiver.url)
+    pending_deliveries(endpoint, 3)
+
+    webhooks_retry_task()
+
+    # then: three connections (opened again to the checked address), one context, CA loaded once
+    assert set(states(endpoint).values()) == {("delivered", 1, 204, "")}
+    assert len(receiver.requests) == 3
+    assert made == [{"cafile": receiver_ca()}]
+
+
+def receiver_ca() -> str:
+    return str(local_ca().ca_file)

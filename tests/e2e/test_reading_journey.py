@@ -82,6 +82,9 @@ def test_the_console_menu_fits_one_line_and_the_audit_log_reads_as_sentences(
     page.set_viewport_size({"width": 1366, "height": 900})
     console_login(page, base, BISHAN.admin_email, PASSWORD)
 
+    # Measured in the page's own font: before the web font arrives (slow under a loaded machine)
+    # the fallback font is wider and the menu wraps.
+    page.evaluate("() => document.fonts.ready.then(() => true)")
     menu = page.locator("nav.console-nav")
     links = menu.locator(":scope > .wrap > a, :scope > .wrap > .nav-group > button")
     boxes = [box for box in (links.nth(i).bounding_box() for i in range(links.count())) if box]

@@ -17,7 +17,7 @@ def test_the_reference_is_public_with_its_sections() -> None:
     html = response.content.decode()
     headings = re.findall(r"<h2 id=\"[\w-]+\">([^<]+)</h2>", html)
     assert headings == [
-        "区县接口地址", "查询", "变更操作", "类型", "输入类型", "枚举", "标量",
+        "区县接口地址", "开发者沙箱", "查询", "变更操作", "类型", "输入类型", "枚举", "标量",
         "调用示例", "错误代码", "通知签名", "在线调试",
     ]  # fmt: skip
     assert "<h1>接口参考</h1>" in html

@@ -208,6 +208,7 @@ def test_every_page_reads_in_chinese(demo: None) -> None:
     # The developer portal: the API reference (public) and a district's GraphiQL page.
     check("开发者", Client(), "localhost", ["/developers/"])
     check("开发者", Client(), "wanzhou.localhost", ["/developers/graphiql/"])
+    check("开发者", Client(), "sandbox.localhost", ["/", "/developers/graphiql/"])
 
     # The credit report: its console page and its PDF, read back.
     report = _report(_staff_named(StaffRole.WINDOW_CLERK))

@@ -55,7 +55,9 @@ def test_demo_setup_creates_the_operator_and_three_districts_and_prints_how_to_l
         "  管理员 admin@yunyang.localhost 首次登录（设置密码）：http://yunyang.localhost:8000/console/first-login/"
     )
     assert lines[8].startswith("示例共享协议 #")
-    assert lines[9].startswith("示例银行（信用万州增值服务）接口密钥，仅显示一次：ck_")
+    assert lines[9] == "开发者沙箱（生成的测试数据，不计费）：http://sandbox.localhost:8000/"
+    assert lines[10].startswith("示例银行（信用万州增值服务）接口密钥，仅显示一次：ck_")
+    assert District.objects.get(kind="sandbox").domains.get().domain == "sandbox.localhost"
     assert set(District.objects.filter(kind="district").values_list("schema_name", flat=True)) == {
         "wanzhou",
         "kaizhou",

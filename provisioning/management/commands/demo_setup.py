@@ -17,6 +17,7 @@ from core.common.tenancy import use_public_schema
 from provisioning.demo import demo_agreement_ensure, demo_matters_ensure, demo_records_ensure
 from provisioning.services.onboarding import OnboardingRequest, district_onboard
 from provisioning.services.operator import operator_ensure
+from provisioning.services.sandbox import sandbox_ensure
 from provisioning.services.template import template_ensure
 from tenants.links import district_url, first_login_path
 from tenants.models import District
@@ -51,6 +52,7 @@ DEMO_DISTRICTS = (
     ),
 )
 OPERATOR_EMAIL = "operator@localhost"
+SANDBOX_DOMAIN = "sandbox.localhost"
 
 
 def demo_operator_password() -> str:
@@ -119,5 +121,11 @@ class Command(BaseCommand):
             f"示例共享协议 #{agreement.pk}：开州区向万州区查询行政许可、行政处罚信息（已接受），"
             "在开州的 /console/exchange/lookup/ 试用"
         )
+        sandbox_ensure(domain=SANDBOX_DOMAIN, actor=Actor.system("demo"))
+        self.stdout.write(
+            "开发者沙箱（生成的测试数据，不计费）："
+            + district_url(domain=SANDBOX_DOMAIN, path="/", port=port)
+        )
+        use_public_schema()
         if bank_key:
             self.stdout.write(f"示例银行（信用万州增值服务）接口密钥，仅显示一次：{bank_key}")

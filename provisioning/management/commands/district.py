@@ -9,6 +9,7 @@
     manage.py district template
     manage.py district add-domain SLUG DOMAIN [--primary]
     manage.py district operator          (deployments: route OPERATOR_DOMAINS to the console)
+    manage.py district sandbox DOMAIN    (the developers' sandbox: generated data, ck_test_ keys)
     manage.py district upstream SLUG     (the district's upstream platforms and their URLs)
     manage.py district set-upstream SLUG NAME URL   (add one or change its URL; "" stops pushing)
 """
@@ -30,6 +31,7 @@ from provisioning.services import lifecycle
 from provisioning.services.domains import district_domain_add
 from provisioning.services.onboarding import OnboardingRequest, district_onboard
 from provisioning.services.operator import operator_ensure
+from provisioning.services.sandbox import sandbox_ensure
 from provisioning.services.spares import spare_pool_fill
 from provisioning.services.template import template_ensure
 from provisioning.services.upstream import district_upstream_endpoint_set
@@ -74,6 +76,8 @@ class Command(ProjectCommand):
         sub.add_parser("purge-due", help="purge districts whose grace period has passed")
         sub.add_parser("template", help="bring the template schema up to date")
         sub.add_parser("operator", help="route OPERATOR_DOMAINS to the operator console")
+        sandbox = sub.add_parser("sandbox", help="set up the developers' sandbox on DOMAIN")
+        sandbox.add_argument("domain")
         domain = sub.add_parser("add-domain", help="serve the district on another host name")
         domain.add_argument("slug")
         domain.add_argument("domain")
@@ -104,6 +108,10 @@ class Command(ProjectCommand):
             elif action == "operator":
                 operator_ensure(domains=settings.OPERATOR_DOMAINS)
                 self.stdout.write(f"运营方域名：{', '.join(settings.OPERATOR_DOMAINS)}")
+            elif action == "sandbox":
+                district = sandbox_ensure(domain=options["domain"], actor=actor)
+                host = district.domains.get(is_primary=True).domain
+                self.stdout.write(f"开发者沙箱：{district_url(domain=host, path='/')}")
             elif action == "add-domain":
                 added = district_domain_add(district=district_get(slug=options["slug"]),
                                             domain=options["domain"], primary=options["primary"],
