@@ -9,7 +9,7 @@ consent's file travels in variables and is limited where it is read.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from graphql import GraphQLSchema, parse, specified_rules, validate
@@ -39,9 +39,11 @@ def _limit_rules(depth: int, aliases: int) -> tuple[type[ASTValidationRule], ...
     return depth_limit_rule(depth, should_ignore=None), alias_limit_rule(aliases)
 
 
+@lru_cache(maxsize=1024)
 def count_tokens(document: str) -> int:
     """Every token of the document, comments included (0 for one that does not lex: the parser
-    reports its syntax error)."""
+    reports its syntax error). Remembered per document: clients send the same few again and
+    again, and only documents within the length limit are counted."""
     lexer = Lexer(Source(document))
     start = lexer.token
     try:

@@ -22,6 +22,7 @@ from provisioning.services.onboarding import OnboardingRequest, district_onboard
 from provisioning.services.operator import operator_ensure
 from provisioning.services.template import template_ensure
 from tenants.models import District
+from tenants.routing import routing_forget
 
 WANZHOU = OnboardingRequest(
     slug="wanzhou",
@@ -75,6 +76,8 @@ def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> It
 def _back_to_public() -> Iterator[None]:
     yield
     use_public_schema()
+    # Routes kept in process (tenants/routing.py) may name districts a rolled-back test created.
+    routing_forget()
 
 
 @pytest.fixture

@@ -29,6 +29,15 @@ def cache_get(key: str) -> Any:
         return None
 
 
+def cache_get_many(keys: list[str]) -> dict[str, Any]:
+    """One round trip (MGET) for several keys; the ones found."""
+    try:
+        return dict(cache.get_many(keys))
+    except CACHE_ERRORS as error:
+        _failed("get_many", error)
+        return {}
+
+
 def cache_set(key: str, value: Any, timeout: float | None) -> bool:
     try:
         cache.set(key, value, timeout)

@@ -12,12 +12,13 @@ from core.catalog.models import CatalogItem
 from core.records.models import Record
 
 
-def public_records(today: date) -> QuerySet[Record]:
-    # The socially public items as a list of ids (a handful): a join to the catalogue would leave
-    # the planner guessing about a table too small for autovacuum ever to analyse.
-    items = list(
-        CatalogItem.objects.filter(disclosure=Disclosure.PUBLIC).values_list("id", flat=True)
-    )
+def public_records(today: date, *, items_in_sql: bool = False) -> QuerySet[Record]:
+    """`items_in_sql`: the socially public items as a subquery, not read now, for SQL that is kept
+    and run again (graphql_api/records/compiled.py) and must follow a change of the catalogue.
+    Otherwise as a list of ids (a handful): a join to the catalogue would leave the planner
+    guessing about a table too small for autovacuum ever to analyse."""
+    public = CatalogItem.objects.filter(disclosure=Disclosure.PUBLIC).values_list("id", flat=True)
+    items = public if items_in_sql else list(public)
     return (
         Record.objects.publishable(today)
         .filter(catalog_item_id__in=items)

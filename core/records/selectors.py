@@ -68,27 +68,39 @@ RECORD_COLUMNS = (
 )  # fmt: skip
 
 
+def public_subject(key: str) -> QuerySet[Subject]:
+    """The public's subject by a normalised 统一社会信用代码: organisations only."""
+    return Subject.objects.filter(uscc=key).exclude(kind="natural")
+
+
+def public_subject_records(today: date, *, items_in_sql: bool = False) -> QuerySet[Record]:
+    """What the public sees of a subject's records, with their state on `today`: what is published
+    and socially public; items disclosed only on authorisation or to government leave the platform
+    through consented reports only."""
+    return public_records(today, items_in_sql=items_in_sql).annotate(state=state_case(today))
+
+
 def subject_with_records(*, code: str, today: date, staff: bool) -> SubjectWithRecords | None:
     """A subject by 统一社会信用代码 (staff: also by ID number) with its records, newest first.
-    The public sees organisations only, and only their publishable records. Two queries, plain rows."""
+    The public sees organisations only, and only their publishable records. Two queries, plain rows.
+    The public's answer is also built in SQL by graphql_api/records/compiled.py, from the same
+    two querysets."""
     key = normalise(code)
-    subjects = Subject.objects.filter(uscc=key)
+    subjects = public_subject(key)
     if staff:
         subjects = Subject.objects.filter(uscc=key) | Subject.objects.filter(
             id_hash__in=lookup_hashes(key)
         )
-    else:
-        subjects = subjects.exclude(kind="natural")
     found = subjects.values_list("id", "kind", "name", "uscc", "id_masked").first()
     if found is None:
         return None
-    records: QuerySet[Record] = Record.objects.filter(subject_id=found[0])
-    if not staff:
-        # The public sees what is published and socially public; items disclosed only on
-        # authorisation or to government leave the platform through consented reports only.
-        records = public_records(today).filter(subject_id=found[0])
+    records = (
+        Record.objects.annotate(state=state_case(today))
+        if staff
+        else public_subject_records(today)
+    )
     rows = (
-        records.annotate(state=state_case(today))
+        records.filter(subject_id=found[0])
         .order_by("-decision_date", "-id")
         .values_list(*RECORD_COLUMNS)
     )

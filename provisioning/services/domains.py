@@ -11,6 +11,7 @@ from provisioning.services.onboarding import normalise_domain, validate_domain
 from tenants.audit import platform_audit_record
 from tenants.enums import DistrictKind, DistrictStatus
 from tenants.models import District, Domain
+from tenants.routing import routing_changed
 
 
 def district_domain_add(
@@ -56,6 +57,7 @@ def district_domain_change(*, domain: Domain, name: str, primary: bool, actor: A
         if not changes:
             return row
         Domain.objects.filter(pk=row.pk).update(domain=row.domain, is_primary=row.is_primary)
+        routing_changed()  # update() sends no signal; the host names moved
         platform_audit_record(actor=actor, action="district.domain_change", district_schema=district.schema_name,
                               details={"domain": row.domain, **changes})  # fmt: skip
     return row

@@ -17,6 +17,7 @@ from exchange.selectors import partner_districts
 from provisioning.services.backup import district_import
 from tenants.enums import DistrictStatus
 from tenants.models import District, PlatformAuditEntry
+from tenants.routing import routing_changed
 from tests.core.collection.conftest import district, upload  # noqa: F401
 from tests.provisioning.test_backup import archived  # noqa: F401
 
@@ -64,6 +65,7 @@ def test_a_restore_of_a_purged_district_is_no_drill(
     # As after district_purge (its row stays, status purged; dropping schemas inside a test's
     # transaction is not possible).
     District.objects.filter(pk=wanzhou.pk).update(status=DistrictStatus.PURGED)
+    routing_changed()  # update() sends no signal (tenants/routing.py)
 
     restored = _restore(archived, "wanzhou_new", region_code="")
 

@@ -183,5 +183,15 @@ def flush_limits(production: ProductionServer) -> None:
     redis_client.Redis.from_url(_cache_url(production.redis)).flushdb()
 
 
+def routes_moved(production: ProductionServer) -> None:
+    """A district's row was changed by `update()` (no signal): move the server's routing version
+    (tenants/routing.py) the way a saved row would, in the server's own cache."""
+    import redis as redis_client
+
+    server = redis_client.Redis.from_url(_cache_url(production.redis))
+    for key in server.scan_iter("*tenants:routing-version"):
+        server.delete(key)
+
+
 def _cache_url(redis: RunningServer) -> str:
     return redis.url.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_SECURITY_REDIS_DB", "12")

@@ -33,7 +33,7 @@ from tenants.models import District, PlatformAuditEntry
 from tests.conftest import KAIZHOU, make_staff
 from tests.core.collection.files import uscc
 from tests.exchange.conftest import PENALTY, PENALTY_WITHOUT_FINE
-from tests.security.conftest import Browser, ProductionServer
+from tests.security.conftest import Browser, ProductionServer, routes_moved
 from tests.security.staff import signed_in
 from tests.support.servers import append_only_remove
 
@@ -100,6 +100,7 @@ def lookup(production: ProductionServer, django_db_blocker: Any) -> Iterator[Loo
         with django_db_blocker.unblock():
             use_public_schema()
             District.objects.filter(schema_name="kaizhou").update(status=DistrictStatus.ACTIVE)
+            routes_moved(production)
             agreement.delete()
             _remove_since(public_last)
             with schema_context("kaizhou"):
@@ -183,12 +184,14 @@ def test_the_lookup_is_a_post_with_a_csrf_token(lookup: Lookup, django_db_blocke
     ],
 )
 def test_a_district_that_is_not_active_does_not_look_up(
-    lookup: Lookup, django_db_blocker: Any, status: DistrictStatus, refusal: str, post_status: int
-) -> None:
+    lookup: Lookup, production: ProductionServer, django_db_blocker: Any, status: DistrictStatus,
+    refusal: str, post_status: int,
+) -> None:  # fmt: skip
     # Given 开州区 archived (or suspended) after the clerk opened the form
     token = lookup.clerk.csrf_from(LOOKUP)
     with django_db_blocker.unblock():
         District.objects.filter(schema_name="kaizhou").update(status=status)
+        routes_moved(production)
 
     # When the clerk opens the page again and submits the form
     page = lookup.clerk.get(LOOKUP)

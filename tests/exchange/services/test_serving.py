@@ -29,6 +29,7 @@ from exchange.tokens import TokenClaims, token_sign
 from exchange.transport import SIGNATURE_HEADER
 from tenants.enums import DistrictStatus
 from tenants.models import District
+from tenants.routing import routing_changed
 from tests.conftest import WANZHOU
 from tests.core.collection.conftest import district, upload  # noqa: F401  (fixture)
 from tests.core.collection.files import as_csv, penalty, uscc
@@ -262,6 +263,7 @@ def test_an_archived_provider_still_answers_shared_record_requests(
     kaizhou: District, wanzhou: District, agreement: Agreement
 ) -> None:
     District.objects.filter(pk=wanzhou.pk).update(status=DistrictStatus.ARCHIVED)
+    routing_changed()  # update() sends no signal (tenants/routing.py)
     body = _body(agreement)
 
     status, data = _ask(body, _token(kaizhou, _claims(agreement, body)))
