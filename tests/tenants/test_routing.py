@@ -100,3 +100,72 @@ def test_theme_rows_are_per_district() -> None:
 
     assert (wanzhou.platform_name, wanzhou.region_code) == ("信用万州", "500101")
     assert (kaizhou.platform_name, kaizhou.region_code) == ("信用开州", "500154")
+
+
+# --- Routes kept in process (tenants/routing.py) ------------------------------------------------
+
+
+def _domain_queries(client: Client, path: str = "/graphql/") -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path, {"query": "{ __typename }"})
+    return sum("tenants_domain" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.django_db
+def test_a_host_is_looked_up_once_then_served_from_the_process() -> None:
+    client = client_for("wanzhou.localhost")
+
+    assert _domain_queries(client) == 1
+    assert _domain_queries(client) == 0
+    assert _domain_queries(client_for("kaizhou.localhost")) == 1
+
+
+@pytest.mark.django_db
+def test_a_suspension_applies_to_the_next_request() -> None:
+    from core.common.actors import Actor
+    from provisioning.services.lifecycle import district_suspend
+
+    client = client_for("wanzhou.localhost")
+    assert client.get("/").status_code == 200
+
+    district_suspend(
+        district=District.objects.get(schema_name="wanzhou"), actor=Actor.system("tests")
+    )
+
+    assert client.get("/").status_code == 503
+
+
+@pytest.mark.django_db
+def test_a_renamed_domain_routes_at_once(django_capture_on_commit_callbacks: object) -> None:
+    from core.common.actors import Actor
+    from provisioning.services.domains import district_domain_change
+
+    assert client_for("wanzhou.localhost").get("/").status_code == 200
+
+    district_domain_change(domain=Domain.objects.get(domain="wanzhou.localhost"), name="credit.wanzhou.test",
+                           primary=True, actor=Actor.system("tests"))  # fmt: skip
+
+    assert client_for("wanzhou.localhost").get("/").status_code == 404
+    assert client_for("credit.wanzhou.test").get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_another_process_changing_a_district_moves_the_version_this_one_reads() -> None:
+    from django.db import connection
+
+    from tenants import routing
+
+    client = client_for("wanzhou.localhost")
+    assert client.get("/").status_code == 200
+    # Another process suspends 万州 (no signal here) and, its transaction committed, moves the version.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tenants_district SET status = 'suspended' WHERE schema_name = 'wanzhou'"
+        )
+    assert client.get("/").status_code == 200  # this process still trusts what it read
+    routing._bump()
+
+    assert client.get("/").status_code == 503
