@@ -16,7 +16,9 @@ answers.
 
 from __future__ import annotations
 
+import hashlib
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -39,6 +41,7 @@ from graphql import (
     specified_rules,
     validate,
 )
+from psycopg2.extensions import AsIs  # type: ignore[import-untyped]
 
 from core.common.identifiers import normalise
 from core.records.selectors import RECORD_COLUMNS, public_subject, public_subject_records
@@ -236,6 +239,26 @@ def _statement(plan: Plan, today: date) -> Expression:
     return statement
 
 
+# Statements this process has prepared, per database connection (a reconnection starts afresh).
+_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _prepared_name(plan: Plan, today: date) -> str:
+    """The plan's statement prepared on this connection, its one parameter the code. Planning
+    took longer than executing (0.25 ms against 0.15 ms); a prepared statement is planned once and
+    its plan kept (PostgreSQL plans it again when the search path names another district)."""
+    sql, params = _statement(plan, today)
+    name = "credit_subject_" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:24]
+    raw = connection.connection
+    done = _prepared.setdefault(raw, set())
+    if name not in done:
+        with connection.cursor() as cursor:
+            literal = cursor.mogrify(sql, [AsIs("$1") if p == _CODE else p for p in params])
+            cursor.execute(f"PREPARE {name} (text) AS {literal.decode()}")
+        done.add(name)
+    return name
+
+
 def answer(plan: Plan, variables: dict[str, Any] | None, today: date) -> dict[str, Any] | None:
     """The operation's `data`, the subject's JSON embedded as PostgreSQL built it; None when the
     variables do not fit the plan (the caller executes the document as usual, which reports it)."""
@@ -244,9 +267,9 @@ def answer(plan: Plan, variables: dict[str, Any] | None, today: date) -> dict[st
         code = (variables or {}).get(plan.code_variable)
     if not isinstance(code, str):
         return None
-    sql, params = _statement(plan, today)
-    key = normalise(code)
+    connection.ensure_connection()
+    name = _prepared_name(plan, today)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key if p == _CODE else p for p in params])
+        cursor.execute(f"EXECUTE {name} (%s)", [normalise(code)])
         row = cursor.fetchone()
     return {plan.root: None if row is None else orjson.Fragment(row[0])}

@@ -21,7 +21,7 @@ def redis_server() -> Iterator[RunningServer]:
 def test_cache_entries_are_per_district_in_redis(redis_server: RunningServer) -> None:
     config = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.common.rediscache.PooledRedisCache",
             "LOCATION": redis_server.url,
             "KEY_FUNCTION": "django_tenants.cache.make_key",
             "KEY_PREFIX": "cache-test",
@@ -40,3 +40,19 @@ def test_cache_entries_are_per_district_in_redis(redis_server: RunningServer) ->
         raw_keys = sorted(k.decode() for k in cache._cache.get_client().keys("*cache-test*"))  # type: ignore[attr-defined]
         assert raw_keys == ["kaizhou:cache-test:1:headline", "wanzhou:cache-test:1:headline"]
         cache.clear()
+
+
+def test_one_redis_client_per_pool_serves_every_operation(redis_server: RunningServer) -> None:
+    config = {
+        "default": {
+            "BACKEND": "core.common.rediscache.PooledRedisCache",
+            "LOCATION": redis_server.url,
+        }
+    }
+    with override_settings(CACHES=config):
+        cache = caches["default"]
+        cache.set("a", 1, 60)
+        client = cache._cache.get_client()  # type: ignore[attr-defined]
+
+        assert cache.get_many(["a", "b"]) == {"a": 1}
+        assert cache._cache.get_client(write=True) is client  # type: ignore[attr-defined]

@@ -162,3 +162,36 @@ def test_staff_are_answered_by_strawberry_and_see_more(company: str, wanzhou_adm
         "不予公示",
         "已撤回",
     ]
+
+
+def test_the_prepared_statement_answers_from_the_district_asked(company: str, key: str) -> None:
+    """One connection, one prepared statement, two districts in turn: each answer comes from the
+    schema the request's host names (PostgreSQL plans it again when the search path changes)."""
+    from core.catalog.models import CatalogItem, CatalogSupply, Department
+    from tests.core.collection.conftest import upload
+    from tests.core.collection.files import DEPARTMENT_CODE, as_csv
+
+    with schema_context("kaizhou"):
+        department = Department.objects.create(
+            code=DEPARTMENT_CODE, name="重庆市开州区市场监督管理局"
+        )
+        CatalogSupply.objects.create(
+            item=CatalogItem.objects.get(code="N03-02"), department=department
+        )
+        upload(department, as_csv([penalty(1, XDR_MC="重庆市开州区同码测试有限公司")]))
+    query = "query($code: String!) { subject(code: $code) { name records { docNumber } } }"
+    body = json.dumps({"query": query, "variables": {"code": company}})
+
+    answers = [
+        client_for(host)
+        .post("/graphql/", body, content_type="application/json")
+        .json()["data"]["subject"]["name"]
+        for host in (
+            "wanzhou.localhost",
+            "kaizhou.localhost",
+            "wanzhou.localhost",
+            "kaizhou.localhost",
+        )
+    ]
+
+    assert answers == ["重庆市万州区第1建设有限公司", "重庆市开州区同码测试有限公司"] * 2

@@ -640,7 +640,7 @@ def test_postgresql_restarted_under_load_gives_clean_503s_then_recovers(
 def unreachable_cache(settings: Any) -> None:
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.common.rediscache.PooledRedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
             "KEY_FUNCTION": "django_tenants.cache.make_key",
             "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",

@@ -14,7 +14,7 @@ from core.config.settings.database import DATA_DIR
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache"
+        "BACKEND": "core.common.rediscache.PooledRedisCache"
         if REDIS_URL
         else "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": REDIS_URL,

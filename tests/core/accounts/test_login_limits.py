@@ -301,7 +301,7 @@ def test_without_the_cache_signing_in_works_and_is_limited_in_the_process(
 ) -> None:
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.common.rediscache.PooledRedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
         }
     }
