@@ -176,8 +176,7 @@ class FastPath:
         """The chunk's distinct values, decided (the penalty's categories and windows only for
         penalty files)."""
         decided = prepared.decided
-        for statement in LOOKUPS:
-            cursor.execute(statement)
+        cursor.execute("; ".join(LOOKUPS))  # one round trip
         copy_rows(cursor, "tmp_fp_code", ("code",), ((c,) for c in prepared.codes if self._code(c)))
         dated = {iso: self._date(iso, iso in decided) for iso in prepared.days | decided}
         copy_rows(

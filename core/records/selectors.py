@@ -95,9 +95,7 @@ def subject_with_records(*, code: str, today: date, staff: bool) -> SubjectWithR
     if found is None:
         return None
     records = (
-        Record.objects.annotate(state=state_case(today))
-        if staff
-        else public_subject_records(today)
+        Record.objects.annotate(state=state_case(today)) if staff else public_subject_records(today)
     )
     rows = (
         records.filter(subject_id=found[0])

@@ -149,8 +149,9 @@ class RecordStage:
         # the planner does not have: a server with JIT on compiles them every time (measured on
         # the machine's PostgreSQL 15: ~1.2 s a 5,000-row chunk for the fast path's draft
         # statement, against ~0.13 s without).
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(STAGE_DDL)
+        # work_mem: the chunk's sorts (its drafts by key, by position) fit in memory instead of
+        # spilling about 6 MB each to disk (docs/adr/0019-ingest-records-cost.md).
+        cursor.execute(f"SET LOCAL jit = off; SET LOCAL work_mem = '32MB'; {STAGE_DDL}")
 
     def catalog_item(self, code: str) -> int:
         if self._items is None:
@@ -388,8 +389,11 @@ def _insert(
         "FROM tmp_record t WHERE NOT t.pos = ANY(%s::int[]) ORDER BY t.pos "
         "ON CONFLICT (kind, doc_number, authority_code) DO NOTHING "
         "RETURNING id, kind, doc_number, authority_code, subject_id, batch_id, source_row), "
+        # Back to positions through the stage itself, not the view: the view's join with the
+        # subjects' keys, estimated at one row, was repeated for every record written (a nested
+        # loop over the keys: three quarters of the chunk's time in PostgreSQL).
         f"audit AS ({AUDIT_INSERT}) SELECT t.pos, w.id FROM written w "
-        "JOIN tmp_record t ON t.kind = w.kind AND t.doc_number = w.doc_number "
+        f"JOIN {STAGE_TABLE} t ON t.kind = w.kind AND t.doc_number = w.doc_number "
         "AND t.authority_code = w.authority_code",
         [
             provenance.batch_id,

@@ -78,6 +78,7 @@ from tests.infra.files import INFRA, ROOT
 from tests.infra.test_gunicorn import database_url
 from tests.infra.test_nginx import nginx_binary
 from tests.infra.test_smoke import _loopback_nginx
+from tests.support.clock import SHIM
 from tests.support.servers import RunningServer, free_port, port_open, wait_for
 
 SECONDS = int(os.environ.get("LOAD_SECONDS", "120"))
@@ -294,6 +295,16 @@ def _cpu_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
+def _without_clock(environ: os._Environ[str]) -> dict[str, str]:
+    """The environment without the tests' clock shim (tests/support/clock.py), which imports
+    botocore into every Python process it starts: gevent, which locust runs on, must patch ssl
+    before anything imports it. The load generator needs no test clock."""
+    env = {k: v for k, v in environ.items() if k != "TEST_CLOCK_OFFSET"}
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(SHIM)]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env
+
+
 def _locust(
     tmp: Path, stack: Stack, manifest: dict[str, Any], name: str, *, users: int, seconds: int
 ) -> dict[str, Any]:
@@ -306,7 +317,7 @@ def _locust(
              "--headless", "--users", str(users), "--spawn-rate", str(users),
              "--run-time", f"{seconds}s", "--stop-timeout", "30", "--host", f"http://127.0.0.1:{stack.port}",
              "--only-summary", "--exit-code-on-error", "0", "--loglevel", "WARNING"],
-            cwd=ROOT, env={**os.environ, "LOAD_MANIFEST": str(tmp / f"{name}-manifest.json"),
+            cwd=ROOT, env={**_without_clock(os.environ), "LOAD_MANIFEST": str(tmp / f"{name}-manifest.json"),
                            "LOAD_RESULTS": str(results)},
             stdout=log, stderr=subprocess.STDOUT, timeout=seconds + 180, check=False,
         )  # fmt: skip
