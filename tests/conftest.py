@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context
 from core.accounts.enums import StaffRole
 from core.accounts.models import User
 from core.common.actors import Actor
+from core.common.changefeed import feed_forget
 from core.common.tenancy import use_public_schema
 from provisioning.services.onboarding import OnboardingRequest, district_onboard
 from provisioning.services.operator import operator_ensure
@@ -76,8 +77,10 @@ def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> It
 def _back_to_public() -> Iterator[None]:
     yield
     use_public_schema()
-    # Routes kept in process (tenants/routing.py) may name districts a rolled-back test created.
+    # Routes and answers kept in process (tenants/routing.py, graphql_api/views.py) may come from
+    # a rolled-back test's data, and rollbacks announce nothing (core/common/changefeed.py).
     routing_forget()
+    feed_forget()
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -30,4 +32,19 @@ class ContentSecurityPolicyMiddleware:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+class CookielessVisitorMiddleware:
+    """In the API lane (core/config/wsgi.py) in place of sessions and authentication: a request
+    without cookies is an anonymous visitor. Its answer varies by cookie as the full stack's does
+    (there, looking the visitor up in the session adds `Vary: Cookie`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.user = AnonymousUser()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
         return response

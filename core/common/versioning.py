@@ -7,14 +7,18 @@ random version is chosen, which simply misses every older entry.
 
 When the cache cannot be reached, reads get a fresh random version (they miss, and their answers
 cannot be stored either) and a write's bump is dropped: entries cached before the outage may then
-be served until they expire (GRAPHQL_RESPONSE_CACHE_SECONDS), never longer."""
+be served until they expire (GRAPHQL_RESPONSE_CACHE_SECONDS), never longer.
+
+A moved version is also announced on the change feed (core/common/changefeed.py,
+`data_topic(schema)`), so that answers a process keeps in its own memory are dropped at once."""
 
 from __future__ import annotations
 
 import secrets
 
+from core.common import changefeed
 from core.common.softcache import cache_add, cache_get, cache_set
-from core.common.tenancy import on_commit_here
+from core.common.tenancy import current_schema, on_commit_here
 
 KEY = "data-version"
 
@@ -30,4 +34,10 @@ def data_version() -> str:
 
 def data_changed() -> None:
     """Call inside the writing transaction; the version moves once it commits."""
-    on_commit_here(lambda: cache_set(KEY, secrets.token_hex(8), None))
+    topic = changefeed.data_topic(current_schema())
+
+    def moved() -> None:
+        cache_set(KEY, secrets.token_hex(8), None)
+        changefeed.announce(topic)
+
+    on_commit_here(moved)

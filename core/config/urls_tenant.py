@@ -43,6 +43,9 @@ handler404 = "portal.errors.not_found"
 handler500 = "portal.errors.server_error"
 
 urlpatterns = [
+    # The API first: Django tries the patterns in order, and these take most of the requests.
+    path("graphql/", district_graphql_view, name="graphql"),
+    path("exchange/graphql/", exchange_graphql_view, name="exchange-graphql"),
     path("", portal.home.home, name="portal-home"),
     path("developers/graphiql/", developers.graphiql_page, name="developers-graphiql"),
     path("console/", console.home.console_home, name="console-home"),
@@ -214,8 +217,6 @@ urlpatterns = [
     # The old status address shows the same page: the number travels in a POST body now.
     path("submissions/status/", portal.receipts.receipt_status, name="portal-submission-status"),
     path("receipts/", portal.receipts.receipt_status, name="portal-receipts"),
-    path("graphql/", district_graphql_view, name="graphql"),
-    path("exchange/graphql/", exchange_graphql_view, name="exchange-graphql"),
     path("files/<str:token>/", signed_file, name="storage-file"),
     *billing_api.urlpatterns,
 ]

@@ -94,6 +94,7 @@ def clone_plan(template: str) -> ClonePlan | None:
             cursor.execute(f"SET LOCAL search_path TO {_q(template)}")
             plan = _read_plan(cursor, template)
             cursor.execute("SET LOCAL search_path TO DEFAULT")
+            connection.search_path_changed()  # type: ignore[attr-defined]  # core/dbbackend
     _plans[key] = plan
     return plan
 
@@ -208,9 +209,12 @@ def clone_schema(template: str, new: str) -> bool:
     """Create `new` as a copy of `template` inside the caller's transaction. Returns True when the
     fast replay was used, False when it fell back to django-tenants' clone function."""
     plan = clone_plan(template)
+    # Both set the search path in SQL (the replay, and django-tenants' clone function).
     if plan is None:
         CloneSchema().clone_schema(template, new, "DATA")
+        connection.search_path_changed()  # type: ignore[attr-defined]  # core/dbbackend
         return False
     with connection.cursor() as cursor:
         cursor.execute(clone_sql(plan, template, new), [])
+    connection.search_path_changed()  # type: ignore[attr-defined]
     return True

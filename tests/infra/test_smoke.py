@@ -1,5 +1,5 @@
-"""The production stack without containers: infra/'s gunicorn configuration, a Celery worker and
-beat as compose runs them, and infra/'s nginx configuration, all on loopback, against PostgreSQL
+"""The production stack without containers: the web server as the image starts it, a Celery
+worker and beat as compose runs them, and infra/'s nginx configuration, all on loopback, against PostgreSQL
 (the test database), Redis and an S3-compatible server (SeaweedFS). Through nginx: a district's
 portal page, a GraphQL call and a department file uploaded in the staff console, which the worker
 ingests and whose file lands in S3 under the district's prefix."""
@@ -30,9 +30,9 @@ from core.records.models import Record
 from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
 from tests.e2e.conftest import committed_districts
-from tests.infra.files import INFRA, NGINX_CONF, ROOT
-from tests.infra.test_gunicorn import database_url
+from tests.infra.files import NGINX_CONF, ROOT
 from tests.infra.test_nginx import nginx_binary
+from tests.infra.test_web_server import database_url
 from tests.support.forms import csrf_token, multipart
 from tests.support.servers import (
     S3Server,
@@ -122,13 +122,12 @@ def stack(django_db_setup: None, django_db_blocker: Any, tmp_path: Path) -> Iter
             "S3_ACCESS_KEY_ID": s3.access_key,
             "S3_SECRET_ACCESS_KEY": s3.secret_key,
             "S3_REGION": "us-east-1",
-            "GUNICORN_BIND": f"127.0.0.1:{web_port}",
-            "GUNICORN_WORKERS": "2",
+            "WEB_BIND": f"127.0.0.1:{web_port}",
+            "WEB_WORKERS": "2",
             "LOG_LEVEL": "INFO",
         }
         commands = {
-            "web": [sys.executable, "-m", "gunicorn", "--config", str(INFRA / "gunicorn.conf.py"),
-                    "core.config.wsgi:application"],
+            "web": [sys.executable, "-m", "core.config.web_server"],
             "worker": [sys.executable, "-m", "celery", "-A", "core", "worker", "--loglevel=INFO",
                        "--concurrency=1"],
             "beat": [sys.executable, "-m", "celery", "-A", "core", "beat", "--loglevel=INFO",

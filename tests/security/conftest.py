@@ -1,4 +1,4 @@
-"""The security suite runs against a production-like server: gunicorn with DJANGO_DEBUG=0, two
+"""The security suite runs against a production-like server: the web server (granian) with DJANGO_DEBUG=0, two
 workers, Redis for the cache (so limits are shared between workers, as in production), serving
 the test database. What a test needs on the server it commits, and removes itself afterwards.
 
@@ -26,8 +26,9 @@ from typing import Any
 
 import pytest
 
-from tests.infra.files import INFRA, ROOT
-from tests.infra.test_gunicorn import database_url
+from core.common import changefeed
+from tests.infra.files import ROOT
+from tests.infra.test_web_server import database_url
 from tests.support.servers import RunningServer, free_port, port_open, start_redis, wait_for
 
 
@@ -129,7 +130,7 @@ class ProductionServer:
 
 @pytest.fixture(scope="session")
 def production(django_db_setup: None) -> Iterator[ProductionServer]:
-    """gunicorn, DJANGO_DEBUG=0, two workers, Redis cache; serves the test database."""
+    """The web server (core/config/web_server.py), DJANGO_DEBUG=0, two workers, Redis cache; serves the test database."""
     workdir = Path(tempfile.mkdtemp(prefix="test-security-"))
     redis = start_redis()
     port = free_port()
@@ -143,8 +144,8 @@ def production(django_db_setup: None) -> Iterator[ProductionServer]:
         "CREDIT_DATA_DIR": str(workdir),
         # A database of its own (the Redis may be this machine's, which other tests share).
         "REDIS_URL": _cache_url(redis),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
+        "WEB_BIND": f"127.0.0.1:{port}",
+        "WEB_WORKERS": "2",
         "LOG_LEVEL": "INFO",
     }
     for name in ("CELERY_BROKER_URL", "S3_BUCKET"):
@@ -152,15 +153,14 @@ def production(django_db_setup: None) -> Iterator[ProductionServer]:
     # Static files as the image has them (collectstatic), served by WhiteNoise.
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
                    cwd=ROOT, env=environment, check=True, timeout=120)  # fmt: skip
-    log = workdir / "gunicorn.log"
+    log = workdir / "web.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", str(INFRA / "gunicorn.conf.py"),
-             "core.config.wsgi:application"],
+            [sys.executable, "-m", "core.config.web_server"],
             cwd=ROOT, env=environment, stdout=out, stderr=out,
         )  # fmt: skip
     try:
-        wait_for(lambda: port_open(port) or process.poll() is not None, "gunicorn", 60)
+        wait_for(lambda: port_open(port) or process.poll() is not None, "the web server", 60)
         assert process.poll() is None, log.read_text()
         server = ProductionServer(url=f"http://127.0.0.1:{port}", log=log, media=media,
                                   redis=redis)  # fmt: skip
@@ -177,20 +177,25 @@ def production(django_db_setup: None) -> Iterator[ProductionServer]:
 
 @pytest.fixture
 def flush_limits(production: ProductionServer) -> None:
-    """Empty the server's cache (rate limits, lockouts, persisted queries) before a test."""
-    import redis as redis_client
-
-    redis_client.Redis.from_url(_cache_url(production.redis)).flushdb()
+    """Empty the server's cache (rate limits, lockouts, persisted queries) before a test, and tell
+    its processes to drop what they keep in memory (core/common/changefeed.py)."""
+    _announce(production, changefeed.EVERYTHING, flush=True)
 
 
 def routes_moved(production: ProductionServer) -> None:
-    """A district's row was changed by `update()` (no signal): move the server's routing version
-    (tenants/routing.py) the way a saved row would, in the server's own cache."""
+    """A district's row was changed by `update()` (no signal): announce it on the server's change
+    feed (tenants/routing.py) the way a saved row would."""
+    _announce(production, changefeed.ROUTING)
+
+
+def _announce(production: ProductionServer, topic: str, flush: bool = False) -> None:
     import redis as redis_client
 
     server = redis_client.Redis.from_url(_cache_url(production.redis))
-    for key in server.scan_iter("*tenants:routing-version"):
-        server.delete(key)
+    if flush:
+        server.flushdb()
+    db = int(os.environ.get("TEST_SECURITY_REDIS_DB", "12"))
+    server.publish(changefeed.channel_name(db), f"{topic} tests")
 
 
 def _cache_url(redis: RunningServer) -> str:

@@ -116,6 +116,7 @@ from core.config.settings.tenants import (  # noqa: F401
     TENANT_BASE_SCHEMA,
     TENANT_CREATION_FAKES_MIGRATIONS,
     TENANT_DOMAIN_MODEL,
+    TENANT_LIMIT_SET_CALLS,
     TENANT_MODEL,
 )
 from core.config.settings.upstream import (  # noqa: F401
@@ -172,6 +173,20 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "core.ops.middleware.DistrictUserContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tenants.middleware.DistrictStatusMiddleware",
+]
+# API calls without any cookie (core/config/wsgi.py): the same stack without what does nothing for
+# them (static files, sessions, CSRF, authentication, login lockouts, messages).
+API_MIDDLEWARE = [
+    "core.ops.middleware.RequestContextMiddleware",
+    "core.common.middleware.ContentSecurityPolicyMiddleware",
+    "tenants.middleware.DistrictRoutingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "core.common.middleware.CookielessVisitorMiddleware",  # where sessions are in MIDDLEWARE
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "core.ops.middleware.DistrictUserContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.DistrictStatusMiddleware",
 ]

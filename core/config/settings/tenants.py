@@ -70,3 +70,6 @@ TENANT_BASE_SCHEMA = "district_template"
 # migrate_schemas skips purged districts (their rows stay, their schemas are gone): provisioning/migration.py
 GET_EXECUTOR_FUNCTION = "provisioning.migration.executor_for"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# `SET search_path` once per change of district on a connection, not before every query
+# (core/dbbackend/base.py keeps it across requests that name the same district).
+TENANT_LIMIT_SET_CALLS = True
