@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from core.config.env import env_int, env_str
 
 LOGGING: dict[str, Any] = {
     "version": 1,
@@ -54,44 +55,29 @@ LOGGING: dict[str, Any] = {
 }
 
 
-def _number(environment: Mapping[str, str], name: str, default: int) -> int:
-    raw = environment.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SystemExit(f"环境变量 {name} 应为整数，实为“{raw}”") from None
-    if value < 0:
-        raise SystemExit(f"环境变量 {name} 不能为负数，实为 {value}")
-    return value
-
-
-def server_options(environment: Mapping[str, str] = os.environ) -> dict[str, Any]:
+def server_options() -> dict[str, Any]:
     """granian's options from the environment."""
-    host, _, port = environment.get("WEB_BIND", "0.0.0.0:8000").rpartition(":")
-    lifetime = _number(environment, "WEB_WORKER_LIFETIME", 0)
-    max_rss = _number(environment, "WEB_WORKER_MAX_RSS", 0)
+    host, _, port = env_str("WEB_BIND", "0.0.0.0:8000").rpartition(":")
     return {
         "target": "core.config.wsgi:application",
         "address": host.strip("[]") or "0.0.0.0",
         "port": int(port),
         "interface": "wsgi",
-        "workers": max(1, _number(environment, "WEB_WORKERS", os.cpu_count() or 1)),
-        "blocking_threads": max(1, _number(environment, "WEB_THREADS", 2)),
+        "workers": max(1, env_int("WEB_WORKERS", os.cpu_count() or 1)),
+        "blocking_threads": max(1, env_int("WEB_THREADS", 2)),
         # A process that dies (the request deadline ends it) is started again.
         "respawn_failed_workers": True,
-        "workers_lifetime": lifetime or None,
-        "workers_max_rss": max_rss or None,
+        "workers_lifetime": env_int("WEB_WORKER_LIFETIME", 0) or None,
+        "workers_max_rss": env_int("WEB_WORKER_MAX_RSS", 0) or None,
         "workers_kill_timeout": 30,
         "log_dictconfig": LOGGING,
         "log_access": False,
     }
 
 
-def _empty_metrics_folder(environment: Mapping[str, str]) -> None:
+def _empty_metrics_folder() -> None:
     """Start from an empty metrics folder: files of a previous run would add stale samples."""
-    folder = environment.get("PROMETHEUS_MULTIPROC_DIR")
+    folder = env_str("PROMETHEUS_MULTIPROC_DIR")
     if not folder:
         return
     path = Path(folder)
@@ -108,7 +94,7 @@ def main() -> None:
     from granian.constants import Interfaces
 
     options = server_options()
-    _empty_metrics_folder(os.environ)
+    _empty_metrics_folder()
     options["interface"] = Interfaces.WSGI
     Granian(**options).serve()
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
 
+from core.config.env import env_int
 from core.ops.deadline import DEFAULT_SECONDS, Deadline
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.config.settings")
@@ -55,5 +56,5 @@ class CreditWSGIHandler:
 
 
 application = CreditWSGIHandler(
-    get_wsgi_application(), Deadline(float(os.environ.get("WEB_TIMEOUT") or DEFAULT_SECONDS))
+    get_wsgi_application(), Deadline(env_int("WEB_TIMEOUT", DEFAULT_SECONDS))
 )

@@ -94,7 +94,7 @@ def clone_plan(template: str) -> ClonePlan | None:
             cursor.execute(f"SET LOCAL search_path TO {_q(template)}")
             plan = _read_plan(cursor, template)
             cursor.execute("SET LOCAL search_path TO DEFAULT")
-            connection.search_path_changed()  # type: ignore[attr-defined]  # core/dbbackend
+            connection.search_path_changed()  # type: ignore[attr-defined]  # core/common/dbbackend
     _plans[key] = plan
     return plan
 
@@ -212,7 +212,7 @@ def clone_schema(template: str, new: str) -> bool:
     # Both set the search path in SQL (the replay, and django-tenants' clone function).
     if plan is None:
         CloneSchema().clone_schema(template, new, "DATA")
-        connection.search_path_changed()  # type: ignore[attr-defined]  # core/dbbackend
+        connection.search_path_changed()  # type: ignore[attr-defined]  # core/common/dbbackend
         return False
     with connection.cursor() as cursor:
         cursor.execute(clone_sql(plan, template, new), [])

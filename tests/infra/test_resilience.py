@@ -31,7 +31,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +53,13 @@ from tests.e2e.conftest import committed_districts
 from tests.infra.files import ROOT
 from tests.infra.test_web_server import database_url
 from tests.support.forms import csrf_token, multipart
-from tests.support.servers import free_port, port_open, postgres_programs, wait_for
+from tests.support.servers import (
+    free_port,
+    header_map,
+    port_open,
+    postgres_programs,
+    wait_for,
+)
 
 SITE = OnboardingRequest(slug="resilience", name="石柱县", platform_name="信用石柱",
                          region_code="500240", domain="resilience.localhost",
@@ -120,7 +126,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 @dataclass
 class Answer:
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # names in any case: the web server sends them lowercase
     body: bytes
 
     @property
@@ -136,9 +142,9 @@ def fetch(url: str, host: str, *, opener: urllib.request.OpenerDirector | None =
         with (opener or urllib.request.build_opener(_NoRedirect())).open(
             request, timeout=timeout
         ) as response:
-            return Answer(int(response.status), dict(response.headers), response.read())
+            return Answer(int(response.status), header_map(response.headers), response.read())
     except urllib.error.HTTPError as answer:
-        return Answer(int(answer.code), dict(answer.headers), answer.read())
+        return Answer(int(answer.code), header_map(answer.headers), answer.read())
 
 
 @dataclass

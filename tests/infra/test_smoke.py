@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,7 @@ from tests.support.forms import csrf_token, multipart
 from tests.support.servers import (
     S3Server,
     free_port,
+    header_map,
     port_open,
     start_redis,
     start_seaweedfs,
@@ -173,14 +174,14 @@ def _logs(tmp: Path) -> str:
 
 
 def _request(stack: Stack, opener: urllib.request.OpenerDirector, path: str, *, data: bytes | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
+             headers: dict[str, str] | None = None) -> tuple[int, Mapping[str, str], bytes]:  # fmt: skip
     request = urllib.request.Request(stack.url + path, data=data,
                                      headers={"Host": SMOKE.domain, **(headers or {})})  # fmt: skip
     try:
         with opener.open(request, timeout=30) as response:
-            return int(response.status), dict(response.headers), response.read()
+            return int(response.status), header_map(response.headers), response.read()
     except urllib.error.HTTPError as answer:
-        return int(answer.code), dict(answer.headers), answer.read()
+        return int(answer.code), header_map(answer.headers), answer.read()
 
 
 def test_a_portal_page_a_graphql_call_and_an_upload_go_through_nginx(stack: Stack) -> None:

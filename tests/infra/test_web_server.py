@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from core.config.web_server import server_options
 from tests.core.ops.conftest import sample
@@ -31,10 +32,20 @@ SERVER = [sys.executable, "-m", "core.config.web_server"]
 PAGE_REQUESTS = 6
 
 
-def test_the_defaults_and_the_environment() -> None:
-    default = server_options({})
-    tuned = server_options({"WEB_BIND": "127.0.0.1:9000", "WEB_WORKERS": "3", "WEB_THREADS": "4",
-                            "WEB_WORKER_LIFETIME": "21600", "WEB_WORKER_MAX_RSS": "900"})  # fmt: skip
+def test_the_defaults_and_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "WEB_BIND",
+        "WEB_WORKERS",
+        "WEB_THREADS",
+        "WEB_WORKER_LIFETIME",
+        "WEB_WORKER_MAX_RSS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    default = server_options()
+    for name, value in (("WEB_BIND", "127.0.0.1:9000"), ("WEB_WORKERS", "3"), ("WEB_THREADS", "4"),
+                        ("WEB_WORKER_LIFETIME", "21600"), ("WEB_WORKER_MAX_RSS", "900")):  # fmt: skip
+        monkeypatch.setenv(name, value)
+    tuned = server_options()
 
     assert (default["address"], default["port"], default["workers"], default["blocking_threads"]) == (
         "0.0.0.0", 8000, os.cpu_count() or 1, 2,
@@ -50,9 +61,11 @@ def test_the_defaults_and_the_environment() -> None:
     assert (tuned["workers_lifetime"], tuned["workers_max_rss"]) == (21600, 900)
 
 
-def test_a_wrong_number_is_refused_in_chinese() -> None:
-    with pytest.raises(SystemExit, match="环境变量 WEB_WORKERS 应为整数，实为“three”"):
-        server_options({"WEB_WORKERS": "three"})
+def test_a_wrong_number_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEB_WORKERS", "three")
+
+    with pytest.raises(ImproperlyConfigured, match="WEB_WORKERS must be an integer, got 'three'"):
+        server_options()
 
 
 def test_the_wsgi_entry_point_exists() -> None:

@@ -19,7 +19,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,13 +29,20 @@ import pytest
 from core.common import changefeed
 from tests.infra.files import ROOT
 from tests.infra.test_web_server import database_url
-from tests.support.servers import RunningServer, free_port, port_open, start_redis, wait_for
+from tests.support.servers import (
+    RunningServer,
+    free_port,
+    header_map,
+    port_open,
+    start_redis,
+    wait_for,
+)
 
 
 @dataclass
 class Answer:
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # names in any case: the web server sends them lowercase
     body: bytes
 
     @property
@@ -86,9 +93,9 @@ class Browser:
         )
         try:
             with opener.open(request, timeout=30) as response:
-                return Answer(int(response.status), dict(response.headers), response.read())
+                return Answer(int(response.status), header_map(response.headers), response.read())
         except urllib.error.HTTPError as error:
-            return Answer(int(error.code), dict(error.headers), error.read())
+            return Answer(int(error.code), header_map(error.headers), error.read())
 
     def get(self, path: str, **kwargs: Any) -> Answer:
         return self.request("GET", path, **kwargs)

@@ -10,9 +10,12 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from django.utils.datastructures import CaseInsensitiveMapping
 
 from core.config.local_services import (
     RunningServer,
@@ -22,7 +25,13 @@ from core.config.local_services import (
     wait_for,
 )
 
-__all__ = ["RunningServer", "free_port", "port_open", "start_redis", "wait_for"]
+__all__ = ["RunningServer", "free_port", "header_map", "port_open", "start_redis", "wait_for"]
+
+
+def header_map(headers: Any) -> Mapping[str, str]:
+    """An HTTP answer's headers, looked up in any case (HTTP names are case-insensitive, and the
+    web server sends them lowercase)."""
+    return CaseInsensitiveMapping(dict(headers))
 
 
 def start_redis() -> RunningServer:

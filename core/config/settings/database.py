@@ -29,7 +29,8 @@ else:
         "CONN_MAX_AGE": 60,
     }
 
-_db["ENGINE"] = "core.dbbackend"  # django-tenants' backend, two round trips fewer a request
+# django-tenants' backend, two round trips fewer a request (ADR 0021).
+_db["ENGINE"] = "core.common.dbbackend"
 _db["CONN_HEALTH_CHECKS"] = True
 _db.setdefault("OPTIONS", {})
 _db["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))

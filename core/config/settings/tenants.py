@@ -71,5 +71,5 @@ TENANT_BASE_SCHEMA = "district_template"
 GET_EXECUTOR_FUNCTION = "provisioning.migration.executor_for"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 # `SET search_path` once per change of district on a connection, not before every query
-# (core/dbbackend/base.py keeps it across requests that name the same district).
+# (core/common/dbbackend/base.py keeps it across requests that name the same district).
 TENANT_LIMIT_SET_CALLS = True

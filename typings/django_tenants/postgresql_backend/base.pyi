@@ -1,4 +1,4 @@
-# What core/dbbackend/base.py uses of django-tenants' backend.
+# What core/common/dbbackend/base.py uses of django-tenants' backend.
 from typing import Any
 
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgresDatabaseWrapper

@@ -1,5 +1,5 @@
-"""The project's database backend (core/dbbackend/base.py): django-tenants' with the search path
-set only when it changes and a reused connection checked without a round trip."""
+"""The project's database backend (core/common/dbbackend/base.py): django-tenants' with the search
+path set only when it changes and a reused connection checked without a round trip."""
 
 from __future__ import annotations
 
@@ -84,6 +84,29 @@ def second() -> Iterator[Any]:
     other.ensure_connection()
     yield other
     other.close()
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_transaction_never_leaves_another_district_path(
+    second: Any, wanzhou: Any, kaizhou: Any
+) -> None:
+    """ADR 0009's worry: SET is transactional, so a rolled-back SET must be set again."""
+    second.set_tenant(wanzhou)
+    assert _path(second) == "wanzhou, public"  # set, and kept: autocommit
+    second.set_autocommit(False)
+    second.set_tenant(kaizhou)
+    assert _path(second) == "kaizhou, public"
+    second.rollback()  # the server's path is 万州's again
+    second.set_autocommit(True)
+
+    second.set_tenant(kaizhou)
+    assert _path(second) == "kaizhou, public"
+
+
+def _path(wrapper: Any) -> str:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SHOW search_path")
+        return str(cursor.fetchone()[0])
 
 
 def _last_statement(pid: int) -> str:
