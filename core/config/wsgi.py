@@ -18,9 +18,6 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
 
-from core.config.env import env_int
-from core.ops.deadline import DEFAULT_SECONDS, Deadline
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.config.settings")
 
 # Exact paths (a path under these, such as a bulk job's results, takes the full stack).
@@ -38,23 +35,14 @@ class _ApiHandler(WSGIHandler):
 
 
 class CreditWSGIHandler:
-    def __init__(self, full: WSGIHandler, deadline: Deadline) -> None:
+    def __init__(self, full: WSGIHandler) -> None:
         self.full = full
         self.api = _ApiHandler()
-        self.deadline = deadline
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        handler = self.api if path in API_PATHS and not environ.get("HTTP_COOKIE") else self.full
-        running = self.deadline.begin(
-            f"{environ.get('REQUEST_METHOD')} {environ.get('HTTP_HOST')}{path}"
-        )
-        try:
-            return handler(environ, start_response)
-        finally:
-            self.deadline.end(running)
+        if environ.get("PATH_INFO") in API_PATHS and not environ.get("HTTP_COOKIE"):
+            return self.api(environ, start_response)
+        return self.full(environ, start_response)
 
 
-application = CreditWSGIHandler(
-    get_wsgi_application(), Deadline(env_int("WEB_TIMEOUT", DEFAULT_SECONDS))
-)
+application = CreditWSGIHandler(get_wsgi_application())

@@ -1,4 +1,4 @@
-"""Settings for the API benchmark's web server: the project's, plus the plain comparison view."""
+"""Settings for the API benchmark's gunicorn: the project's, plus the plain comparison view."""
 
 from core.config.settings import *  # noqa: F403
 

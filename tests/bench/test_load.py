@@ -5,10 +5,9 @@ Ten districts onboarded for real (committed), each with a department whose penal
 companies, 2 penalties each) and list file (2 red-listed, 2 black-listed companies) go through the
 collection services (batch_create, batch_ingest: validation, subjects, records, rescore). One bank
 buys in all ten: a price for the basic report and the score query in each district, a postpaid
-contract in each, and one API key for the ten. Then the web server as the image starts it
-(core/config/web_server.py: 2 worker processes of 2 threads, JSON logs, multiprocess metrics)
-behind infra/nginx/nginx.conf moved to loopback (as tests/infra/test_smoke.py does; the web server
-alone when nginx is missing), with a Redis of its own as
+contract in each, and one API key for the ten. Then infra/gunicorn.conf.py (2 sync workers, JSON
+logs, multiprocess metrics) behind infra/nginx/nginx.conf moved to loopback (as
+tests/infra/test_smoke.py does; gunicorn alone when nginx is missing), with a Redis of its own as
 the cache (rate limits, the GraphQL response cache, data versions: production keeps them there).
 
 Load: locust, headless, in its own process (tests/bench/locust_districts.py): LOAD_USERS clients
@@ -75,10 +74,10 @@ from tests.core.collection.files import (
     uscc,
 )
 from tests.e2e.conftest import committed_districts
-from tests.infra.files import ROOT
+from tests.infra.files import INFRA, ROOT
+from tests.infra.test_gunicorn import database_url
 from tests.infra.test_nginx import nginx_binary
 from tests.infra.test_smoke import _loopback_nginx
-from tests.infra.test_web_server import database_url
 from tests.support.clock import SHIM
 from tests.support.servers import RunningServer, free_port, port_open, wait_for
 
@@ -250,13 +249,14 @@ def _start_stack(stop: ExitStack, tmp: Path, data_dir: Path, redis_url: str) -> 
         "REDIS_URL": redis_url,
         "CREDIT_DATA_DIR": str(data_dir),
         "PROMETHEUS_MULTIPROC_DIR": str(metrics),
-        "WEB_BIND": f"127.0.0.1:{web_port}",
-        "WEB_WORKERS": "2",
+        "GUNICORN_BIND": f"127.0.0.1:{web_port}",
+        "GUNICORN_WORKERS": "2",
         "LOG_LEVEL": "INFO",
     }
     nginx = nginx_binary()
     commands = {
-        "web": [sys.executable, "-m", "core.config.web_server"],
+        "web": [sys.executable, "-m", "gunicorn", "--config", str(INFRA / "gunicorn.conf.py"),
+                "core.config.wsgi:application"],
     }  # fmt: skip
     port = web_port
     if nginx is not None:
@@ -415,7 +415,7 @@ def test_ten_districts_under_mixed_load(
         busy_after, total_after = _cpu_ticks()
         assert stack.alive(), _tail(tmp_path)
         print(f"\n{USERS} clients, {results['seconds']:.0f} s, "
-              f"{'the web server (2 workers) behind nginx' if stack.behind_nginx else 'the web server (2 workers), no nginx'}; "
+              f"{'gunicorn (2 workers) behind nginx' if stack.behind_nginx else 'gunicorn (2 workers), no nginx'}; "
               f"machine CPU busy {(busy_after - busy_before) / (total_after - total_before):.0%} "
               f"of {os.cpu_count()} cores")  # fmt: skip
         rows = _report(results)

@@ -12,8 +12,8 @@ Servers, one at a time on the same 2 cores:
 - PostGraphile 4 (tests/bench/postgraphile_server.js: a library under Node's cluster, 2 workers,
   wanzhou exposed as is, no GraphiQL, no default mutations, no watchPg, no query log), installed
   with npm into POSTGRAPHILE_CACHE (~/.cache/credit-bench/postgraphile), reused between runs;
-- ours: the production web server (core/config/web_server.py: granian, 2 worker processes of 2
-  threads), DJANGO_DEBUG=0, a Redis of its own as the cache, measured twice: misses (GRAPHQL_RESPONSE_CACHE_SECONDS=0) and mixed (the
+- ours: gunicorn, 2 sync workers, core.config.wsgi:application, DJANGO_DEBUG=0, a Redis of its
+  own as the cache, measured twice: misses (GRAPHQL_RESPONSE_CACHE_SECONDS=0) and mixed (the
   response cache on, after a warm-up pass over the codes).
 
 The queries (the PostGraphile names are read from its introspection at start):
@@ -443,7 +443,7 @@ def _their_query(port: int) -> str:
     )
 
 
-def _server_env(redis_url: str, cache_seconds: int) -> dict[str, str]:
+def _gunicorn_env(redis_url: str, cache_seconds: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "S3_BUCKET")}
     env.update(
         DJANGO_SETTINGS_MODULE="core.config.settings", DJANGO_DEBUG="0", PYTHONPATH=str(SERVER_ROOT),
@@ -457,21 +457,25 @@ def _server_env(redis_url: str, cache_seconds: int) -> dict[str, str]:
     return env
 
 
-def _start_ours(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """The web server as production runs it (core/config/web_server.py: its threads, keep-alive
-    and request deadline) with 2 worker processes (BENCH_WEB_THREADS overrides the threads per
-    process), never replaced during the run; its output (one access line per request, as in
-    production) to `log`."""
+def _start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """gunicorn as production runs it (infra/gunicorn.conf.py: its worker class, threads and
+    keep-alive) with 2 workers (BENCH_GUNICORN_THREADS overrides the threads; 1 means the sync
+    worker, which closes the connection after every response), never recycled during the run;
+    its output (one access line per request, as in production) to `log`."""
     port = free_port()
-    env = dict(env, WEB_BIND=f"127.0.0.1:{port}", WEB_WORKERS="2")
-    if os.environ.get("BENCH_WEB_THREADS"):
-        env["WEB_THREADS"] = os.environ["BENCH_WEB_THREADS"]
+    config = SERVER_ROOT / "infra" / "gunicorn.conf.py"
+    env = dict(
+        env, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2", GUNICORN_MAX_REQUESTS="0"
+    )
+    if os.environ.get("BENCH_GUNICORN_THREADS"):
+        env["GUNICORN_THREADS"] = os.environ["BENCH_GUNICORN_THREADS"]
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "core.config.web_server"],
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", str(config), "core.config.wsgi:application",
+             "--log-level", "warning"],
             cwd=SERVER_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    wait_for(lambda: port_open(port) or process.poll() is not None, "the web server", timeout=60)
+    wait_for(lambda: port_open(port) or process.poll() is not None, "gunicorn", timeout=60)
     assert process.poll() is None, log.read_text(errors="replace")[-3000:]
     return process, port
 
@@ -540,8 +544,8 @@ def test_subject_api_against_postgraphile(
     redis = redis_start(db=0)
     try:
         for mode, cache_seconds in (("ours, misses", 0), ("ours, mixed", 300)):
-            env = _server_env(redis.url, cache_seconds)
-            server, port = _start_ours(env, tmp_path / "web.log")
+            env = _gunicorn_env(redis.url, cache_seconds)
+            server, port = _start_gunicorn(env, tmp_path / "gunicorn.log")
             try:
                 our_records = _check_all(port, bodies, codes, _ours)
                 hits_before, misses_before = _redis_stats(redis.url)

@@ -1,6 +1,6 @@
 """One subject with 20 records, served (a) by the district GraphQL API's subject(code:) query and
-(b) by a plain Django view building the same JSON in one SQL statement, both under the production web
-server (core/config/web_server.py, a process per core) and the same concurrent load, in the same run.
+(b) by a plain Django view building the same JSON in one SQL statement, both under gunicorn (sync
+workers, one per core) and the same concurrent load, in the same run.
 
 Run: python3 dev.py bench -k subject      Figures: docs/benchmarks.md
 """
@@ -79,11 +79,12 @@ def server(subject: None) -> Iterator[int]:
     port = free_port()
     workers = str(os.cpu_count() or 2)
     process = subprocess.Popen(
-        [sys.executable, "-m", "core.config.web_server"],
-        cwd=ROOT, env={**_env(), "WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": workers},
+        [str(Path(sys.executable).parent / "gunicorn"), "core.config.wsgi:application", "-b", f"127.0.0.1:{port}",
+         "-w", workers, "--worker-class", "sync", "--keep-alive", "30", "--log-level", "warning"],
+        cwd=ROOT, env=_env(),
     )  # fmt: skip
     try:
-        wait_for(lambda: port_open(port), "the web server", timeout=60)
+        wait_for(lambda: port_open(port), "gunicorn", timeout=60)
         yield port
     finally:
         process.terminate()

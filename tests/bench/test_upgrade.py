@@ -49,7 +49,7 @@ from provisioning.services.template import expected_migrations, template_schema_
 from tenants.enums import DistrictStatus
 from tenants.models import District, SpareSchema
 from tests.infra.files import ROOT
-from tests.infra.test_web_server import database_url
+from tests.infra.test_gunicorn import database_url
 
 COUNT = int(os.environ.get("UPGRADE_DISTRICTS", "200"))
 PREFIX = "upg_"

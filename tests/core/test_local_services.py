@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context
 
 from core.config.celery_app import create_app
 from core.config.local_services import ROOT, TaskQueue, port_open, task_queue_start, wait_for
-from tests.infra.test_web_server import database_url
+from tests.infra.test_gunicorn import database_url
 
 TASK = "tests.support.write_current_schema"
 

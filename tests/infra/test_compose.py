@@ -63,7 +63,7 @@ def test_web_is_checked_by_readiness_and_processes_share_a_metrics_folder() -> N
     services = compose()["services"]
 
     assert "http://127.0.0.1:8000/readyz" in services["web"]["healthcheck"]["test"][-1]
-    assert "command" not in services["web"]  # the image's web server command
+    assert "command" not in services["web"]  # the image's gunicorn command
     assert services["web"]["environment"]["PROMETHEUS_MULTIPROC_DIR"] == "/tmp/prometheus"
     assert services["worker"]["environment"]["PROMETHEUS_MULTIPROC_DIR"] == "/tmp/prometheus"
     assert services["worker"]["environment"]["WORKER_METRICS_PORT"] == "9808"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.infra.files import ROOT
-from tests.infra.test_web_server import database_url
+from tests.infra.test_gunicorn import database_url
 
 SYNC_MESSAGE = "installing locked dependencies"
 UNSET = ("DJANGO_DEBUG", "DJANGO_SECRET_KEY", "SUBJECT_LOOKUP_KEY", "SUBJECT_DATA_KEY")

@@ -51,7 +51,7 @@ def test_dependencies_come_from_the_lock_file_with_the_pinned_uv() -> None:
     assert all((ROOT / source).exists() for value in copied for source in value[:-1])
 
 
-def test_the_image_runs_the_web_server_as_a_numeric_non_root_user() -> None:
+def test_the_image_runs_gunicorn_as_a_numeric_non_root_user() -> None:
     stage = final_stage()
     (user,) = [c for c in stage if c.cmd == "USER"]
     (cmd,) = [c for c in stage if c.cmd == "CMD"]
@@ -60,8 +60,10 @@ def test_the_image_runs_the_web_server_as_a_numeric_non_root_user() -> None:
     assert int(uid) >= 1000
     assert int(gid) >= 1000
     assert cmd.json is True
-    assert cmd.value == ("python", "-m", "core.config.web_server")
-    assert (ROOT / "core" / "config" / "web_server.py").is_file()
+    assert cmd.value == (
+        "gunicorn", "--config", "infra/gunicorn.conf.py", "core.config.wsgi:application",
+    )  # fmt: skip
+    assert (ROOT / "infra" / "gunicorn.conf.py").is_file()
     assert (ROOT / "core" / "config" / "wsgi.py").is_file()
     assert [c.cmd for c in stage].index("USER") > max(
         i for i, c in enumerate(stage) if c.cmd in ("RUN", "COPY")
@@ -93,4 +95,5 @@ def test_the_build_context_leaves_out_local_state_but_no_application_code() -> N
     assert ours
     assert ours.isdisjoint(top_level)
     assert {"manage.py", "district_templates"}.isdisjoint(top_level)
+    assert "infra/gunicorn.conf.py" not in patterns
     assert "infra/migrate.sh" not in patterns

@@ -11,6 +11,7 @@ import dockerfile
 
 from tests.infra.files import (
     DOCKERFILE,
+    INFRA,
     OPERATIONS_DOC,
     ROOT,
     app_services,
@@ -31,7 +32,10 @@ NOT_DEPLOYED = {
 
 def source_files() -> list[Path]:
     packages = [p for p in ROOT.iterdir() if (p / "__init__.py").is_file() and p.name != "tests"]
-    return [f for package in packages for f in package.rglob("*.py") if "migrations" not in f.parts]
+    files = [
+        f for package in packages for f in package.rglob("*.py") if "migrations" not in f.parts
+    ]
+    return [*files, INFRA / "gunicorn.conf.py"]
 
 
 def _name(node: ast.AST) -> str | None:
@@ -78,7 +82,7 @@ def documented_command_keys(resource: str) -> set[str]:
 def test_the_code_reads_the_variables_this_test_expects() -> None:
     read = variables_read()
 
-    assert {"DATABASE_URL", "S3_BUCKET", "LOG_FORMAT", "WEB_WORKERS"} <= read
+    assert {"DATABASE_URL", "S3_BUCKET", "LOG_FORMAT", "GUNICORN_WORKERS"} <= read
     assert "PROMETHEUS_MULTIPROC_DIR" in read
 
 

@@ -3,7 +3,7 @@
 1. A Celery worker is killed (SIGKILL, all its processes) in the middle of an ingest; a new worker
    gets the task again once the broker's visibility timeout has passed, and the batch ends with
    every row of the file accounted for exactly once.
-2. Redis stops while the web server serves: portal pages and GraphQL reads keep working, an upload is
+2. Redis stops while gunicorn serves: portal pages and GraphQL reads keep working, an upload is
    kept as queued, and when Redis is back the upload is ingested.
 3. PostgreSQL (a private cluster of the test's own) stops and starts again under a stream of
    requests: answers during the outage are clean 503s, and requests succeed again soon after.
@@ -50,8 +50,8 @@ from core.records.models import Record
 from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
 from tests.e2e.conftest import committed_districts
-from tests.infra.files import ROOT
-from tests.infra.test_web_server import database_url
+from tests.infra.files import INFRA, ROOT
+from tests.infra.test_gunicorn import database_url
 from tests.support.forms import csrf_token, multipart
 from tests.support.servers import (
     free_port,
@@ -126,7 +126,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 @dataclass
 class Answer:
     status: int
-    headers: Mapping[str, str]  # names in any case: the web server sends them lowercase
+    headers: Mapping[str, str]  # looked up in any case, as HTTP header names are
     body: bytes
 
     @property
@@ -149,7 +149,7 @@ def fetch(url: str, host: str, *, opener: urllib.request.OpenerDirector | None =
 
 @dataclass
 class Site:
-    """The web server serving a committed district, with a private Redis as cache and broker; Celery
+    """gunicorn serving a committed district, with a private Redis as cache and broker; Celery
     workers are started and killed by the tests."""
 
     url: str
@@ -244,17 +244,18 @@ def site(
             "REDIS_URL": redis.url(1),
             "CELERY_BROKER_URL": redis.url(0),
             "CELERY_BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-            "WEB_BIND": f"127.0.0.1:{port}",
-            "WEB_WORKERS": "2",
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": "2",
             "LOG_LEVEL": "INFO",
         }
         web_log = stop.enter_context(open(tmp / "web.log", "wb"))  # noqa: SIM115
         web = subprocess.Popen(
-            [sys.executable, "-m", "core.config.web_server"],
+            [sys.executable, "-m", "gunicorn", "--config", str(INFRA / "gunicorn.conf.py"),
+             "core.config.wsgi:application"],
             cwd=ROOT, env=environment, stdout=web_log, stderr=web_log,
         )  # fmt: skip
         stop.callback(_stop, web)
-        wait_for(lambda: port_open(port) or web.poll() is not None, "the web server", 60)
+        wait_for(lambda: port_open(port) or web.poll() is not None, "gunicorn", 60)
         assert web.poll() is None, _tail(tmp / "web.log")
         site = Site(url=f"http://127.0.0.1:{port}", tmp=tmp, media=media,
                     environment=environment, redis=redis)  # fmt: skip
@@ -578,9 +579,9 @@ def test_postgresql_restarted_under_load_gives_clean_503s_then_recovers(
         "DATABASE_URL": private_postgres.url,
         "DATABASE_CONNECT_TIMEOUT": "2",
         "DJANGO_DEBUG": "0",
-        "WEB_BIND": f"127.0.0.1:{port}",
-        "WEB_WORKERS": "2",
-        "WEB_TIMEOUT": "30",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_TIMEOUT": "30",
         "LOG_LEVEL": "INFO",
     }
     for name in ("REDIS_URL", "CELERY_BROKER_URL", "S3_BUCKET"):
@@ -588,14 +589,15 @@ def test_postgresql_restarted_under_load_gives_clean_503s_then_recovers(
     log = tmp_path / "web.log"
     with open(log, "wb") as out:
         web = subprocess.Popen(
-            [sys.executable, "-m", "core.config.web_server"],
+            [sys.executable, "-m", "gunicorn", "--config", str(INFRA / "gunicorn.conf.py"),
+             "core.config.wsgi:application"],
             cwd=ROOT, env=environment, stdout=out, stderr=out,
         )  # fmt: skip
     shots: list[Shot] = []
     stop = threading.Event()
     firing = threading.Thread(target=_fire, args=(f"http://127.0.0.1:{port}", stop, shots))
     try:
-        wait_for(lambda: port_open(port) or web.poll() is not None, "the web server", 60)
+        wait_for(lambda: port_open(port) or web.poll() is not None, "gunicorn", 60)
         assert web.poll() is None, _tail(log)
         firing.start()
         wait_for(lambda: sum(s.status == 200 for s in shots) >= 10, "answers before the restart")

@@ -1,5 +1,5 @@
-"""The production stack without containers: the web server as the image starts it, a Celery
-worker and beat as compose runs them, and infra/'s nginx configuration, all on loopback, against PostgreSQL
+"""The production stack without containers: infra/'s gunicorn configuration, a Celery worker and
+beat as compose runs them, and infra/'s nginx configuration, all on loopback, against PostgreSQL
 (the test database), Redis and an S3-compatible server (SeaweedFS). Through nginx: a district's
 portal page, a GraphQL call and a department file uploaded in the staff console, which the worker
 ingests and whose file lands in S3 under the district's prefix."""
@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +30,13 @@ from core.records.models import Record
 from provisioning.services.onboarding import OnboardingRequest
 from tests.core.collection.files import DEPARTMENT_CODE, as_csv, penalty
 from tests.e2e.conftest import committed_districts
-from tests.infra.files import NGINX_CONF, ROOT
+from tests.infra.files import INFRA, NGINX_CONF, ROOT
+from tests.infra.test_gunicorn import database_url
 from tests.infra.test_nginx import nginx_binary
-from tests.infra.test_web_server import database_url
 from tests.support.forms import csrf_token, multipart
 from tests.support.servers import (
     S3Server,
     free_port,
-    header_map,
     port_open,
     start_redis,
     start_seaweedfs,
@@ -123,12 +122,13 @@ def stack(django_db_setup: None, django_db_blocker: Any, tmp_path: Path) -> Iter
             "S3_ACCESS_KEY_ID": s3.access_key,
             "S3_SECRET_ACCESS_KEY": s3.secret_key,
             "S3_REGION": "us-east-1",
-            "WEB_BIND": f"127.0.0.1:{web_port}",
-            "WEB_WORKERS": "2",
+            "GUNICORN_BIND": f"127.0.0.1:{web_port}",
+            "GUNICORN_WORKERS": "2",
             "LOG_LEVEL": "INFO",
         }
         commands = {
-            "web": [sys.executable, "-m", "core.config.web_server"],
+            "web": [sys.executable, "-m", "gunicorn", "--config", str(INFRA / "gunicorn.conf.py"),
+                    "core.config.wsgi:application"],
             "worker": [sys.executable, "-m", "celery", "-A", "core", "worker", "--loglevel=INFO",
                        "--concurrency=1"],
             "beat": [sys.executable, "-m", "celery", "-A", "core", "beat", "--loglevel=INFO",
@@ -174,14 +174,14 @@ def _logs(tmp: Path) -> str:
 
 
 def _request(stack: Stack, opener: urllib.request.OpenerDirector, path: str, *, data: bytes | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, Mapping[str, str], bytes]:  # fmt: skip
+             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
     request = urllib.request.Request(stack.url + path, data=data,
                                      headers={"Host": SMOKE.domain, **(headers or {})})  # fmt: skip
     try:
         with opener.open(request, timeout=30) as response:
-            return int(response.status), header_map(response.headers), response.read()
+            return int(response.status), dict(response.headers), response.read()
     except urllib.error.HTTPError as answer:
-        return int(answer.code), header_map(answer.headers), answer.read()
+        return int(answer.code), dict(answer.headers), answer.read()
 
 
 def test_a_portal_page_a_graphql_call_and_an_upload_go_through_nginx(stack: Stack) -> None:

@@ -1,4 +1,4 @@
-"""The security suite runs against a production-like server: the web server (granian) with DJANGO_DEBUG=0, two
+"""The security suite runs against a production-like server: gunicorn with DJANGO_DEBUG=0, two
 workers, Redis for the cache (so limits are shared between workers, as in production), serving
 the test database. What a test needs on the server it commits, and removes itself afterwards.
 
@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 
 from core.common import changefeed
-from tests.infra.files import ROOT
-from tests.infra.test_web_server import database_url
+from tests.infra.files import INFRA, ROOT
+from tests.infra.test_gunicorn import database_url
 from tests.support.servers import (
     RunningServer,
     free_port,
@@ -42,7 +42,7 @@ from tests.support.servers import (
 @dataclass
 class Answer:
     status: int
-    headers: Mapping[str, str]  # names in any case: the web server sends them lowercase
+    headers: Mapping[str, str]  # looked up in any case, as HTTP header names are
     body: bytes
 
     @property
@@ -137,7 +137,7 @@ class ProductionServer:
 
 @pytest.fixture(scope="session")
 def production(django_db_setup: None) -> Iterator[ProductionServer]:
-    """The web server (core/config/web_server.py), DJANGO_DEBUG=0, two workers, Redis cache; serves the test database."""
+    """gunicorn, DJANGO_DEBUG=0, two workers, Redis cache; serves the test database."""
     workdir = Path(tempfile.mkdtemp(prefix="test-security-"))
     redis = start_redis()
     port = free_port()
@@ -151,8 +151,8 @@ def production(django_db_setup: None) -> Iterator[ProductionServer]:
         "CREDIT_DATA_DIR": str(workdir),
         # A database of its own (the Redis may be this machine's, which other tests share).
         "REDIS_URL": _cache_url(redis),
-        "WEB_BIND": f"127.0.0.1:{port}",
-        "WEB_WORKERS": "2",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
         "LOG_LEVEL": "INFO",
     }
     for name in ("CELERY_BROKER_URL", "S3_BUCKET"):
@@ -160,14 +160,15 @@ def production(django_db_setup: None) -> Iterator[ProductionServer]:
     # Static files as the image has them (collectstatic), served by WhiteNoise.
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
                    cwd=ROOT, env=environment, check=True, timeout=120)  # fmt: skip
-    log = workdir / "web.log"
+    log = workdir / "gunicorn.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "core.config.web_server"],
+            [sys.executable, "-m", "gunicorn", "--config", str(INFRA / "gunicorn.conf.py"),
+             "core.config.wsgi:application"],
             cwd=ROOT, env=environment, stdout=out, stderr=out,
         )  # fmt: skip
     try:
-        wait_for(lambda: port_open(port) or process.poll() is not None, "the web server", 60)
+        wait_for(lambda: port_open(port) or process.poll() is not None, "gunicorn", 60)
         assert process.poll() is None, log.read_text()
         server = ProductionServer(url=f"http://127.0.0.1:{port}", log=log, media=media,
                                   redis=redis)  # fmt: skip

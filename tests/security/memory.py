@@ -16,8 +16,8 @@ MB = 1024 * 1024
 
 
 def server_processes(production: ProductionServer) -> list[int]:
-    """The web server's main process and workers of `production` (they carry its WEB_BIND)."""
-    bind = f"WEB_BIND={production.url.removeprefix('http://')}".encode()
+    """The gunicorn master and workers of `production` (they carry its GUNICORN_BIND)."""
+    bind = f"GUNICORN_BIND={production.url.removeprefix('http://')}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():

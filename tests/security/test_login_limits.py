@@ -1,6 +1,6 @@
 """Finding: no limit on login attempts. Forty wrong passwords, then the right one worked, at
 /console/login/ (district staff), /admin/login/ (operator staff) and /institution/login/
-(institution users). Against the web server with Redis (two workers share the counters), in two
+(institution users). Against gunicorn with Redis (two workers share the counters), in two
 districts of their own whose staff share an e-mail: five wrong passwords lock the account even for
 the right one, in the district only; the page says why in Chinese; the admin's unlock works and
 is audited; a forged X-Forwarded-For does not escape the address limit (ADR 0014)."""

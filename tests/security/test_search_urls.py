@@ -95,7 +95,7 @@ def test_a_console_search_by_id_number_goes_behind_a_token(
     # When a clerk of 万州区 searches for the person's identity number
     results = _search(staff.wanzhou, "/console/subjects/", ID_NUMBER)
     page = staff.wanzhou.get(results)
-    again = staff.wanzhou.get(results)  # a reload (the other worker process, perhaps)
+    again = staff.wanzhou.get(results)  # a reload (the other gunicorn worker, perhaps)
 
     # Then the result page's URL carries no digit at all, and it lists the person
     assert TOKEN_PAGE.fullmatch(results), results

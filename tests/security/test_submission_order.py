@@ -2,7 +2,7 @@
 was refused, but its attachment had been kept already; and the render token that tells a person
 from a bot could be sent again and again. Now the limit counts first, every field and the
 attachment are checked next, the token is spent (once), and only then is the attachment stored
-(core/collection/submissions.py). Against the web server with Redis: over the limit, no new file under
+(core/collection/submissions.py). Against gunicorn with Redis: over the limit, no new file under
 the server's media folder; a replayed form is refused; a person's submission still works."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 `xl/theme/theme1.xml` expands to 300 MB raised the server from 145 MB to 760 MB before the refusal
 (the row count loaded the workbook before the ratio check). Now the zip directory is judged before
 anything decompresses the file, and members are read in pieces, never past their declared size
-(core/collection/xlsx.py). Against the web server (ingest runs in the request there, without a broker):
+(core/collection/xlsx.py). Against gunicorn (ingest runs in the request there, without a broker):
 the upload is refused with the reason and the server's memory grows by less than 50 MB; a member
 that lies about its size fails its batch the same way; a normal XLSX still uploads."""
 

@@ -17,7 +17,7 @@ Two ways to use it:
 The whole run starts at a fixed moment, SUITE_START (10:00 on 27 November 2026, Beijing time),
 whatever the machine's clock says, and the clock runs on from there: the fixtures' literal dates
 (a penalty decided on 2026-11-20, in force for a year) hold on any day CI runs, in 2030 too. Every
-Python process the tests start (the web server, Celery workers) is moved by the same offset, through
+Python process the tests start (gunicorn, Celery workers) is moved by the same offset, through
 tests/support/clockshim/sitecustomize.py. PostgreSQL, Redis, S3 and the browser keep the real
 time: the product takes every date and time from Python, never from the database; S3 requests
 are signed with the real time (the server checks it). `TEST_TODAY=2026-12-31T23:30` starts the run

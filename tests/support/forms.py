@@ -1,5 +1,5 @@
 """Posting the staff console's forms from a plain HTTP client (the infra tests drive real
-web server and nginx processes, where Django's test client cannot go)."""
+gunicorn/nginx processes, where Django's test client cannot go)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Login limits in process (core/accounts/lockout.py, ADR 0014): counters per account and per
 address in each schema, locks that end when the page says, longer locks after each lock in a day,
 unlocks by a district admin, the operator and the command line, each audited. The same against
-the web server with Redis: tests/security/test_login_limits.py."""
+gunicorn with Redis: tests/security/test_login_limits.py."""
 
 from __future__ import annotations
 

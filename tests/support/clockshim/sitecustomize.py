@@ -1,4 +1,4 @@
-"""Loaded by every Python process a test starts (the web server, Celery workers, manage.py) when a run
+"""Loaded by every Python process a test starts (gunicorn, Celery workers, manage.py) when a run
 is moved to another day with TEST_TODAY: the child's clock is moved by the same offset as the
 test process's, so a server and its tests agree on the day. Only tests put this folder on
 PYTHONPATH (tests/support/clock.py); nothing in the product imports it."""
