@@ -79,7 +79,7 @@ from tests.infra.test_gunicorn import database_url
 from tests.infra.test_nginx import nginx_binary
 from tests.infra.test_smoke import _loopback_nginx
 from tests.support.clock import SHIM
-from tests.support.servers import RunningServer, free_port, port_open, wait_for
+from tests.support.servers import RunningServer, free_port, port_open, stop_process, wait_for
 
 SECONDS = int(os.environ.get("LOAD_SECONDS", "120"))
 USERS = int(os.environ.get("LOAD_USERS", "32"))
@@ -229,15 +229,6 @@ def _own_redis() -> RunningServer:
     return RunningServer(url=f"redis://127.0.0.1:{port}/0", process=process, workdir=workdir)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(10)
-
-
 def _start_stack(stop: ExitStack, tmp: Path, data_dir: Path, redis_url: str) -> Stack:
     web_port = free_port()
     metrics = tmp / "prometheus"
@@ -269,7 +260,7 @@ def _start_stack(stop: ExitStack, tmp: Path, data_dir: Path, redis_url: str) -> 
         log = stop.enter_context(open(tmp / f"{name}.log", "wb"))  # noqa: SIM115
         processes[name] = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log,
                                            stderr=log)  # fmt: skip
-        stop.callback(_stop, processes[name])
+        stop.callback(stop_process, processes[name], 30)
     stack = Stack(port=port, logs=tmp, behind_nginx=nginx is not None, processes=processes)
     for p in {web_port, port}:
         wait_for(lambda p=p: port_open(p) or not stack.alive(), f"port {p}", 60)

@@ -74,7 +74,7 @@ from django_tenants.utils import schema_context
 from core.config.local_services import redis_start
 from tests.bench.scale import SUBJECTS, district_at_scale
 from tests.core.collection.files import uscc
-from tests.support.servers import free_port, port_open, wait_for
+from tests.support.servers import free_port, on_test_database, port_open, stop_process, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = Path(__file__).resolve().parent
@@ -392,15 +392,6 @@ def _write_bodies(folder: Path, name: str, bodies: dict[str, bytes]) -> Path:
     return path
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(10)
-
-
 # --- servers ---------------------------------------------------------------------------------
 
 
@@ -449,12 +440,7 @@ def _gunicorn_env(redis_url: str, cache_seconds: int) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="core.config.settings", DJANGO_DEBUG="0", PYTHONPATH=str(SERVER_ROOT),
         REDIS_URL=redis_url, GRAPHQL_RESPONSE_CACHE_SECONDS=str(cache_seconds),
     )  # fmt: skip
-    name = connection.settings_dict["NAME"]
-    if env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
-    else:
-        env["CREDIT_EMBEDDED_DB_NAME"] = name
-    return env
+    return on_test_database(env)
 
 
 def _start_gunicorn(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -513,7 +499,7 @@ def test_subject_api_against_postgraphile(
             wrk, port, _write_bodies(tmp_path, "trivial", bodies), server.pid, with_db=False
         )
     finally:
-        _stop(server)
+        stop_process(server)
 
     # 2. PostGraphile 4.
     port = free_port()
@@ -536,7 +522,7 @@ def test_subject_api_against_postgraphile(
         )
         _check_all(port, dict(list(bodies.items())[:50]), codes, theirs)
     finally:
-        _stop(server)
+        stop_process(server)
 
     # 3. Ours, without and with the response cache.
     bodies = {c: json.dumps({"query": OURS, "variables": {"code": c}}).encode() for c in codes}
@@ -555,7 +541,7 @@ def test_subject_api_against_postgraphile(
                 _check_all(port, dict(list(bodies.items())[:50]), codes, _ours)
                 runs[mode] = replace(run, note=f"Redis gets: {hits:,} hits, {misses:,} misses")
             finally:
-                _stop(server)
+                stop_process(server)
     finally:
         redis.stop()
 

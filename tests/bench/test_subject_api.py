@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from core.catalog.models import Department
@@ -30,7 +29,7 @@ from core.records.staging import Provenance, records_store
 from core.records.validation import ValidationContext, validate_row
 from tests.bench.load import load
 from tests.core.collection.files import DEPARTMENT_CODE, penalty, uscc
-from tests.support.servers import free_port, port_open, wait_for
+from tests.support.servers import free_port, on_test_database, port_open, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = uscc(424242)
@@ -66,12 +65,7 @@ def subject(django_db_setup: None, django_db_blocker: Any) -> None:
 
 def _env() -> dict[str, str]:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="tests.bench.settings", PYTHONPATH=str(ROOT))
-    name = connection.settings_dict["NAME"]
-    if env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
-    else:
-        env["CREDIT_EMBEDDED_DB_NAME"] = name
-    return env
+    return on_test_database(env)
 
 
 @pytest.fixture

@@ -58,6 +58,7 @@ from tests.support.servers import (
     header_map,
     port_open,
     postgres_programs,
+    stop_process,
     wait_for,
 )
 
@@ -102,16 +103,6 @@ class PrivateRedis:
             self.process.wait(10)
             self.process = None
         wait_for(lambda: not port_open(self.port), "redis-server to stop", 10)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
 
 
 def _tail(path: Path, size: int = 4000) -> str:
@@ -254,14 +245,14 @@ def site(
              "core.config.wsgi:application"],
             cwd=ROOT, env=environment, stdout=web_log, stderr=web_log,
         )  # fmt: skip
-        stop.callback(_stop, web)
+        stop.callback(stop_process, web)
         wait_for(lambda: port_open(port) or web.poll() is not None, "gunicorn", 60)
         assert web.poll() is None, _tail(tmp / "web.log")
         site = Site(url=f"http://127.0.0.1:{port}", tmp=tmp, media=media,
                     environment=environment, redis=redis)  # fmt: skip
         yield site
         for worker in site.workers:
-            _stop(worker)
+            stop_process(worker)
 
 
 def _wait_batch(batch_id: int, site: Site, timeout: float) -> UploadBatch:
@@ -614,7 +605,7 @@ def test_postgresql_restarted_under_load_gives_clean_503s_then_recovers(
         stop.set()
         if firing.is_alive():
             firing.join(30)
-        _stop(web)
+        stop_process(web)
 
     during = [s for s in shots if s.started >= down - 0.5]
     failures = [s for s in during if s.status != 200]

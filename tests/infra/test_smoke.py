@@ -40,6 +40,7 @@ from tests.support.servers import (
     port_open,
     start_redis,
     start_seaweedfs,
+    stop_process,
     wait_for,
 )
 
@@ -141,7 +142,7 @@ def stack(django_db_setup: None, django_db_blocker: Any, tmp_path: Path) -> Iter
             log = stop.enter_context(open(tmp_path / f"{name}.log", "wb"))  # noqa: SIM115
             process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
             processes[name] = process
-            stop.callback(_stop, process)
+            stop.callback(stop_process, process)
         for port in (web_port, nginx_port):
             wait_for(lambda port=port: port_open(port) or _any_died(processes), f"port {port}", 60)
         assert not _any_died(processes), _logs(tmp_path)
@@ -153,14 +154,6 @@ def _penalty_item() -> int:
     from core.catalog.models import CatalogItem
 
     return CatalogItem.objects.get(code="N03-02").pk
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def _any_died(processes: dict[str, subprocess.Popen[bytes]]) -> bool:

@@ -25,7 +25,41 @@ from core.config.local_services import (
     wait_for,
 )
 
-__all__ = ["RunningServer", "free_port", "header_map", "port_open", "start_redis", "wait_for"]
+__all__ = [
+    "RunningServer",
+    "free_port",
+    "header_map",
+    "on_test_database",
+    "port_open",
+    "start_redis",
+    "stop_process",
+    "wait_for",
+]
+
+
+def stop_process(process: subprocess.Popen[bytes], seconds: float = 20) -> None:
+    """Stop a server a test started: terminate, then kill if it has not ended within `seconds`."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
+def on_test_database(env: dict[str, str]) -> dict[str, str]:
+    """`env` with its database pointed at this run's test database, for a server process a test
+    starts: the same server with DATABASE_URL, or the embedded one with its database's name."""
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    if env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
+    else:
+        env["CREDIT_EMBEDDED_DB_NAME"] = name
+    return env
 
 
 def header_map(headers: Any) -> Mapping[str, str]:
