@@ -43,17 +43,25 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         """The path was set by hand in SQL: set it again before the next query."""
         self.search_path_on_server = self.search_path_set_schemas = None
 
+    # Forgotten after, not before: getting the cursor for ROLLBACK TO SAVEPOINT can SET the path
+    # inside the savepoint, which the rollback then takes back.
     def close(self) -> None:
-        self.search_path_on_server = None
-        super().close()
+        try:
+            super().close()
+        finally:
+            self.search_path_on_server = None
 
     def rollback(self) -> None:
-        self.search_path_on_server = None
-        super().rollback()
+        try:
+            super().rollback()
+        finally:
+            self.search_path_on_server = None
 
     def savepoint_rollback(self, sid: Any) -> None:
-        self.search_path_on_server = None
-        super().savepoint_rollback(sid)
+        try:
+            super().savepoint_rollback(sid)
+        finally:
+            self.search_path_on_server = None
 
     def is_usable(self) -> bool:
         if self.connection is None or self.connection.closed:

@@ -62,6 +62,27 @@ def test_a_rolled_back_savepoint_sets_the_path_again() -> None:
 
 
 @pytest.mark.django_db
+def test_a_path_set_inside_a_rolled_back_savepoint_is_not_trusted_afterwards(
+    wanzhou: Any, kaizhou: Any
+) -> None:
+    from django.db import transaction
+
+    connection.set_tenant(wanzhou)
+    _one_query()  # the server's path: 万州's
+    try:
+        with transaction.atomic():
+            connection.set_tenant(kaizhou)
+            _one_query()
+            connection.set_schema_to_public()  # rolling back SETs public inside the savepoint
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    connection.set_schema_to_public()  # the next request, on the same connection
+
+    assert _path(connection) == "public"
+
+
+@pytest.mark.django_db
 def test_requests_to_one_district_set_its_path_once(wanzhou_client: Any) -> None:
     query = "{ catalogCategories { edges { node { name } } } }"
     gql(wanzhou_client, query)
