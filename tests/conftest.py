@@ -5,6 +5,7 @@ rolled back, so it may change anything, switch schemas, even onboard a district.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,6 +45,9 @@ KAIZHOU = OnboardingRequest(
     admin_name="开州管理员",
 )
 OPERATOR_HOST = "localhost"
+# Set by tests/support/citus.py: the test database already exists on every node of a Citus cluster
+# (Citus does not create databases across nodes), so it is kept rather than created and dropped.
+ON_CLUSTER = os.environ.get("CREDIT_TEST_CLUSTER") == "citus"
 
 # The `clock` and `today` fixtures and @on_calendar_days (tests/support/clock.py).
 pytest_plugins = ["tests.support.clock"]
@@ -54,7 +58,12 @@ def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> It
     """Create the test database whatever the collected tests are marked with (pytest-django only
     creates it for aliases that some `django_db` test names; browser tests use committed data)."""
     with django_db_blocker.unblock():
-        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})  # type: ignore[arg-type]
+        config = setup_databases(
+            verbosity=0,
+            interactive=False,
+            aliases={"default"},  # type: ignore[arg-type]
+            keepdb=ON_CLUSTER,
+        )
         operator_ensure(domains=[OPERATOR_HOST, "testserver"])
         template_ensure()
         for request in (WANZHOU, KAIZHOU):
@@ -70,7 +79,7 @@ def django_db_setup(django_test_environment: None, django_db_blocker: Any) -> It
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
-        teardown_databases(config, verbosity=0)
+        teardown_databases(config, verbosity=0, keepdb=ON_CLUSTER)
 
 
 @pytest.fixture(autouse=True)

@@ -12,10 +12,12 @@ $$;
 """
 
 
-def append_only_sql(table: str) -> tuple[str, str]:
-    """(forward, backward) SQL for a RunSQL operation."""
-    forward = FUNCTION + (
+def append_only_sql(table: str) -> tuple[list[str], list[str]]:
+    """(forward, backward) statements for a RunSQL operation, one statement each: Citus sends a
+    function's definition to every node as written, and a node refuses several in one."""
+    forward = [
+        FUNCTION,
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        "FOR EACH ROW EXECUTE FUNCTION public.audit_forbid_change();"
-    )
-    return forward, f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};"
+        "FOR EACH ROW EXECUTE FUNCTION public.audit_forbid_change();",
+    ]
+    return forward, [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};"]

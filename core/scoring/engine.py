@@ -180,16 +180,20 @@ def compute(
         cursor.execute("ANALYZE tmp_score (subject_id)")
         now = timezone.now()
         cursor.execute(
-            "UPDATE scoring_subjectscore c SET is_current = false FROM tmp_score t "
+            # The temporary table through a CTE: Citus joins an update's table to a local table
+            # only as an intermediate result (ADR 0022).
+            "WITH t AS MATERIALIZED (SELECT * FROM tmp_score) "
+            "UPDATE scoring_subjectscore c SET is_current = false FROM t "
             "WHERE c.subject_id = t.subject_id AND c.is_current AND (c.scorecard_id <> %s "
             "OR c.total <> t.total OR c.grade <> t.grade OR c.explanation <> t.explanation)",
             [scorecard.id],
         )
         cursor.execute(
+            "WITH t AS MATERIALIZED (SELECT * FROM tmp_score) "
             "INSERT INTO scoring_subjectscore (subject_id, scorecard_id, total, grade, explanation, "
             "computed_at, as_of, reason, is_current) "
             "SELECT t.subject_id, %s, t.total, t.grade, t.explanation, %s, %s, %s, true "
-            "FROM tmp_score t WHERE NOT EXISTS (SELECT 1 FROM scoring_subjectscore c "
+            "FROM t WHERE NOT EXISTS (SELECT 1 FROM scoring_subjectscore c "
             "WHERE c.subject_id = t.subject_id AND c.is_current)",
             [scorecard.id, now, today, reason],
         )

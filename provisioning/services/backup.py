@@ -29,7 +29,9 @@ from django.utils import timezone
 from core.common.actors import Actor
 from core.common.errors import Conflict, ValidationFailed
 from core.common.tenancy import use_public_schema
+from core.stats.triggers import COUNTS_TABLE
 from core.storage.archive import schema_file_names, schema_file_read, schema_file_write
+from provisioning.services.cloning import identity_advance
 from provisioning.services.onboarding import validate_domain, validate_slug
 from provisioning.services.spares import clone_template
 from provisioning.services.template import advisory_lock, applied_migrations, template_schema_name
@@ -39,6 +41,7 @@ from tenants.models import District, Domain
 
 FORMAT = "credit-district-archive/1"
 SKIPPED_TABLES = {"django_migrations"}  # compared, not copied: the target has its own
+TRIGGER_WRITTEN = {COUNTS_TABLE}  # written by triggers as rows are loaded: restored after them
 
 
 @dataclass(frozen=True)
@@ -230,21 +233,24 @@ def district_import(
 
 
 def _load_tables(archive: tarfile.TarFile, manifest: dict[str, Any], slug: str) -> int:
-    """Empty the new schema's tables and copy the archive's rows in, with user triggers (append-only
-    guards, statistics counters) off while loading: the archived counters are copied as they were.
-    Foreign keys are deferred (Django creates them DEFERRABLE INITIALLY DEFERRED), so the order
-    of tables does not matter; they are all checked once the rows are in."""
+    """Empty the new schema's tables and copy the archive's rows in. The counters that triggers keep
+    (`stats_recordcount`) are emptied again and copied last, after the rows whose triggers counted
+    them: the archived counters are restored as they were. The append-only guards refuse only
+    updates and deletes, so the triggers stay on (turning them off and on around the load is
+    refused by Citus while the load's foreign-key checks are pending on the worker). Foreign keys
+    are deferred (Django creates them DEFERRABLE INITIALLY DEFERRED), so the order of tables does
+    not matter; they are all checked once the rows are in."""
     here = dict(_tables(slug))
     tables = manifest["tables"]
     if set(tables) != set(here):
         raise ValidationFailed("归档的数据表与本平台不一致，不能恢复", field="archive")
     rows = 0
+    ordered = sorted(tables.items(), key=lambda item: item[0] in TRIGGER_WRITTEN)
     with connection.cursor() as cursor:
-        names = ", ".join(f'"{slug}"."{t}"' for t in here)
-        for table in here:
-            cursor.execute(f'ALTER TABLE "{slug}"."{table}" DISABLE TRIGGER USER')
-        cursor.execute(f"TRUNCATE {names}")
-        for table, spec in tables.items():
+        cursor.execute("TRUNCATE " + ", ".join(f'"{slug}"."{t}"' for t in here))
+        for table, spec in ordered:
+            if table in TRIGGER_WRITTEN:
+                cursor.execute(f'TRUNCATE "{slug}"."{table}"')
             data = _member(archive, f"tables/{table}.copy", spec["sha256"])
             cursor.cursor.copy_expert(
                 f'COPY "{slug}"."{table}" ({_columns_sql(spec["columns"])}) FROM STDIN WITH (FORMAT binary)',
@@ -252,17 +258,12 @@ def _load_tables(archive: tarfile.TarFile, manifest: dict[str, Any], slug: str) 
             )
             rows += int(spec["rows"])
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check every foreign key now
-        for table in here:
-            cursor.execute(f'ALTER TABLE "{slug}"."{table}" ENABLE TRIGGER USER')
         cursor.execute(
-            "SELECT c.table_name, c.column_name, pg_get_serial_sequence(format('%%I.%%I', c.table_schema, c.table_name), c.column_name) "
-            "FROM information_schema.columns c WHERE c.table_schema = %s "
+            "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+            "WHERE c.table_schema = %s "
             "AND pg_get_serial_sequence(format('%%I.%%I', c.table_schema, c.table_name), c.column_name) IS NOT NULL",
             [slug],
         )
-        for table, column, sequence in cursor.fetchall():
-            cursor.execute(
-                f'SELECT setval(%s, COALESCE(MAX("{column}"), 1), MAX("{column}") IS NOT NULL) FROM "{slug}"."{table}"',
-                [sequence],
-            )
+        for table, column in cursor.fetchall():
+            identity_advance(cursor, slug, table, column)
     return rows

@@ -1,4 +1,4 @@
-"""Copy the template schema into a new schema by replaying its catalogue, in one statement.
+"""Copy the template schema into a new schema by replaying its catalogue.
 
 django-tenants' PL/pgSQL clone function is general but its cost grows with the number of schemas in
 the database (about 0.2 s with five schemas, about 2 s with sixty, measured in docs/benchmarks.md).
@@ -9,7 +9,7 @@ Districts are many, so this module reads only the template's own catalogue entri
 3. primary-key, unique, check and exclusion constraints, under their original names;
 4. indexes that back no constraint, under their original names;
 5. foreign keys, triggers and views;
-6. identity counters set past the copied rows.
+6. identity counters of the copied rows' tables set past them.
 
 Names are kept because later migrations refer to constraints and indexes by name. Objects this
 does not replay (functions or types in the template schema, materialised views, sequences that
@@ -173,7 +173,9 @@ def _retarget(definition: str, template: str, new: str) -> str:
     )
 
 
-def clone_sql(plan: ClonePlan, template: str, new: str) -> str:
+def clone_statements(plan: ClonePlan, template: str, new: str) -> list[str]:
+    """The replay, a statement each: Citus passes some DDL on to the worker as written, and a
+    node refuses several statements in one (the round trips cost about 20 ms a clone)."""
     t, n = _q(template), _q(new)
     like = "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS"
     statements = [f"CREATE SCHEMA {n}", f"SET LOCAL search_path TO {n}, public"]
@@ -191,18 +193,32 @@ def clone_sql(plan: ClonePlan, template: str, new: str) -> str:
         statements.append(
             f"ALTER TABLE {n}.{_q(x)} ADD CONSTRAINT {_q(name)} {_retarget(d, template, new)}"
         )
-    statements += [
-        f"SELECT setval(pg_get_serial_sequence('{new}.{x}', '{col}'), "
-        f"COALESCE((SELECT max({_q(col)}) FROM {n}.{_q(x)}), 0) + 1, false)"
-        for x, col in plan.identities
-    ]
     statements += [_retarget(d, template, new) for d in plan.triggers]
     statements += [
         f"CREATE VIEW {n}.{_q(name)} AS {_retarget(d, template, new).rstrip(';')}"
         for name, d in plan.views
     ]
     statements.append("SET LOCAL search_path TO DEFAULT")
-    return ";\n".join(statements).replace("%", "%%") + ";"
+    return statements
+
+
+def identity_advance(cursor: CursorWrapper, schema: str, table: str, column: str) -> None:
+    """Set `schema.table.column`'s identity counter past the rows the table holds. The highest id
+    is read first and set as a number: on Citus a statement that reads a district's table runs
+    on the district's worker, whose copy of the sequence holds another range (ADR 0022)."""
+    cursor.execute(f"SELECT max({_q(column)}) FROM {_q(schema)}.{_q(table)}")
+    (highest,) = cursor.fetchone()
+    cursor.execute(
+        "SELECT setval(pg_get_serial_sequence(%s, %s), %s, %s)",
+        [f"{_q(schema)}.{_q(table)}", column, highest or 1, highest is not None],
+    )
+
+
+def _advance_identities(cursor: CursorWrapper, plan: ClonePlan, new: str) -> None:
+    """Identity counters past the copied rows (a table created empty starts at 1 already)."""
+    for table, column in plan.identities:
+        if table in plan.tables_with_rows:
+            identity_advance(cursor, new, table, column)
 
 
 def clone_schema(template: str, new: str) -> bool:
@@ -215,6 +231,8 @@ def clone_schema(template: str, new: str) -> bool:
         connection.search_path_changed()  # type: ignore[attr-defined]  # core/common/dbbackend
         return False
     with connection.cursor() as cursor:
-        cursor.execute(clone_sql(plan, template, new), [])
+        for statement in clone_statements(plan, template, new):
+            cursor.execute(statement)
+        _advance_identities(cursor, plan, new)
     connection.search_path_changed()  # type: ignore[attr-defined]
     return True
