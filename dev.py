@@ -36,6 +36,9 @@ UV_VERSION = "0.13.8"
 # command can skip the sync when nothing changed since (`manage` runs often).
 SYNC_STAMP = VENV / ".dev-sync-stamp"
 CHROMIUM_PACKAGES = ["chromium", "chromium-driver"]
+# The test suite's cluster stage (tests/support/citus.py, ADR 0022) needs PostgreSQL 15 with Citus.
+CITUS_LIBRARY = Path("/usr/lib/postgresql/15/lib/citus.so")
+CITUS_BUILD = ROOT / "vendor" / "citus" / "build.sh"
 # Keys for tests and benchmarks only (production sets its own; see README).
 TEST_KEYS = {
     "DJANGO_SECRET_KEY": "test-only-secret-key-not-for-production",
@@ -156,6 +159,16 @@ def ensure_system_packages() -> None:
         )
 
 
+def ensure_citus() -> None:
+    """Citus for the cluster stage: built from vendor/citus into the machine's PostgreSQL 15 when
+    it is missing and we can (root, apt-get). Otherwise the stage says why it does not run."""
+    if CITUS_LIBRARY.exists() or not Path("/usr/lib/postgresql/15/bin/postgres").exists():
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say("building Citus for the cluster tests (vendor/citus/build.sh, 2-4 minutes)")
+        run(["bash", CITUS_BUILD], check=False)
+
+
 def manage(*args: str, env: dict[str, str] | None = None, check: bool = True) -> int:
     return run([PYTHON, "manage.py", *args], env=env or child_env(), check=check)
 
@@ -196,6 +209,10 @@ def test(argv: list[str]) -> None:
     manage("makemigrations", "--check", "--dry-run", env=env)
     say("pytest")
     run([BIN / "pytest", "-m", "not bench", *argv], env=env)
+    if not argv:
+        ensure_citus()
+        say("pytest on a three-node Citus cluster: the district suites (tests/support/citus.py)")
+        run([PYTHON, "-m", "tests.support.citus"], env=env)
 
 
 def bench(argv: list[str]) -> None:

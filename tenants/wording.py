@@ -27,6 +27,7 @@ SENTENCES = {
     "district.restore": "{actor}恢复了区县{district}的数据",
     "district.purge": "{actor}清除了区县{district}的数据",
     "district.export": "{actor}导出了区县{district}的数据",
+    "district.move": "{actor}将区县{district}的数据迁移到另一个数据库工作节点",
     "district.domain_add": "{actor}为区县{district}添加了域名",
     "district.domain_change": "{actor}修改了区县{district}的域名",
     "district.domain_remove": "{actor}删除了区县{district}的域名",
@@ -100,6 +101,8 @@ DETAIL_LABELS = {
     "unit_price": "合同单价（元）", "discount_percent": "折扣（%）",
     "self_service": "机构自助", "max_keys": "自助密钥数量上限", "rate_ceiling": "每分钟调用上限",
     "job": "批量任务", "source": "来源",
+    # district.move (Citus workers, provisioning/services/cluster.py)
+    "source_node": "原工作节点", "target_node": "新工作节点", "seconds": "用时（秒）",
 }  # fmt: skip
 # Labels that differ for one action: district.restore's "from" is the source district.
 ACTION_DETAIL_LABELS = {"district.restore": {"from": "来源区县"}}

@@ -33,6 +33,7 @@ from core.reports.selectors import ReportSite
 from core.subjects.models import Subject
 from tests.bench.scale import district_at_scale
 from tests.core.collection.files import uscc
+from tests.support.servers import append_only_off
 
 LINES = 1000
 RUNS = 5
@@ -62,10 +63,8 @@ def batch(django_db_setup: None, django_db_blocker: Any) -> Iterator[tuple[Matte
         )  # fmt: skip
         yield matter, codes
         with django_db_blocker.unblock(), schema_context("wanzhou"):
-            with connection.cursor() as cursor:  # the query log is append-only: triggers off
-                cursor.execute("SET session_replication_role = replica")
+            with append_only_off():  # the query log is append-only
                 QueryLog.objects.filter(report_number__startswith="HC").delete()
-                cursor.execute("SET session_replication_role = origin")
             CheckRow.objects.all().delete()
             Check.objects.all().delete()
             MatterRule.objects.filter(version__matter=matter).delete()

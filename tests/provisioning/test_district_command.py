@@ -42,7 +42,7 @@ def test_onboard_with_a_bad_region_code_fails_with_the_reason() -> None:
             "--region-code", "5002", "--domain", "fengjie.localhost", "--admin-email", "a@fengjie.example",
         )  # fmt: skip
 
-    assert str(caught.value) == "行政区划代码应为6位数字，收到“5002”（region_code）"
+    assert str(caught.value) == "行政区划代码应为6位数字，收到“5002”"
 
 
 @pytest.mark.django_db
@@ -112,7 +112,7 @@ def test_the_operator_sets_and_lists_a_districts_upstream_endpoint(settings: Any
     server = UpstreamServer()  # not started: saving checks the address, it does not connect
     server.allow(settings)
 
-    with pytest.raises(CommandError, match="^上报地址须使用 HTTPS（https:// 开头）（url）$"):
+    with pytest.raises(CommandError, match="^上报地址须使用 HTTPS（https:// 开头）$"):
         run("set-upstream", "wanzhou", "信用重庆", "http://127.0.0.1:8199/collect")
     assert run("upstream", "wanzhou") == "尚无上级平台\n"
 

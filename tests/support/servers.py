@@ -10,7 +10,8 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,15 +157,25 @@ def postgres_programs(major: int) -> Path | None:
     return None
 
 
+@contextmanager
+def append_only_off() -> Iterator[None]:
+    """Append-only triggers off for what the block does: a test tampering with a log as someone
+    with database access could, or removing a log's tail that a real server committed. The
+    setting is SET LOCAL in a transaction (a savepoint inside a test's own), which Citus passes on
+    to the district's worker with `citus.propagate_set_commands = local` (a setting PostgreSQL
+    without Citus keeps as an unused placeholder); a plain SET would stay on the coordinator."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL citus.propagate_set_commands = 'local'")
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        yield
+        cursor.execute("SET LOCAL session_replication_role = origin")
+
+
 def append_only_remove(rows: Any) -> None:
     """Delete rows of append-only tables (audit and exchange logs) that a test made a real server
-    commit, so the baseline districts stay as other tests expect them: the tables' triggers are
-    off for this connection meanwhile. Remove only a log's tail, so what remains still verifies."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        try:
-            rows.delete()
-        finally:
-            cursor.execute("SET session_replication_role = origin")
+    commit, so the baseline districts stay as other tests expect them. Remove only a log's tail,
+    so what remains still verifies."""
+    with append_only_off():
+        rows.delete()

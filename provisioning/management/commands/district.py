@@ -12,6 +12,8 @@
     manage.py district sandbox DOMAIN    (the developers' sandbox: generated data, ck_test_ keys)
     manage.py district upstream SLUG     (the district's upstream platforms and their URLs)
     manage.py district set-upstream SLUG NAME URL   (add one or change its URL; "" stops pushing)
+    manage.py district nodes             (on Citus: the workers and the districts each holds)
+    manage.py district move SLUG --to HOST:PORT [--block-writes]   (on Citus: to another worker)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from core.common.commands import Command as ProjectCommand
 from core.common.errors import ApplicationError
 from core.upstream.selectors import district_upstream_endpoint_list
 from provisioning.management.ready import require_migrated
-from provisioning.services import lifecycle
+from provisioning.services import cluster, lifecycle
 from provisioning.services.domains import district_domain_add
 from provisioning.services.onboarding import OnboardingRequest, district_onboard
 from provisioning.services.operator import operator_ensure
@@ -39,6 +41,7 @@ from tenants.enums import DistrictStatus
 from tenants.links import district_url, first_login_path
 from tenants.selectors import (
     district_get,
+    district_list,
     district_overview_list,
 )
 
@@ -93,6 +96,16 @@ class Command(ProjectCommand):
             "url", help='https://…, on UPSTREAM_ALLOWED_HOSTS; "" stops pushing'
         )
 
+        sub.add_parser("nodes", help="on Citus: the workers and the districts each holds")
+        move = sub.add_parser("move", help="on Citus: move a district to another worker")
+        move.add_argument("slug")
+        move.add_argument("--to", required=True, help="the worker, HOST:PORT (see `nodes`)")
+        move.add_argument(
+            "--block-writes",
+            action="store_true",
+            help="copy with writes blocked (no logical replication needed); reads go on",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         require_migrated()
         action = options["action"]
@@ -121,6 +134,17 @@ class Command(ProjectCommand):
                 )
             elif action == "upstream":
                 self._upstream(options["slug"])
+            elif action == "nodes":
+                self._nodes()
+            elif action == "move":
+                moved = cluster.district_move(
+                    district=district_get(slug=options["slug"]), target=options["to"], actor=actor,
+                    transfer_mode="block_writes" if options["block_writes"] else "auto",
+                )  # fmt: skip
+                self.stdout.write(
+                    f"{moved.district.name}（{moved.district.schema_name}）已从工作节点 "
+                    f"{moved.source} 迁移到 {moved.target}，用时 {moved.seconds:.1f} 秒"
+                )
             elif action == "set-upstream":
                 endpoint = district_upstream_endpoint_set(
                     district=district_get(slug=options["slug"]), name=options["name"],
@@ -137,8 +161,8 @@ class Command(ProjectCommand):
             else:
                 self._step(action, options, actor)
         except ApplicationError as exc:
-            where = f"（{exc.field}）" if exc.field else ""
-            raise CommandError(f"{exc.message}{where}") from exc
+            # The message says what is wrong in Chinese; the field's code is for forms, not people.
+            raise CommandError(exc.message) from exc
 
     def _onboard(self, options: dict[str, Any], actor: Actor) -> None:
         result = district_onboard(
@@ -181,6 +205,22 @@ class Command(ProjectCommand):
                 f"{row.slug:<16} {row.name:<8} {row.platform_name:<8} {row.region_code} "
                 f"{status:<6} 职员 {row.staff_count:<3} 目录项 {row.catalogue_item_count:<3} "
                 f"{', '.join(row.domains)}"
+            )
+
+    def _nodes(self) -> None:
+        if not cluster.citus_active():
+            self.stdout.write(
+                "本部署的数据库是单台 PostgreSQL，不是 Citus 集群：所有区县在同一台服务器上"
+            )
+            return
+        names = {row.schema_name: row.name for row in district_list()}
+        for worker in cluster.cluster_workers():
+            districts = [names[s] for s in worker.schemas if s in names]
+            others = len(worker.schemas) - len(districts)
+            self.stdout.write(
+                f"工作节点 {worker.address}：区县 {len(districts)} 个"
+                f"（{'、'.join(districts) or '无'}），模板与备用模式 {others} 个，"
+                f"数据 {worker.bytes / 1048576:.1f} MB"
             )
 
     def _upstream(self, slug: str) -> None:

@@ -11,6 +11,7 @@ from exchange.enums import LogOutcome, LogSide
 from exchange.selectors import exchange_log_verify
 from exchange.services.logs import LogDraft, exchange_log_append
 from tenants.models import District
+from tests.support.servers import append_only_off
 
 
 def _three() -> list[ExchangeLogEntry]:
@@ -26,10 +27,8 @@ def _three() -> list[ExchangeLogEntry]:
 
 def _bypass(sql: str, params: list[int]) -> None:
     """Change the table behind the trigger's back, as someone with database access could."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
+    with append_only_off(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        cursor.execute("SET session_replication_role = origin")
 
 
 def test_entries_chain(wanzhou: District) -> None:
