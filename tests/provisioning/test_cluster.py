@@ -9,7 +9,7 @@ import time
 from io import StringIO
 from typing import Any
 
-import psycopg2
+import psycopg2  # type: ignore[import-untyped]
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -115,7 +115,9 @@ def test_a_district_moves_to_the_other_worker_while_it_is_read(django_db_blocker
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM wanzhou.records_record")
             before = cursor.fetchone()
-        stop, failures, reads = threading.Event(), [], []
+        stop = threading.Event()
+        failures: list[str] = []
+        reads: list[int] = []
         reader = threading.Thread(target=_reader, args=(dsn, stop, failures, reads))
         reader.start()
         try:
