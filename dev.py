@@ -159,14 +159,43 @@ def ensure_system_packages() -> None:
         )
 
 
-def ensure_citus() -> None:
+def citus_build_start() -> subprocess.Popen[bytes] | None:
     """Citus for the cluster stage: built from vendor/citus into the machine's PostgreSQL 15 when
-    it is missing and we can (root, apt-get). Otherwise the stage says why it does not run."""
+    it is missing and we can (root, apt-get), in the background while the checks run; its output
+    goes to .data/citus-build.log. Otherwise the stage says why it does not run."""
     if CITUS_LIBRARY.exists() or not Path("/usr/lib/postgresql/15/bin/postgres").exists():
-        return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("building Citus for the cluster tests (vendor/citus/build.sh, 2-4 minutes)")
-        run(["bash", CITUS_BUILD], check=False)
+        return None
+    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+        return None
+    say("building Citus for the cluster stage in the background (vendor/citus/build.sh)")
+    log = ROOT / ".data" / "citus-build.log"
+    log.parent.mkdir(exist_ok=True)
+    with log.open("wb") as out:
+        return subprocess.Popen(["bash", str(CITUS_BUILD)], cwd=ROOT, stdout=out, stderr=out)
+
+
+def pytest_both_stages(env: dict[str, str], build: subprocess.Popen[bytes] | None) -> None:
+    """The main stage (every suite, on one PostgreSQL server) and, beside it, the cluster stage
+    (the district suites on a coordinator and two workers, tests/support/citus.py, ADR 0022).
+    They share the two cores; the cluster stage keeps its own Redis databases and data folder,
+    and its output follows the main stage's."""
+    main = subprocess.Popen([str(BIN / "pytest"), "-m", "not bench"], cwd=ROOT, env=env)
+    if build is not None and build.wait() != 0:
+        say("building Citus failed (.data/citus-build.log)")
+    cluster_env = dict(env, TEST_REDIS_DB="14", TEST_SECURITY_REDIS_DB="10",
+                       CREDIT_DATA_DIR=str(ROOT / ".data" / "cluster-stage"))  # fmt: skip
+    log = ROOT / ".data" / "cluster-stage.log"
+    with log.open("wb") as out:
+        cluster = subprocess.Popen(
+            [str(PYTHON), "-m", "tests.support.citus"], cwd=ROOT, env=cluster_env,
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        main_code, cluster_code = main.wait(), cluster.wait()
+    say("pytest on a three-node Citus cluster: the district suites (tests/support/citus.py)")
+    sys.stdout.write(log.read_text(encoding="utf-8", errors="replace"))
+    sys.stdout.flush()
+    if main_code or cluster_code:
+        sys.exit(main_code or cluster_code)
 
 
 def manage(*args: str, env: dict[str, str] | None = None, check: bool = True) -> int:
@@ -198,6 +227,7 @@ def test(argv: list[str]) -> None:
     install()
     ensure_system_packages()
     env = child_env(DJANGO_DEBUG="0", DJANGO_SECURE_COOKIES="0", **TEST_KEYS)
+    build = None if argv else citus_build_start()
     say("ruff (lint and format)")
     run([BIN / "ruff", "check", "."], env=env)
     run([BIN / "ruff", "format", "--check", "."], env=env)
@@ -207,12 +237,14 @@ def test(argv: list[str]) -> None:
     run([BIN / "lint-imports", "--no-cache"], env=env)
     say("migrations are complete")
     manage("makemigrations", "--check", "--dry-run", env=env)
-    say("pytest")
-    run([BIN / "pytest", "-m", "not bench", *argv], env=env)
-    if not argv:
-        ensure_citus()
-        say("pytest on a three-node Citus cluster: the district suites (tests/support/citus.py)")
-        run([PYTHON, "-m", "tests.support.citus"], env=env)
+    if argv:
+        say("pytest")
+        run([BIN / "pytest", "-m", "not bench", *argv], env=env)
+        return
+    say(
+        "pytest: every suite on one PostgreSQL server, the district suites on a Citus cluster beside it"
+    )
+    pytest_both_stages(env, build)
 
 
 def bench(argv: list[str]) -> None:

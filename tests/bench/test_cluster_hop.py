@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -39,6 +40,11 @@ from core.catalog.models import CatalogSupply, Department  # noqa: E402
 from core.collection.services import batch_create, batch_ingest  # noqa: E402
 from core.common.actors import Actor  # noqa: E402
 from core.subjects.models import Subject  # noqa: E402
+from provisioning.services.cluster import (  # noqa: E402
+    cluster_workers,
+    district_move,
+    district_worker,
+)
 from tenants.models import District  # noqa: E402
 from tests.bench.scale import SUBJECTS, district_at_scale  # noqa: E402
 from tests.bench.test_ingest import _empty  # noqa: E402
@@ -66,6 +72,23 @@ def _upload_file(path: Path, first: int) -> None:
     """A department's GBK penalty file of UPLOAD_ROWS rows, new companies from `first` on."""
     rows = [penalty(first + n, WSH=f"万州市监罚〔2026〕{first + n}号") for n in range(UPLOAD_ROWS)]
     path.write_bytes(as_csv(rows))
+
+
+def _size_and_move(district: District) -> None:
+    """On the cluster: the district's size on its worker, and a move to the other worker and back
+    (the "auto" mode: copy, catch up by logical replication, switch)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT schema_size FROM citus_schemas WHERE schema_name = %s::regnamespace",
+            [district.schema_name],
+        )
+        print(f"{district.name} on its worker: {cursor.fetchone()[0]}")
+    source = district_worker(district)
+    assert source is not None
+    target = next(w for w in cluster_workers() if w.node_id != source.node_id)
+    for destination in (target, source):
+        moved = district_move(district=district, target=destination.address, actor=Actor.cli())
+        print(f"moved {moved.source} → {moved.target} in {moved.seconds:.1f} s")
 
 
 @pytest.mark.bench
@@ -122,6 +145,8 @@ def test_hot_paths_server_time(
                 _figures(name, measured)
         finally:
             billing_remove(district)
+        if ON_CLUSTER:
+            _size_and_move(district)
 
         with schema_context("wanzhou"):
             department = Department.objects.create(code=DEPARTMENT_CODE, name="市场监管局")

@@ -23,15 +23,25 @@ MAJOR = 15
 BINDIR = Path(f"/usr/lib/postgresql/{MAJOR}/bin")
 PKGLIBDIR = Path(f"/usr/lib/postgresql/{MAJOR}/lib")
 DATABASE = "test_credit"
-# What runs on the cluster: everything that works inside a district (onboarding, collection,
-# records, scoring, reports, the portal, billing, the exchange) and the operator's side of it.
+# What runs on the cluster: what works inside a district. Onboarding and the lifecycle, collection,
+# records, subjects, scoring, statistics, publicity and repair, reports, retention, the portal,
+# billing, the exchange and the GraphQL API. (The rest, and the browser journeys, run on one
+# server only: settings, brokers, security headers, deployment files.)
 DISTRICT_SUITES = [
     "tests/provisioning",
-    "tests/tenants",
-    "tests/core",
+    "tests/core/collection",
+    "tests/core/records",
+    "tests/core/subjects",
+    "tests/core/scoring",
+    "tests/core/stats",
+    "tests/core/publicity",
+    "tests/core/remedies",
+    "tests/core/discipline",
+    "tests/core/reports",
+    "tests/core/retention",
+    "tests/core/upstream",
+    "tests/core/test_audit.py",
     "tests/portal",
-    "tests/portal_theme",
-    "tests/console",
     "tests/billing",
     "tests/exchange",
     "tests/graphql_api",

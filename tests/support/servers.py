@@ -4,6 +4,7 @@ demo` starts its own, core/config/local_services.py) and SeaweedFS (S3)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -69,11 +70,17 @@ def header_map(headers: Any) -> Mapping[str, str]:
     return CaseInsensitiveMapping(dict(headers))
 
 
+# The Redis database tests use; the cluster stage, which runs beside the main one, takes another.
+TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
+
+
 def start_redis() -> RunningServer:
     """The machine's Redis on 6379 when it runs, otherwise a private one (the demo's code)."""
     if port_open(6379):
-        return RunningServer(url="redis://127.0.0.1:6379/15", process=None, workdir=None)
-    return redis_start(db=15)
+        return RunningServer(
+            url=f"redis://127.0.0.1:6379/{TEST_REDIS_DB}", process=None, workdir=None
+        )
+    return redis_start(db=TEST_REDIS_DB)
 
 
 @dataclass
