@@ -64,6 +64,7 @@ SENTENCES = {
     "billing.webhook_enable": "{actor}启用了区县{district}的变动推送地址",
     "billing.webhook_redeliver": "{actor}重新推送了区县{district}的一条信用变动",
     "billing.bulk_job_submit": "{actor}向区县{district}提交了批量任务",
+    "cluster.rebalance": "{actor}在数据库工作节点之间重新均衡了区县",
     "login.locked": "{actor}锁定了登录",
     "login.unlocked": "{actor}解除了登录锁定",
 }
@@ -74,6 +75,7 @@ CATEGORIES = {
     "exchange": ("信息共享", "exchange."),
     "billing": ("计费与客户机构", "billing."),
     "login": ("登录锁定", "login."),
+    "cluster": ("数据库集群", "cluster."),
 }
 
 DETAIL_LABELS = {
@@ -103,6 +105,7 @@ DETAIL_LABELS = {
     "job": "批量任务", "source": "来源",
     # district.move (Citus workers, provisioning/services/cluster.py)
     "source_node": "原工作节点", "target_node": "新工作节点", "seconds": "用时（秒）",
+    "moved": "迁移的模式数",
 }  # fmt: skip
 # Labels that differ for one action: district.restore's "from" is the source district.
 ACTION_DETAIL_LABELS = {"district.restore": {"from": "来源区县"}}

@@ -142,3 +142,34 @@ def district_move(
     return MoveResult(
         district=district, source=source.address, target=destination.address, seconds=seconds
     )
+
+
+@dataclass(frozen=True)
+class RebalanceResult:
+    moved: int  # distributed schemas (districts, the template, spares) moved to another worker
+    seconds: float
+
+
+def cluster_rebalance(*, actor: Actor) -> RebalanceResult:
+    """Spread the distributed schemas over the workers (after a worker was added, or to even out
+    grown districts): Citus' background rebalancer moves whole schemas the way `district_move`
+    does, reads going on. Waits until it is done."""
+    if not citus_active():
+        raise ValidationFailed("本部署的数据库不是 Citus 集群，无需重新均衡", field="cluster")
+    before = {s: w.address for w in cluster_workers() for s in w.schemas}
+    started = time.perf_counter()
+    use_public_schema()
+    with connection.cursor() as cursor:
+        # The default strategy, by disk size: each shard counts its size plus a base cost
+        # (citus.rebalancer_by_disk_size_base_cost, 100 MB), so small districts count by number.
+        cursor.execute("SELECT citus_rebalance_start()")
+        cursor.execute("SELECT citus_rebalance_wait()")
+    seconds = time.perf_counter() - started
+    after = {s: w.address for w in cluster_workers() for s in w.schemas}
+    moved = sum(1 for schema, node in after.items() if before.get(schema) not in (None, node))
+    platform_audit_record(
+        actor=actor,
+        action="cluster.rebalance",
+        details={"moved": moved, "seconds": round(seconds, 3)},
+    )
+    return RebalanceResult(moved=moved, seconds=seconds)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import psycopg2  # type: ignore[import-untyped]
@@ -25,6 +26,7 @@ from provisioning.services.cluster import (
 )
 from tenants.models import District
 from tests.conftest import ON_CLUSTER
+from tests.support import citus
 
 on_cluster = pytest.mark.skipif(not ON_CLUSTER, reason="只在 Citus 集群测试模式下运行")
 single_server = pytest.mark.skipif(ON_CLUSTER, reason="只在单台 PostgreSQL 上运行")
@@ -153,3 +155,37 @@ def test_a_district_moves_to_the_other_worker_while_it_is_read(django_db_blocker
         with pytest.raises(CommandError) as refused:
             call_command("district", "move", "wanzhou", "--to", source.address)
         assert str(refused.value) == f"万州区已在工作节点 {source.address} 上"
+
+
+@on_cluster
+def test_a_worker_added_takes_districts_when_the_cluster_is_rebalanced(
+    django_db_blocker: Any,
+) -> None:
+    """The operator's steps in docs/scaling.md: a new node with Citus and the database, added on the
+    coordinator, then `district rebalance`; and a node drained and removed again."""
+    node = citus.worker_start(parent=Path.cwd() / ".data")
+    try:
+        with django_db_blocker.unblock():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT citus_add_node('127.0.0.1', %s)", [node.port])
+            added = f"127.0.0.1:{node.port}"
+            assert [w.schemas for w in cluster_workers() if w.address == added] == [()]
+            out = StringIO()
+            call_command("district", "rebalance", stdout=out)
+            lines = out.getvalue().splitlines()
+            assert lines[0].startswith("重新均衡完成：迁移了 ")
+            moved = int(lines[0].split("迁移了 ")[1].split(" 个")[0])
+            held = next(w for w in cluster_workers() if w.address == added).schemas
+            assert moved >= 1
+            assert len(held) >= 1
+            assert len(lines) == 4  # the three workers, as `district nodes` lists them
+            # Every district still answers, wherever it now lives.
+            for host in ("wanzhou.localhost", "kaizhou.localhost"):
+                assert Client(HTTP_HOST=host).get("/").status_code == 200
+            # Drained (its schemas moved back to the others) and removed.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT citus_drain_node('127.0.0.1', %s)", [node.port])
+                cursor.execute("SELECT citus_remove_node('127.0.0.1', %s)", [node.port])
+            assert len(cluster_workers()) == 2
+    finally:
+        citus.worker_stop(node)

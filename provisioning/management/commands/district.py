@@ -14,6 +14,7 @@
     manage.py district set-upstream SLUG NAME URL   (add one or change its URL; "" stops pushing)
     manage.py district nodes             (on Citus: the workers and the districts each holds)
     manage.py district move SLUG --to HOST:PORT [--block-writes]   (on Citus: to another worker)
+    manage.py district rebalance         (on Citus: spread the districts over the workers)
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class Command(ProjectCommand):
         )
 
         sub.add_parser("nodes", help="on Citus: the workers and the districts each holds")
+        sub.add_parser("rebalance", help="on Citus: spread the districts over the workers")
         move = sub.add_parser("move", help="on Citus: move a district to another worker")
         move.add_argument("slug")
         move.add_argument("--to", required=True, help="the worker, HOST:PORT (see `nodes`)")
@@ -135,6 +137,13 @@ class Command(ProjectCommand):
             elif action == "upstream":
                 self._upstream(options["slug"])
             elif action == "nodes":
+                self._nodes()
+            elif action == "rebalance":
+                balanced = cluster.cluster_rebalance(actor=actor)
+                self.stdout.write(
+                    f"重新均衡完成：迁移了 {balanced.moved} 个模式（区县、模板或备用模式），"
+                    f"用时 {balanced.seconds:.1f} 秒"
+                )
                 self._nodes()
             elif action == "move":
                 moved = cluster.district_move(
