@@ -260,7 +260,9 @@ def main(argv: Sequence[str]) -> int:
         return 2
     command = list(argv[argv.index("--") + 1 :])
     data = Path(os.environ.get("CREDIT_DATA_DIR") or ROOT / ".data")
-    for stop_signal in STOP_SIGNALS[1:]:
+    # SIGINT too: Python raises KeyboardInterrupt on it only where it was not ignored when Python
+    # started (a background job's is), and the runner must stop on it wherever it runs.
+    for stop_signal in STOP_SIGNALS:
         signal.signal(stop_signal, _interrupt)
     queue = None
     try:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 from tests.support.servers import free_port
 
@@ -225,6 +227,10 @@ def worker_stop(node: Node) -> None:
     shutil.rmtree(node.folder.parent, ignore_errors=True)
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def _say(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
@@ -241,6 +247,8 @@ def main(argv: list[str]) -> int:
     if reason:
         _say(f"Citus 集群测试未运行：{reason}。区县相关测试仅在单台 PostgreSQL 上运行过。")
         return 0
+    # A stop by SIGTERM (CI cancelling the run) removes the cluster too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     cluster = start(parent=Path.cwd() / ".data")
     _say(
         f"Citus 集群：协调节点 127.0.0.1:{cluster.coordinator.port}，工作节点 "
