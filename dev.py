@@ -39,6 +39,8 @@ CHROMIUM_PACKAGES = ["chromium", "chromium-driver"]
 # The test suite's cluster stage (tests/support/citus.py, ADR 0022) needs PostgreSQL 15 with Citus.
 CITUS_LIBRARY = Path("/usr/lib/postgresql/15/lib/citus.so")
 CITUS_BUILD = ROOT / "vendor" / "citus" / "build.sh"
+# The build and the cluster stage yield the cores to the main stage (its nodes inherit this too).
+NICE = ["nice", "-n", "15"] if shutil.which("nice") else []
 # Keys for tests and benchmarks only (production sets its own; see README).
 TEST_KEYS = {
     "DJANGO_SECRET_KEY": "test-only-secret-key-not-for-production",
@@ -171,14 +173,16 @@ def citus_build_start() -> subprocess.Popen[bytes] | None:
     log = ROOT / ".data" / "citus-build.log"
     log.parent.mkdir(exist_ok=True)
     with log.open("wb") as out:
-        return subprocess.Popen(["bash", str(CITUS_BUILD)], cwd=ROOT, stdout=out, stderr=out)
+        return subprocess.Popen([*NICE, "bash", str(CITUS_BUILD)], cwd=ROOT, stdout=out, stderr=out)
 
 
 def pytest_both_stages(env: dict[str, str], build: subprocess.Popen[bytes] | None) -> None:
     """The main stage (every suite, on one PostgreSQL server) and, beside it, the cluster stage
     (the district suites on a coordinator and two workers, tests/support/citus.py, ADR 0022).
-    They share the two cores; the cluster stage keeps its own Redis databases and data folder,
-    and its output follows the main stage's."""
+    They share the two cores: the build and the cluster stage run at a lower priority (NICE), so
+    the main stage, the longer one, is not slowed by them and they take the time it leaves idle.
+    The cluster stage keeps its own Redis databases and data folder; its output follows the main
+    stage's."""
     main = subprocess.Popen([str(BIN / "pytest"), "-m", "not bench"], cwd=ROOT, env=env)
     if build is not None and build.wait() != 0:
         say("building Citus failed (.data/citus-build.log)")
@@ -187,7 +191,7 @@ def pytest_both_stages(env: dict[str, str], build: subprocess.Popen[bytes] | Non
     log = ROOT / ".data" / "cluster-stage.log"
     with log.open("wb") as out:
         cluster = subprocess.Popen(
-            [str(PYTHON), "-m", "tests.support.citus"], cwd=ROOT, env=cluster_env,
+            [*NICE, str(PYTHON), "-m", "tests.support.citus"], cwd=ROOT, env=cluster_env,
             stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         main_code, cluster_code = main.wait(), cluster.wait()
