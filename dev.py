@@ -162,14 +162,15 @@ def ensure_system_packages() -> None:
 
 
 def citus_build_start() -> subprocess.Popen[bytes] | None:
-    """Citus for the cluster stage: built from vendor/citus into the machine's PostgreSQL 15 when
-    it is missing and we can (root, apt-get), in the background while the checks run; its output
-    goes to .data/citus-build.log. Otherwise the stage says why it does not run."""
+    """Citus for the cluster stage, installed into the machine's PostgreSQL 15 by vendor/citus/build.sh
+    when it is missing and we can (root): from the prebuilt archive when it matches the machine,
+    otherwise built from source (apt-get for the tools). In the background while the checks run;
+    its output goes to .data/citus-build.log. Otherwise the stage says why it does not run."""
     if CITUS_LIBRARY.exists() or not Path("/usr/lib/postgresql/15/bin/postgres").exists():
         return None
     if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
         return None
-    say("building Citus for the cluster stage in the background (vendor/citus/build.sh)")
+    say("installing Citus for the cluster stage in the background (vendor/citus/build.sh)")
     log = ROOT / ".data" / "citus-build.log"
     log.parent.mkdir(exist_ok=True)
     with log.open("wb") as out:
