@@ -37,9 +37,8 @@ UV_VERSION = "0.13.8"
 SYNC_STAMP = VENV / ".dev-sync-stamp"
 CHROMIUM_PACKAGES = ["chromium", "chromium-driver"]
 # The test suite's cluster stage (tests/support/citus.py, ADR 0022) needs PostgreSQL 15 with Citus.
-CITUS_LIBRARY = Path("/usr/lib/postgresql/15/lib/citus.so")
-CITUS_BUILD = ROOT / "vendor" / "citus" / "build.sh"
-# The build and the cluster stage yield the cores to the main stage (its nodes inherit this too).
+CLUSTER_LOG = ROOT / ".data" / "cluster-stage.log"
+# The cluster stage yields the cores to the checks and the main stage (its nodes inherit this).
 NICE = ["nice", "-n", "15"] if shutil.which("nice") else []
 # Keys for tests and benchmarks only (production sets its own; see README).
 TEST_KEYS = {
@@ -161,46 +160,30 @@ def ensure_system_packages() -> None:
         )
 
 
-def citus_build_start() -> subprocess.Popen[bytes] | None:
-    """Citus for the cluster stage, installed into the machine's PostgreSQL 15 by vendor/citus/build.sh
-    when it is missing and we can (root): from the prebuilt archive when it matches the machine,
-    otherwise built from source (apt-get for the tools). In the background while the checks run;
-    its output goes to .data/citus-build.log. Otherwise the stage says why it does not run."""
-    if CITUS_LIBRARY.exists() or not Path("/usr/lib/postgresql/15/bin/postgres").exists():
-        return None
-    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
-        return None
-    say("installing Citus for the cluster stage in the background (vendor/citus/build.sh)")
-    log = ROOT / ".data" / "citus-build.log"
-    log.parent.mkdir(exist_ok=True)
-    with log.open("wb") as out:
-        return subprocess.Popen([*NICE, "bash", str(CITUS_BUILD)], cwd=ROOT, stdout=out, stderr=out)
-
-
-def pytest_both_stages(env: dict[str, str], build: subprocess.Popen[bytes] | None) -> None:
-    """The main stage (every suite, on one PostgreSQL server) and, beside it, the cluster stage
-    (the district suites on a coordinator and two workers, tests/support/citus.py, ADR 0022).
-    They share the two cores: the build and the cluster stage run at a lower priority (NICE), so
-    the main stage, the longer one, is not slowed by them and they take the time it leaves idle.
-    The cluster stage keeps its own Redis databases and data folder; its output follows the main
-    stage's."""
-    main = subprocess.Popen([str(BIN / "pytest"), "-m", "not bench"], cwd=ROOT, env=env)
-    if build is not None and build.wait() != 0:
-        say("building Citus failed (.data/citus-build.log)")
+def cluster_stage_start(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The cluster stage (tests/support/citus.py, ADR 0022): the district suites on a coordinator and
+    two workers, after installing Citus when it is missing (vendor/citus/build.sh). It starts
+    before the checks and runs beside the main stage at a lower priority (NICE), in the time they
+    leave idle, with its own Redis databases and data folder; its output goes to a log printed
+    after the main stage's."""
     cluster_env = dict(env, TEST_REDIS_DB="14", TEST_SECURITY_REDIS_DB="10",
                        CREDIT_DATA_DIR=str(ROOT / ".data" / "cluster-stage"))  # fmt: skip
-    log = ROOT / ".data" / "cluster-stage.log"
-    with log.open("wb") as out:
-        cluster = subprocess.Popen(
-            [*NICE, str(PYTHON), "-m", "tests.support.citus"], cwd=ROOT, env=cluster_env,
-            stdout=out, stderr=subprocess.STDOUT,
+    CLUSTER_LOG.parent.mkdir(exist_ok=True)
+    with CLUSTER_LOG.open("wb") as out:
+        return subprocess.Popen(
+            [*NICE, str(PYTHON), "-m", "tests.support.citus", "--install"], cwd=ROOT,
+            env=cluster_env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        main_code, cluster_code = main.wait(), cluster.wait()
-    say("pytest on a three-node Citus cluster: the district suites (tests/support/citus.py)")
-    sys.stdout.write(log.read_text(encoding="utf-8", errors="replace"))
-    sys.stdout.flush()
-    if main_code or cluster_code:
-        sys.exit(main_code or cluster_code)
+
+
+def cluster_stage_stop(cluster: subprocess.Popen[bytes]) -> None:
+    """Stopped early (a check failed): SIGTERM, on which the stage removes its cluster."""
+    if cluster.poll() is None:
+        cluster.terminate()
+        try:
+            cluster.wait(60)
+        except subprocess.TimeoutExpired:
+            cluster.kill()
 
 
 def manage(*args: str, env: dict[str, str] | None = None, check: bool = True) -> int:
@@ -232,7 +215,28 @@ def test(argv: list[str]) -> None:
     install()
     ensure_system_packages()
     env = child_env(DJANGO_DEBUG="0", DJANGO_SECURE_COOKIES="0", **TEST_KEYS)
-    build = None if argv else citus_build_start()
+    if argv:
+        checks(env)
+        say("pytest")
+        run([BIN / "pytest", "-m", "not bench", *argv], env=env)
+        return
+    say("the cluster stage starts in the background: the district suites on a Citus cluster")
+    cluster = cluster_stage_start(env)
+    try:
+        checks(env)
+        say("pytest: every suite on one PostgreSQL server")
+        main_code = run([BIN / "pytest", "-m", "not bench"], env=env, check=False)
+        cluster_code = cluster.wait()
+    finally:
+        cluster_stage_stop(cluster)
+    say("pytest on a three-node Citus cluster: the district suites (tests/support/citus.py)")
+    sys.stdout.write(CLUSTER_LOG.read_text(encoding="utf-8", errors="replace"))
+    sys.stdout.flush()
+    if main_code or cluster_code:
+        sys.exit(main_code or cluster_code)
+
+
+def checks(env: dict[str, str]) -> None:
     say("ruff (lint and format)")
     run([BIN / "ruff", "check", "."], env=env)
     run([BIN / "ruff", "format", "--check", "."], env=env)
@@ -242,14 +246,6 @@ def test(argv: list[str]) -> None:
     run([BIN / "lint-imports", "--no-cache"], env=env)
     say("migrations are complete")
     manage("makemigrations", "--check", "--dry-run", env=env)
-    if argv:
-        say("pytest")
-        run([BIN / "pytest", "-m", "not bench", *argv], env=env)
-        return
-    say(
-        "pytest: every suite on one PostgreSQL server, the district suites on a Citus cluster beside it"
-    )
-    pytest_both_stages(env, build)
 
 
 def bench(argv: list[str]) -> None:

@@ -64,12 +64,30 @@ SETTINGS = {
 }
 
 
+BUILD = Path(__file__).resolve().parents[2] / "vendor" / "citus" / "build.sh"
+
+
+def install() -> None:
+    """Citus into the machine's PostgreSQL 15 when it is missing and we may (root): from the
+    vendored prebuilt archive when it matches, otherwise from the vendored source (ADR 0022). Its
+    output goes to .data/citus-build.log; `available()` then says whether it worked."""
+    if (PKGLIBDIR / "citus.so").exists() or not (BINDIR / "postgres").exists():
+        return
+    if os.geteuid() != 0 or not BUILD.exists():
+        return
+    _say("安装 Citus（vendor/citus/build.sh）……")
+    log = Path.cwd() / ".data" / "citus-build.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        subprocess.run(["bash", str(BUILD)], stdout=out, stderr=subprocess.STDOUT, check=False)
+
+
 def available() -> str | None:
     """None when a cluster can be started here, otherwise why not (in Chinese: it is printed)."""
     if not (BINDIR / "postgres").exists():
         return f"本机没有 PostgreSQL {MAJOR}（{BINDIR}）"
     if not (PKGLIBDIR / "citus.so").exists():
-        return f"本机 PostgreSQL {MAJOR} 未安装 Citus 扩展（可运行 vendor/citus/build.sh 构建）"
+        return f"本机 PostgreSQL {MAJOR} 未安装 Citus 扩展（以 root 运行 vendor/citus/build.sh 可安装）"
     return None
 
 
@@ -237,10 +255,13 @@ def _say(line: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m tests.support.citus [-- command …]`: the command (by default pytest on the
-    district suites) with DATABASE_URL on a new cluster's coordinator; the cluster is removed
-    afterwards."""
+    """`python -m tests.support.citus [--install] [-- command …]`: the command (by default pytest
+    on the district suites) with DATABASE_URL on a new cluster's coordinator; the cluster is
+    removed afterwards. With --install, Citus is installed first when it is missing."""
     command = argv[argv.index("--") + 1 :] if "--" in argv else []
+    options = argv[: argv.index("--")] if "--" in argv else argv
+    if "--install" in options:
+        install()
     if not command:
         command = [sys.executable, "-m", "pytest", "-m", "not bench and not e2e", *DISTRICT_SUITES]
     reason = available()
